@@ -1,0 +1,372 @@
+/* Licensed under the Apache License, Version 2.0 (see COPYING). */
+
+/*
+ * Directives (SPEC §3): per-directory, merged from outer to inner.  Every
+ * value is checked here, so that a mistake stops `apachectl configtest`
+ * instead of reaching a caller.
+ */
+#include <apr_lib.h>
+#include <apr_uri.h>
+
+#define MINICC_WITH_HTTPD
+#include "mod_minicc.h"
+
+#include <http_core.h>
+
+static const char *const message_keys[MINICC_MSG_COUNT] = {
+    "welcome", "retry", "noinput", "connecting", "trouble", "operator",
+    "wait", "wait-general", "estimate", "guidance", "information"
+};
+
+static const char *const default_messages[MINICC_MSG_COUNT] = {
+    "Thank you for calling. For an operator, press 1. "
+        "For product information, press 2.",
+    "Sorry, that is not a valid choice. For an operator, press 1. "
+        "For product information, press 2.",
+    "We will connect you to an operator.",
+    "Connecting you to an operator. Please hold.",
+    "We are sorry, we cannot take your call right now. "
+        "Please call again later.",
+    "You are in the operator queue. The next caller will be connected to you.",
+    "Thank you for waiting. You are number {position} in line.",
+    "Thank you for waiting. An operator will be with you shortly.",
+    "The expected wait is about {minutes} minutes.",
+    "You are now connected to an operator.",
+    "Thank you for your interest in our products. Our latest product "
+        "information is available on our web site. Goodbye."
+};
+
+/* Relative on purpose: Twilio resolves them against the URL it requested,
+ * so handlers side by side in one folder of URLs need no configuration. */
+static const char *const url_targets[MINICC_URL_COUNT] = {
+    "incoming", "operator", "wait", "guidance", "exit", "information"
+};
+
+#define DEFAULT_QUEUE          "support"
+#define DEFAULT_LANGUAGE       "en-US"
+#define DEFAULT_HOLD_MUSIC \
+    "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
+#define DEFAULT_WAIT_PAUSE     3
+#define DEFAULT_GATHER_TIMEOUT 10
+
+/* Twilio's own limits: a queue's friendly name has at most 64 characters;
+ * Pause and Gather take seconds, and a minute of hold is plenty between
+ * two announcements. */
+#define MAX_QUEUE_NAME   64
+#define MAX_WAIT_PAUSE   600
+#define MAX_GATHER_TIMEOUT 600
+
+void *minicc_create_dir_conf(apr_pool_t *p, char *dir)
+{
+    minicc_dir_conf *c = apr_pcalloc(p, sizeof(*c));
+
+    (void)dir;
+    c->wait_pause = MINICC_UNSET;
+    c->gather_timeout = MINICC_UNSET;
+    c->announce_wait = MINICC_UNSET;
+    return c;
+}
+
+#define MERGE_PTR(f)  new->f = add->f ? add->f : base->f
+#define MERGE_INT(f)  new->f = (add->f != MINICC_UNSET) ? add->f : base->f
+
+void *minicc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    const minicc_dir_conf *base = basev, *add = addv;
+    minicc_dir_conf *new = apr_pcalloc(p, sizeof(*new));
+    int i;
+
+    MERGE_PTR(queue);
+    MERGE_PTR(language);
+    MERGE_PTR(voice);
+    MERGE_PTR(hold_music);
+    for (i = 0; i < MINICC_MSG_COUNT; i++) {
+        MERGE_PTR(messages[i]);
+    }
+    for (i = 0; i < MINICC_URL_COUNT; i++) {
+        MERGE_PTR(urls[i]);
+    }
+    MERGE_INT(wait_pause);
+    MERGE_INT(gather_timeout);
+    MERGE_INT(announce_wait);
+    return new;
+}
+
+void *minicc_create_srv_conf(apr_pool_t *p, server_rec *s)
+{
+    (void)s;
+    return apr_pcalloc(p, sizeof(minicc_srv_conf));
+}
+
+const char *minicc_conf_queue(const minicc_dir_conf *c)
+{
+    return c->queue ? c->queue : DEFAULT_QUEUE;
+}
+
+const char *minicc_conf_language(const minicc_dir_conf *c)
+{
+    return c->language ? c->language : DEFAULT_LANGUAGE;
+}
+
+const char *minicc_conf_hold_music(const minicc_dir_conf *c)
+{
+    return c->hold_music ? c->hold_music : DEFAULT_HOLD_MUSIC;
+}
+
+const char *minicc_conf_message(const minicc_dir_conf *c, minicc_msg_e key)
+{
+    return c->messages[key] ? c->messages[key] : default_messages[key];
+}
+
+const char *minicc_conf_url(const minicc_dir_conf *c, minicc_url_e target)
+{
+    return c->urls[target] ? c->urls[target] : url_targets[target];
+}
+
+int minicc_conf_wait_pause(const minicc_dir_conf *c)
+{
+    return c->wait_pause != MINICC_UNSET ? c->wait_pause : DEFAULT_WAIT_PAUSE;
+}
+
+int minicc_conf_gather_timeout(const minicc_dir_conf *c)
+{
+    return c->gather_timeout != MINICC_UNSET ? c->gather_timeout
+                                             : DEFAULT_GATHER_TIMEOUT;
+}
+
+int minicc_conf_announce_wait(const minicc_dir_conf *c)
+{
+    return c->announce_wait == 1;
+}
+
+/* Text that will be spoken: it must survive the trip into XML unchanged,
+ * so reject what the writer would have to drop. */
+static const char *check_text(cmd_parms *cmd, const char *what,
+                              const char *text)
+{
+    int changed;
+
+    if (!*text) {
+        return apr_psprintf(cmd->pool, "%s: the text must not be empty",
+                            what);
+    }
+    minicc_text_clean(cmd->temp_pool, text, strlen(text), 1, &changed);
+    if (changed) {
+        return apr_psprintf(cmd->pool, "%s: the text is not valid UTF-8 "
+                            "or holds control characters", what);
+    }
+    return NULL;
+}
+
+static const char *parse_seconds(cmd_parms *cmd, const char *arg, int min,
+                                 int max, int *out)
+{
+    const char *p = arg;
+
+    for (; *p; p++) {
+        if (!apr_isdigit(*p)) {
+            break;
+        }
+    }
+    if (!*arg || *p || p - arg > 6 || atoi(arg) < min || atoi(arg) > max) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a number of seconds "
+                            "from %d to %d", cmd->cmd->name, arg, min, max);
+    }
+    *out = atoi(arg);
+    return NULL;
+}
+
+static const char *set_queue(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    minicc_dir_conf *c = dconf;
+    const char *err = check_text(cmd, "MiniCCQueue", arg);
+
+    if (err) {
+        return err;
+    }
+    if (minicc_utf8_length(arg) > MAX_QUEUE_NAME) {
+        return apr_psprintf(cmd->pool, "MiniCCQueue: '%s' is longer than "
+                            "Twilio's %d characters for a queue name", arg,
+                            MAX_QUEUE_NAME);
+    }
+    c->queue = arg;
+    return NULL;
+}
+
+/* BCP 47 as Twilio uses it: en-US, ja-JP, cmn-Hans-CN ... */
+static int is_language_tag(const char *tag)
+{
+    const char *p = tag;
+    int first = 1;
+
+    for (;;) {
+        const char *sub = p;
+
+        while (first ? apr_isalpha(*p) : apr_isalnum(*p)) {
+            p++;
+        }
+        if (first ? (p - sub < 2 || p - sub > 3) : (p - sub < 1 || p - sub > 8)) {
+            return 0;
+        }
+        if (!*p) {
+            return 1;
+        }
+        if (*p++ != '-') {
+            return 0;
+        }
+        first = 0;
+    }
+}
+
+static const char *set_language(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    minicc_dir_conf *c = dconf;
+
+    if (!is_language_tag(arg)) {
+        return apr_psprintf(cmd->pool, "MiniCCLanguage: '%s' is not a "
+                            "language tag such as en-US or ja-JP", arg);
+    }
+    c->language = arg;
+    return NULL;
+}
+
+static const char *set_voice(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    minicc_dir_conf *c = dconf;
+    const char *p;
+
+    for (p = arg; *p; p++) {
+        if (!apr_isalnum(*p) && *p != '.' && *p != '-' && *p != '_') {
+            break;
+        }
+    }
+    if (!*arg || *p) {
+        return apr_psprintf(cmd->pool, "MiniCCVoice: '%s' is not a voice "
+                            "name such as alice or Polly.Mizuki", arg);
+    }
+    c->voice = arg;
+    return NULL;
+}
+
+static const char *set_message(cmd_parms *cmd, void *dconf, const char *key,
+                               const char *text)
+{
+    minicc_dir_conf *c = dconf;
+    int i;
+
+    for (i = 0; i < MINICC_MSG_COUNT; i++) {
+        if (!strcmp(key, message_keys[i])) {
+            const char *err = check_text(cmd, apr_pstrcat(cmd->temp_pool,
+                                         "MiniCCMessage ", key, NULL), text);
+            if (err) {
+                return err;
+            }
+            c->messages[i] = text;
+            return NULL;
+        }
+    }
+    return apr_psprintf(cmd->pool, "MiniCCMessage: unknown message '%s'; "
+                        "the messages are welcome retry noinput connecting "
+                        "trouble operator wait wait-general estimate "
+                        "guidance information", key);
+}
+
+/* A URL for TwiML: absolute http(s) with a host, or relative (Twilio
+ * resolves it against the URL it requested). */
+static const char *check_url(cmd_parms *cmd, const char *what,
+                             const char *url)
+{
+    apr_uri_t uri;
+    const char *p;
+
+    for (p = url; *p; p++) {
+        if (apr_isspace(*p) || apr_iscntrl(*p) || (unsigned char)*p > 0x7E) {
+            break;
+        }
+    }
+    if (!*url || *p || apr_uri_parse(cmd->temp_pool, url, &uri) != APR_SUCCESS
+        || (uri.scheme && (!uri.hostname
+                           || (strcasecmp(uri.scheme, "http")
+                               && strcasecmp(uri.scheme, "https"))))) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a relative URL or "
+                            "an absolute http(s) URL", what, url);
+    }
+    return NULL;
+}
+
+static const char *set_hold_music(cmd_parms *cmd, void *dconf,
+                                  const char *arg)
+{
+    minicc_dir_conf *c = dconf;
+    const char *err = check_url(cmd, "MiniCCHoldMusic", arg);
+
+    if (!err) {
+        c->hold_music = arg;
+    }
+    return err;
+}
+
+static const char *set_url(cmd_parms *cmd, void *dconf, const char *target,
+                           const char *url)
+{
+    minicc_dir_conf *c = dconf;
+    int i;
+
+    for (i = 0; i < MINICC_URL_COUNT; i++) {
+        if (!strcmp(target, url_targets[i])) {
+            const char *err = check_url(cmd, apr_pstrcat(cmd->temp_pool,
+                                        "MiniCCURL ", target, NULL), url);
+            if (!err) {
+                c->urls[i] = url;
+            }
+            return err;
+        }
+    }
+    return apr_psprintf(cmd->pool, "MiniCCURL: unknown target '%s'; the "
+                        "targets are incoming operator wait guidance exit "
+                        "information", target);
+}
+
+static const char *set_wait_pause(cmd_parms *cmd, void *dconf,
+                                  const char *arg)
+{
+    return parse_seconds(cmd, arg, 0, MAX_WAIT_PAUSE,
+                         &((minicc_dir_conf *)dconf)->wait_pause);
+}
+
+static const char *set_gather_timeout(cmd_parms *cmd, void *dconf,
+                                      const char *arg)
+{
+    return parse_seconds(cmd, arg, 1, MAX_GATHER_TIMEOUT,
+                         &((minicc_dir_conf *)dconf)->gather_timeout);
+}
+
+static const char *set_announce_wait(cmd_parms *cmd, void *dconf, int flag)
+{
+    (void)cmd;
+    ((minicc_dir_conf *)dconf)->announce_wait = flag ? 1 : 0;
+    return NULL;
+}
+
+const command_rec minicc_cmds[] = {
+    AP_INIT_TAKE1("MiniCCQueue", set_queue, NULL, RSRC_CONF | ACCESS_CONF,
+                  "the Twilio queue's name (default support)"),
+    AP_INIT_TAKE1("MiniCCLanguage", set_language, NULL, RSRC_CONF | ACCESS_CONF,
+                  "language of every <Say> (default en-US)"),
+    AP_INIT_TAKE1("MiniCCVoice", set_voice, NULL, RSRC_CONF | ACCESS_CONF,
+                  "voice of every <Say>, e.g. alice or Polly.Mizuki"),
+    AP_INIT_TAKE2("MiniCCMessage", set_message, NULL, RSRC_CONF | ACCESS_CONF,
+                  "a message key and its text"),
+    AP_INIT_TAKE1("MiniCCHoldMusic", set_hold_music, NULL, RSRC_CONF | ACCESS_CONF,
+                  "URL of the hold music played while callers wait"),
+    AP_INIT_TAKE1("MiniCCWaitPause", set_wait_pause, NULL, RSRC_CONF | ACCESS_CONF,
+                  "seconds of silence before the position announcement"),
+    AP_INIT_TAKE1("MiniCCGatherTimeout", set_gather_timeout, NULL, RSRC_CONF | ACCESS_CONF,
+                  "seconds the IVR waits for a key (default 10)"),
+    AP_INIT_FLAG("MiniCCAnnounceWait", set_announce_wait, NULL, RSRC_CONF | ACCESS_CONF,
+                 "On to say the expected wait to queued callers"),
+    AP_INIT_TAKE2("MiniCCURL", set_url, NULL, RSRC_CONF | ACCESS_CONF,
+                  "a target (incoming operator wait guidance exit "
+                  "information) and the URL written for it in TwiML"),
+    { NULL }
+};

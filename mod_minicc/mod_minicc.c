@@ -1,0 +1,191 @@
+/* Licensed under the Apache License, Version 2.0 (see COPYING). */
+
+/*
+ * mod_minicc: the module record, its hooks, and the path every webhook
+ * request takes: method (405), body size (413), then the webhook, whose
+ * TwiML is sent as text/xml.  Apache's own authentication runs before any
+ * of it.
+ */
+#define MINICC_WITH_HTTPD
+#define MINICC_DECLARES_MODULE
+#include "mod_minicc.h"
+
+#include <http_protocol.h>
+#include <http_request.h>
+#include <util_filter.h>
+#include <apr_lib.h>
+#include <libxml/parser.h>
+
+static int is_form(request_rec *r)
+{
+    const char *ct = apr_table_get(r->headers_in, "Content-Type");
+    static const char form[] = "application/x-www-form-urlencoded";
+
+    return ct && !strncasecmp(ct, form, sizeof(form) - 1)
+        && (ct[sizeof(form) - 1] == '\0' || ct[sizeof(form) - 1] == ';'
+            || apr_isspace(ct[sizeof(form) - 1]));
+}
+
+/* Reads the whole body, chunked or not, refusing it past MINICC_MAX_BODY.
+ * Not ap_parse_form_data: it reads on past its limit, drops pairs without
+ * '=', turns "%zz" into a byte that was never sent, and hands values over
+ * as C strings, which a NUL would cut short. */
+static int read_body(request_rec *r, char **body, apr_size_t *len)
+{
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    apr_bucket_brigade *bb;
+    apr_size_t size = 0, cap = 1024;
+    char *buf;
+    int seen_eos = 0;
+
+    if (cl && (strlen(cl) > 12 || apr_atoi64(cl) > MINICC_MAX_BODY)) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, APLOGNO(30401)
+                      "request body of %s bytes is over the %d allowed",
+                      ap_escape_logitem(r->pool, cl), MINICC_MAX_BODY);
+        return HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
+    buf = apr_palloc(r->pool, cap);
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    while (!seen_eos) {
+        apr_bucket *b;
+        apr_status_t rv = ap_get_brigade(r->input_filters, bb,
+                                         AP_MODE_READBYTES, APR_BLOCK_READ,
+                                         HUGE_STRING_LEN);
+        if (rv != APR_SUCCESS) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, APLOGNO(30402)
+                          "reading the request body failed");
+            return ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+        }
+        for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb);
+             b = APR_BUCKET_NEXT(b)) {
+            const char *data;
+            apr_size_t n;
+
+            if (APR_BUCKET_IS_EOS(b)) {
+                seen_eos = 1;
+                break;
+            }
+            rv = apr_bucket_read(b, &data, &n, APR_BLOCK_READ);
+            if (rv != APR_SUCCESS) {
+                ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, APLOGNO(30403)
+                              "reading the request body failed");
+                return HTTP_BAD_REQUEST;
+            }
+            if (size + n > MINICC_MAX_BODY) {
+                ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, APLOGNO(30404)
+                              "request body is over the %d bytes allowed",
+                              MINICC_MAX_BODY);
+                return HTTP_REQUEST_ENTITY_TOO_LARGE;
+            }
+            if (size + n > cap) {
+                char *bigger;
+
+                while (size + n > cap) {
+                    cap *= 2;
+                }
+                bigger = apr_palloc(r->pool, cap);
+                memcpy(bigger, buf, size);
+                buf = bigger;
+            }
+            memcpy(buf + size, data, n);
+            size += n;
+        }
+        apr_brigade_cleanup(bb);
+    }
+    *body = buf;
+    *len = size;
+    return OK;
+}
+
+static int minicc_handler(request_rec *r)
+{
+    minicc_webhook_fn webhook;
+    minicc_call_t call;
+    char *body = NULL;
+    const char *doc;
+    apr_size_t len;
+    int status;
+
+    if (!r->handler || strncmp(r->handler, "minicc-", 7)
+        || !(webhook = minicc_find_webhook(r->handler))) {
+        return DECLINED;
+    }
+    if (r->method_number != M_POST) {
+        ap_allow_methods(r, REPLACE_ALLOW, "POST", NULL);
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    status = read_body(r, &body, &len);
+    if (status != OK) {
+        return status;
+    }
+    call.r = r;
+    call.conf = ap_get_module_config(r->per_dir_config, &minicc_module);
+    /* Twilio always sends a form; anything else carries no parameters. */
+    call.params = minicc_form_parse(r->pool, body, is_form(r) ? len : 0);
+    call.tw = minicc_twiml_start(r->pool);
+
+    status = webhook(&call);
+    if (status != OK) {
+        return status;
+    }
+    doc = minicc_twiml_finish(call.tw, &len);
+    if (!doc) {
+        ap_log_rerror(APLOG_MARK, APLOG_CRIT, 0, r, APLOGNO(30405)
+                      "libxml2 could not write the TwiML (out of memory?)");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    ap_set_content_type(r, "text/xml; charset=utf-8");
+    ap_set_content_length(r, len);
+    ap_rwrite(doc, (int)len, r);
+    return OK;
+}
+
+/* After the configuration is read and virtual hosts are merged, and before
+ * `apachectl configtest` says "Syntax OK": a missing mod_dbd stops it. */
+static int minicc_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                               apr_pool_t *ptemp, server_rec *s)
+{
+    const char *err = minicc_db_configure(pconf, s);
+
+    (void)plog;
+    (void)ptemp;
+    if (err) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                     APLOGNO(30001) "%s", err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}
+
+/* libxml2 wants its parser initialised once, before any thread uses it. */
+static int minicc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                              apr_pool_t *ptemp, server_rec *s)
+{
+    (void)pconf;
+    (void)plog;
+    (void)ptemp;
+    (void)s;
+    xmlInitParser();
+    return OK;
+}
+
+static void minicc_register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    ap_hook_check_config(minicc_check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(minicc_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(minicc_handler, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+AP_DECLARE_MODULE(minicc) = {
+    STANDARD20_MODULE_STUFF,
+    minicc_create_dir_conf,
+    minicc_merge_dir_conf,
+    minicc_create_srv_conf,
+    NULL,
+    minicc_cmds,
+    minicc_register_hooks,
+#ifdef AP_MODULE_FLAG_NONE
+    AP_MODULE_FLAG_NONE
+#endif
+};

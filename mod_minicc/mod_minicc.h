@@ -1,0 +1,233 @@
+/* Licensed under the Apache License, Version 2.0 (see COPYING). */
+
+/*
+ * mod_minicc: a small Twilio call center as an Apache httpd 2.4 module.
+ *
+ * One header shared by the module's files.  Pure code (form parsing, text
+ * rules, the TwiML writer) depends only on APR and libxml2 so that it can
+ * be unit-tested and fuzzed without a server; everything that needs httpd
+ * is declared under MINICC_WITH_HTTPD.
+ */
+#ifndef MOD_MINICC_H
+#define MOD_MINICC_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+#include <apr_strings.h>
+
+/* Twilio's form bodies are a few hundred bytes; SPEC §6 caps them at 64 KiB. */
+#define MINICC_MAX_BODY (64 * 1024)
+
+/* ---- text.c: request parameters and the text rules of SPEC §4 and §6 ---- */
+
+/* One decoded form parameter.  Values may hold any byte, NUL included, so
+ * they travel with their lengths until they are cleaned. */
+typedef struct {
+    const char *name;
+    apr_size_t name_len;
+    const char *value;
+    apr_size_t value_len;
+} minicc_param_t;
+
+typedef struct {
+    apr_array_header_t *raw;    /* minicc_param_t, in body order */
+} minicc_params_t;
+
+/* Parses an application/x-www-form-urlencoded body.  Never fails: malformed
+ * escapes are kept literally, a pair without '=' has an empty value. */
+minicc_params_t *minicc_form_parse(apr_pool_t *p, const char *body,
+                                   apr_size_t len);
+
+/* The value of the last parameter called name (as PHP's $_POST, which the
+ * original read), as raw bytes; NULL when absent. */
+const minicc_param_t *minicc_param_find(const minicc_params_t *params,
+                                        const char *name);
+
+/* What minicc_text_clean changed, for the log line that says so. */
+#define MINICC_CLEAN_NUL      0x1   /* NUL bytes dropped */
+#define MINICC_CLEAN_UTF8     0x2   /* invalid UTF-8 replaced by U+FFFD */
+#define MINICC_CLEAN_CONTROL  0x4   /* control characters dropped */
+
+/* Returns a NUL-terminated copy of in[0..len) that is valid UTF-8 without
+ * NUL bytes; with drop_controls, also without C0 controls other than tab,
+ * LF and CR, and without DEL (what XML 1.0 cannot carry).  *changed gets
+ * the MINICC_CLEAN_* flags of what was done. */
+char *minicc_text_clean(apr_pool_t *p, const char *in, apr_size_t len,
+                        int drop_controls, int *changed);
+
+/* Number of characters (code points) of a valid UTF-8 string. */
+apr_size_t minicc_utf8_length(const char *s);
+
+/* Nonzero when s is a Twilio SID: two capital letters and 32 hex digits. */
+int minicc_is_sid(const char *s);
+
+/* Nonzero when s is a decimal integer that fits a signed 32-bit column. */
+int minicc_is_int32(const char *s);
+
+/* QueuePosition as the original filtered it: the digits only, without
+ * leading zeros; NULL when nothing usable (no digits, zero, > 6 digits). */
+const char *minicc_queue_position(apr_pool_t *p, const char *raw);
+
+/* AvgQueueTime (seconds) as whole minutes, rounded up, at least 1;
+ * -1 when raw is not a non-negative integer. */
+long minicc_wait_minutes(const char *raw);
+
+/* Replaces every "{name}" in text by value. */
+const char *minicc_fill(apr_pool_t *p, const char *text, const char *name,
+                        const char *value);
+
+/* ---- twiml.c: TwiML through libxml2's xmlTextWriter ---- */
+
+typedef struct minicc_twiml minicc_twiml;
+
+/* Starts a document (XML declaration, <Response>); the writer and its buffer
+ * are freed by a cleanup on p, so an early return cannot leak them. */
+minicc_twiml *minicc_twiml_start(apr_pool_t *p);
+void minicc_twiml_open(minicc_twiml *tw, const char *element);
+void minicc_twiml_attr(minicc_twiml *tw, const char *name, const char *value);
+void minicc_twiml_text(minicc_twiml *tw, const char *text);
+void minicc_twiml_close(minicc_twiml *tw);
+/* Ends the document; NULL if libxml2 failed at any step (out of memory). */
+const char *minicc_twiml_finish(minicc_twiml *tw, apr_size_t *len);
+
+#ifdef MINICC_WITH_HTTPD
+
+#include <httpd.h>
+#include <http_config.h>
+#include <http_log.h>
+#include <apr_dbd.h>     /* mod_dbd.h needs it first */
+#include <mod_dbd.h>
+
+/* mod_minicc.c declares the module, which brings its own. */
+#ifndef MINICC_DECLARES_MODULE
+APLOG_USE_MODULE(minicc);
+#endif
+extern module AP_MODULE_DECLARE_DATA minicc_module;
+
+/* ---- config.c ---- */
+
+typedef enum {
+    MINICC_TABLE_ENQUEUE, MINICC_TABLE_QUEUE, MINICC_TABLE_STATUS,
+    MINICC_TABLE_OPERATOR_SESSION,
+    MINICC_TABLE_COUNT
+} minicc_table_e;
+
+
+typedef enum {
+    MINICC_MSG_WELCOME, MINICC_MSG_RETRY, MINICC_MSG_NOINPUT,
+    MINICC_MSG_CONNECTING, MINICC_MSG_TROUBLE, MINICC_MSG_OPERATOR,
+    MINICC_MSG_WAIT, MINICC_MSG_WAIT_GENERAL, MINICC_MSG_ESTIMATE,
+    MINICC_MSG_GUIDANCE, MINICC_MSG_INFORMATION,
+    MINICC_MSG_COUNT
+} minicc_msg_e;
+
+typedef enum {
+    MINICC_URL_INCOMING, MINICC_URL_OPERATOR, MINICC_URL_WAIT,
+    MINICC_URL_GUIDANCE, MINICC_URL_EXIT, MINICC_URL_INFORMATION,
+    MINICC_URL_COUNT
+} minicc_url_e;
+
+#define MINICC_UNSET (-1)
+
+/* Per-directory settings; NULL / MINICC_UNSET mean "not set here", and the
+ * minicc_conf_* accessors below supply the defaults. */
+typedef struct {
+    const char *queue;
+    const char *language;
+    const char *voice;
+    const char *hold_music;
+    const char *messages[MINICC_MSG_COUNT];
+    const char *urls[MINICC_URL_COUNT];
+    int wait_pause;
+    int gather_timeout;
+    int announce_wait;
+} minicc_dir_conf;
+
+/* mod_dbd statements: one upsert per table (indexed by minicc_table_e),
+ * then the operator lookup. */
+#define MINICC_STMT_OPERATOR_LOOKUP MINICC_TABLE_COUNT
+#define MINICC_STMT_COUNT (MINICC_TABLE_COUNT + 1)
+
+/* Per-server state, set once at configuration time and read-only after. */
+typedef struct {
+    ap_dbd_t *(*dbd_acquire)(request_rec *);
+    const char *labels[MINICC_STMT_COUNT];
+    const char *sql[MINICC_STMT_COUNT];
+} minicc_srv_conf;
+
+extern const command_rec minicc_cmds[];
+void *minicc_create_dir_conf(apr_pool_t *p, char *dir);
+void *minicc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
+void *minicc_create_srv_conf(apr_pool_t *p, server_rec *s);
+
+const char *minicc_conf_queue(const minicc_dir_conf *c);
+const char *minicc_conf_language(const minicc_dir_conf *c);
+const char *minicc_conf_hold_music(const minicc_dir_conf *c);
+const char *minicc_conf_message(const minicc_dir_conf *c, minicc_msg_e key);
+const char *minicc_conf_url(const minicc_dir_conf *c, minicc_url_e target);
+int minicc_conf_wait_pause(const minicc_dir_conf *c);
+int minicc_conf_gather_timeout(const minicc_dir_conf *c);
+int minicc_conf_announce_wait(const minicc_dir_conf *c);
+
+/* ---- handlers.c: the webhooks and what they share ---- */
+
+typedef struct {
+    request_rec *r;
+    const minicc_dir_conf *conf;
+    minicc_params_t *params;
+    minicc_twiml *tw;
+} minicc_call_t;
+
+/* A parameter cleaned for storage (NULs dropped, invalid UTF-8 replaced;
+ * the change is logged); NULL when absent. */
+const char *minicc_param(minicc_call_t *call, const char *name);
+
+/* <Say> of a configured message, with language and voice. */
+void minicc_say(minicc_call_t *call, const char *text);
+
+/* The webhook behind a SetHandler name, or NULL.  A webhook adds its
+ * TwiML to call->tw and returns OK, or an HTTP status for a request it
+ * refuses. */
+typedef int (*minicc_webhook_fn)(minicc_call_t *call);
+minicc_webhook_fn minicc_find_webhook(const char *handler);
+
+/* ---- record.c: the rows of SPEC §4 ---- */
+
+
+typedef struct {
+    minicc_table_e table;
+    const char **values;        /* one per column, NULL for SQL NULL */
+    int nvalues;
+} minicc_row_t;
+
+/* Builds the row a webhook records, applying SPEC §4's rules (integers,
+ * SIDs, lengths); NULL when the CallSid is not a SID. */
+minicc_row_t *minicc_row_from_call(minicc_call_t *call, minicc_table_e table);
+const char *minicc_table_name(minicc_table_e table);
+const char *minicc_row_describe(apr_pool_t *p, const minicc_row_t *row);
+
+/* The SQL that upserts a row of table, with mod_dbd's %s placeholders. */
+const char *minicc_table_upsert_sql(apr_pool_t *p, minicc_table_e table);
+const char *minicc_table_label(minicc_table_e table);
+
+/* ---- db.c: mod_dbd ---- */
+
+/* Registers every statement with mod_dbd for every server; an error
+ * string when mod_dbd is not loaded. */
+const char *minicc_db_configure(apr_pool_t *pconf, server_rec *s);
+
+typedef enum { MINICC_CUSTOMER = 0, MINICC_OPERATOR = 1,
+               MINICC_LOOKUP_FAILED = -1 } minicc_caller_e;
+minicc_caller_e minicc_db_is_operator(request_rec *r, const char *telnum);
+
+/* Writes a row; APR_SUCCESS or the reason it was not written (logged). */
+apr_status_t minicc_db_write(request_rec *r, const minicc_row_t *row);
+
+/* Records a webhook's row: written now or, failing that, kept (logged in
+ * full so that nothing is lost silently). */
+void minicc_record(request_rec *r, const minicc_row_t *row);
+
+
+#endif /* MINICC_WITH_HTTPD */
+
+#endif /* MOD_MINICC_H */

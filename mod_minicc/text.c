@@ -1,0 +1,260 @@
+/* Licensed under the Apache License, Version 2.0 (see COPYING). */
+
+/*
+ * Request parameters and the text rules of SPEC §4 and §6.  Pure code: it
+ * needs APR only, so the unit tests and the fuzzer run it without a server.
+ */
+#include <apr_lib.h>
+#include <string.h>
+
+#include "mod_minicc.h"
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Decodes one form component.  A '%' not followed by two hex digits stays
+ * as it is, as PHP's urldecode (which the original used) leaves it, rather
+ * than becoming a byte nobody sent. */
+static char *form_decode(apr_pool_t *p, const char *s, apr_size_t len,
+                         apr_size_t *out_len)
+{
+    char *out = apr_palloc(p, len + 1);
+    apr_size_t i, o = 0;
+
+    for (i = 0; i < len; i++) {
+        int hi, lo;
+
+        if (s[i] == '+') {
+            out[o++] = ' ';
+        }
+        else if (s[i] == '%' && len - i > 2
+                 && (hi = hexval(s[i + 1])) >= 0
+                 && (lo = hexval(s[i + 2])) >= 0) {
+            out[o++] = (char)(hi * 16 + lo);
+            i += 2;
+        }
+        else {
+            out[o++] = s[i];
+        }
+    }
+    out[o] = '\0';
+    *out_len = o;
+    return out;
+}
+
+minicc_params_t *minicc_form_parse(apr_pool_t *p, const char *body,
+                                   apr_size_t len)
+{
+    minicc_params_t *params = apr_palloc(p, sizeof(*params));
+    apr_size_t start = 0;
+
+    params->raw = apr_array_make(p, 16, sizeof(minicc_param_t));
+    while (start < len) {
+        const char *pair = body + start;
+        const char *amp = memchr(pair, '&', len - start);
+        apr_size_t pair_len = amp ? (apr_size_t)(amp - pair) : len - start;
+        const char *eq = memchr(pair, '=', pair_len);
+        apr_size_t name_len = eq ? (apr_size_t)(eq - pair) : pair_len;
+
+        if (pair_len > 0) {
+            minicc_param_t *param = apr_array_push(params->raw);
+
+            param->name = form_decode(p, pair, name_len, &param->name_len);
+            if (eq) {
+                param->value = form_decode(p, eq + 1, pair_len - name_len - 1,
+                                           &param->value_len);
+            }
+            else {
+                param->value = "";
+                param->value_len = 0;
+            }
+        }
+        start += pair_len + 1;
+    }
+    return params;
+}
+
+const minicc_param_t *minicc_param_find(const minicc_params_t *params,
+                                        const char *name)
+{
+    apr_size_t name_len = strlen(name);
+    int i;
+
+    for (i = params->raw->nelts - 1; i >= 0; i--) {
+        const minicc_param_t *param =
+            &APR_ARRAY_IDX(params->raw, i, minicc_param_t);
+
+        if (param->name_len == name_len
+            && memcmp(param->name, name, name_len) == 0) {
+            return param;
+        }
+    }
+    return NULL;
+}
+
+/* Length of the valid UTF-8 sequence at s (at most avail bytes), or 0 when
+ * it is not one: overlongs, surrogates and code points past U+10FFFF are
+ * invalid, as utf8mb4 and XML see them. */
+static apr_size_t utf8_sequence(const unsigned char *s, apr_size_t avail)
+{
+    apr_size_t need, i;
+    unsigned long cp;
+
+    if (s[0] < 0x80) return 1;
+    if (s[0] >= 0xC2 && s[0] <= 0xDF) { need = 2; cp = s[0] & 0x1F; }
+    else if (s[0] >= 0xE0 && s[0] <= 0xEF) { need = 3; cp = s[0] & 0x0F; }
+    else if (s[0] >= 0xF0 && s[0] <= 0xF4) { need = 4; cp = s[0] & 0x07; }
+    else return 0;
+    if (avail < need) return 0;
+    for (i = 1; i < need; i++) {
+        if ((s[i] & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if ((need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000)
+        || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        return 0;
+    }
+    return need;
+}
+
+char *minicc_text_clean(apr_pool_t *p, const char *in, apr_size_t len,
+                        int drop_controls, int *changed)
+{
+    /* Each invalid byte may grow into the 3 bytes of U+FFFD. */
+    char *out = apr_palloc(p, len * 3 + 1);
+    const unsigned char *s = (const unsigned char *)in;
+    apr_size_t i = 0, o = 0;
+
+    *changed = 0;
+    while (i < len) {
+        apr_size_t n;
+
+        if (s[i] == 0) {
+            *changed |= MINICC_CLEAN_NUL;
+            i++;
+            continue;
+        }
+        if (drop_controls && ((s[i] < 0x20 && s[i] != '\t' && s[i] != '\n'
+                               && s[i] != '\r') || s[i] == 0x7F)) {
+            *changed |= MINICC_CLEAN_CONTROL;
+            i++;
+            continue;
+        }
+        n = utf8_sequence(s + i, len - i);
+        if (n == 0) {
+            *changed |= MINICC_CLEAN_UTF8;
+            memcpy(out + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            i++;
+            continue;
+        }
+        memcpy(out + o, s + i, n);
+        o += n;
+        i += n;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+apr_size_t minicc_utf8_length(const char *s)
+{
+    apr_size_t n = 0;
+
+    for (; *s; s++) {
+        if (((unsigned char)*s & 0xC0) != 0x80) {
+            n++;
+        }
+    }
+    return n;
+}
+
+int minicc_is_sid(const char *s)
+{
+    int i;
+
+    if (!s || !apr_isupper(s[0]) || !apr_isupper(s[1])) {
+        return 0;
+    }
+    for (i = 2; i < 34; i++) {
+        if (!apr_isxdigit(s[i])) {
+            return 0;
+        }
+    }
+    return s[34] == '\0';
+}
+
+int minicc_is_int32(const char *s)
+{
+    const char *d = s;
+    apr_int64_t v = 0;
+
+    if (!s) {
+        return 0;
+    }
+    if (*d == '-') {
+        d++;
+    }
+    if (!*d || strlen(d) > 10) {
+        return 0;
+    }
+    for (; *d; d++) {
+        if (!apr_isdigit(*d)) {
+            return 0;
+        }
+        v = v * 10 + (*d - '0');
+    }
+    return (*s == '-') ? v <= 2147483648LL : v <= 2147483647LL;
+}
+
+const char *minicc_queue_position(apr_pool_t *p, const char *raw)
+{
+    char digits[8];
+    apr_size_t n = 0;
+
+    if (!raw) {
+        return NULL;
+    }
+    for (; *raw; raw++) {
+        if (!apr_isdigit(*raw) || (n == 0 && *raw == '0')) {
+            continue;
+        }
+        if (n == 6) {
+            return NULL;
+        }
+        digits[n++] = *raw;
+    }
+    return n ? apr_pstrmemdup(p, digits, n) : NULL;
+}
+
+long minicc_wait_minutes(const char *raw)
+{
+    long seconds;
+
+    if (!raw || *raw == '-' || !minicc_is_int32(raw)) {
+        return -1;
+    }
+    seconds = (long)apr_atoi64(raw);
+    return seconds <= 60 ? 1 : (seconds + 59) / 60;
+}
+
+const char *minicc_fill(apr_pool_t *p, const char *text, const char *name,
+                        const char *value)
+{
+    const char *key = apr_pstrcat(p, "{", name, "}", NULL);
+    apr_size_t key_len = strlen(key);
+    const char *hit = strstr(text, key);
+    char *out;
+
+    if (!hit) {
+        return text;
+    }
+    out = apr_pstrcat(p, apr_pstrmemdup(p, text, hit - text), value,
+                      NULL);
+    return apr_pstrcat(p, out, minicc_fill(p, hit + key_len, name, value),
+                       NULL);
+}

@@ -1,0 +1,114 @@
+/* Licensed under the Apache License, Version 2.0 (see COPYING). */
+
+/*
+ * TwiML through libxml2's xmlTextWriter, so that escaping is libxml2's job
+ * and never ours.  The writer does not reject control characters or invalid
+ * UTF-8 (it would write a document Twilio refuses), so every string is
+ * cleaned on its way in.
+ */
+#include <libxml/xmlwriter.h>
+
+#include "mod_minicc.h"
+
+struct minicc_twiml {
+    apr_pool_t *pool;
+    xmlBufferPtr buffer;
+    xmlTextWriterPtr writer;
+    int failed;
+};
+
+/* libxml2 allocates with malloc: hand both back when the pool goes, so
+ * that no early return can leak them. */
+static apr_status_t twiml_cleanup(void *data)
+{
+    minicc_twiml *tw = data;
+
+    if (tw->writer) {
+        xmlFreeTextWriter(tw->writer);
+        tw->writer = NULL;
+    }
+    if (tw->buffer) {
+        xmlBufferFree(tw->buffer);
+        tw->buffer = NULL;
+    }
+    return APR_SUCCESS;
+}
+
+static const xmlChar *clean(minicc_twiml *tw, const char *s)
+{
+    int changed;
+
+    return BAD_CAST minicc_text_clean(tw->pool, s, strlen(s), 1, &changed);
+}
+
+static void check(minicc_twiml *tw, int rc)
+{
+    if (rc < 0) {
+        tw->failed = 1;
+    }
+}
+
+minicc_twiml *minicc_twiml_start(apr_pool_t *p)
+{
+    minicc_twiml *tw = apr_pcalloc(p, sizeof(*tw));
+
+    tw->pool = p;
+    apr_pool_cleanup_register(p, tw, twiml_cleanup, apr_pool_cleanup_null);
+    tw->buffer = xmlBufferCreate();
+    tw->writer = tw->buffer ? xmlNewTextWriterMemory(tw->buffer, 0) : NULL;
+    if (!tw->writer) {
+        tw->failed = 1;
+        return tw;
+    }
+    check(tw, xmlTextWriterStartDocument(tw->writer, NULL, "UTF-8", NULL));
+    check(tw, xmlTextWriterStartElement(tw->writer, BAD_CAST "Response"));
+    return tw;
+}
+
+void minicc_twiml_open(minicc_twiml *tw, const char *element)
+{
+    if (!tw->failed) {
+        check(tw, xmlTextWriterStartElement(tw->writer, BAD_CAST element));
+    }
+}
+
+void minicc_twiml_attr(minicc_twiml *tw, const char *name, const char *value)
+{
+    if (!tw->failed) {
+        check(tw, xmlTextWriterWriteAttribute(tw->writer, BAD_CAST name,
+                                              clean(tw, value)));
+    }
+}
+
+void minicc_twiml_text(minicc_twiml *tw, const char *text)
+{
+    if (!tw->failed) {
+        check(tw, xmlTextWriterWriteString(tw->writer, clean(tw, text)));
+    }
+}
+
+void minicc_twiml_close(minicc_twiml *tw)
+{
+    if (!tw->failed) {
+        check(tw, xmlTextWriterEndElement(tw->writer));
+    }
+}
+
+const char *minicc_twiml_finish(minicc_twiml *tw, apr_size_t *len)
+{
+    const char *doc;
+
+    if (!tw->failed) {
+        /* closes <Response> and anything left open */
+        check(tw, xmlTextWriterEndDocument(tw->writer));
+        check(tw, xmlTextWriterFlush(tw->writer));
+    }
+    if (tw->failed) {
+        return NULL;
+    }
+    *len = (apr_size_t)xmlBufferLength(tw->buffer);
+    doc = apr_pstrmemdup(tw->pool, (const char *)xmlBufferContent(tw->buffer),
+                         *len);
+    apr_pool_cleanup_run(tw->pool, tw, twiml_cleanup);
+    return doc;
+}
