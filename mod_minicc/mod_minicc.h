@@ -76,6 +76,22 @@ long minicc_wait_minutes(const char *raw);
 const char *minicc_fill(apr_pool_t *p, const char *text, const char *name,
                         const char *value);
 
+/* ---- signature.c: X-Twilio-Signature ---- */
+
+/* The signature Twilio sends for a request to url with these (form)
+ * parameters; NULL if libcrypto failed. */
+const char *minicc_signature(apr_pool_t *p, const char *token,
+                             const char *url, const minicc_params_t *params);
+
+/* Nonzero when header is the signature of the request under one of the
+ * tokens, for url as given or without "user:pass@", each also without its
+ * port or with the default port written out, as Twilio's own validators
+ * accept. */
+int minicc_signature_valid(apr_pool_t *p, const char *const *tokens,
+                           int ntokens, const char *url,
+                           const minicc_params_t *params,
+                           const char *header);
+
 /* ---- twiml.c: TwiML through libxml2's xmlTextWriter ---- */
 
 typedef struct minicc_twiml minicc_twiml;
