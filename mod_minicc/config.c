@@ -89,6 +89,15 @@ void *minicc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(wait_pause);
     MERGE_INT(gather_timeout);
     MERGE_INT(announce_wait);
+    if (add->tokens) {
+        new->tokens = add->tokens;
+        new->ntokens = add->ntokens;
+    }
+    else {
+        new->tokens = base->tokens;
+        new->ntokens = base->ntokens;
+    }
+    MERGE_PTR(public_url);
     return new;
 }
 
@@ -348,6 +357,129 @@ static const char *set_announce_wait(cmd_parms *cmd, void *dconf, int flag)
     return NULL;
 }
 
+/* An auth token is a secret, so say what is wrong with it, never what it is. */
+static const char *check_token(cmd_parms *cmd, const char *where,
+                               const char *token)
+{
+    const char *p;
+
+    for (p = token; *p; p++) {
+        if (apr_isspace(*p) || apr_iscntrl(*p)) {
+            break;
+        }
+    }
+    if (!*token || *p) {
+        return apr_psprintf(cmd->pool, "%s: an auth token is one word "
+                            "(Twilio's are 32 hex digits)", where);
+    }
+    return NULL;
+}
+
+/* One token, or two while the account's token is being rotated (Twilio's
+ * primary and secondary): either signature is accepted. */
+static const char *set_auth_token(cmd_parms *cmd, void *dconf,
+                                  const char *token1, const char *token2)
+{
+    minicc_dir_conf *c = dconf;
+    const char **tokens = apr_palloc(cmd->pool, 2 * sizeof(char *));
+    const char *err = check_token(cmd, "MiniCCAuthToken", token1);
+
+    if (!err && token2) {
+        err = check_token(cmd, "MiniCCAuthToken", token2);
+    }
+    if (err) {
+        return err;
+    }
+    tokens[0] = token1;
+    tokens[1] = token2;
+    c->tokens = tokens;
+    c->ntokens = token2 ? 2 : 1;
+    return NULL;
+}
+
+/* The token from a file that only root need read: the configuration is
+ * read before Apache gives up root, so the token never has to sit in a
+ * world-readable apache2.conf.  One or two tokens, one per line. */
+static const char *set_auth_token_file(cmd_parms *cmd, void *dconf,
+                                       const char *arg)
+{
+    minicc_dir_conf *c = dconf;
+    const char *path = ap_server_root_relative(cmd->temp_pool, arg);
+    const char **tokens = apr_pcalloc(cmd->pool, 2 * sizeof(char *));
+    apr_file_t *f;
+    char line[512];
+    int n = 0;
+    apr_status_t rv;
+
+    if (!path) {
+        return apr_psprintf(cmd->pool, "MiniCCAuthTokenFile: bad path '%s'",
+                            arg);
+    }
+    rv = apr_file_open(&f, path, APR_FOPEN_READ, APR_OS_DEFAULT,
+                       cmd->temp_pool);
+    if (rv != APR_SUCCESS) {
+        char buf[120];
+
+        return apr_psprintf(cmd->pool, "MiniCCAuthTokenFile: cannot read "
+                            "'%s': %s", path,
+                            apr_strerror(rv, buf, sizeof(buf)));
+    }
+    while (apr_file_gets(line, sizeof(line), f) == APR_SUCCESS) {
+        char *t = apr_pstrdup(cmd->pool, line);
+        const char *err;
+
+        apr_collapse_spaces(t, t);
+        if (!*t || *t == '#') {
+            continue;
+        }
+        if (n == 2) {
+            apr_file_close(f);
+            return apr_psprintf(cmd->pool, "MiniCCAuthTokenFile: '%s' holds "
+                                "more than two tokens", path);
+        }
+        err = check_token(cmd, apr_psprintf(cmd->temp_pool,
+                          "MiniCCAuthTokenFile %s", path), t);
+        if (err) {
+            apr_file_close(f);
+            return err;
+        }
+        tokens[n++] = t;
+    }
+    apr_file_close(f);
+    if (!n) {
+        return apr_psprintf(cmd->pool, "MiniCCAuthTokenFile: '%s' holds no "
+                            "token", path);
+    }
+    c->tokens = tokens;
+    c->ntokens = n;
+    return NULL;
+}
+
+/* Only scheme://host[:port]: the path and query are the request's own. */
+static const char *set_public_url(cmd_parms *cmd, void *dconf,
+                                  const char *arg)
+{
+    minicc_dir_conf *c = dconf;
+    apr_uri_t uri;
+    char *url = apr_pstrdup(cmd->pool, arg);
+    apr_size_t len = strlen(url);
+
+    while (len > 0 && url[len - 1] == '/') {
+        url[--len] = '\0';
+    }
+    if (apr_uri_parse(cmd->temp_pool, url, &uri) != APR_SUCCESS
+        || !uri.scheme || !uri.hostname || uri.query || uri.fragment
+        || (uri.path && *uri.path)
+        || (strcasecmp(uri.scheme, "http") && strcasecmp(uri.scheme, "https"))
+        || strpbrk(url, " \t\r\n")) {
+        return apr_psprintf(cmd->pool, "MiniCCPublicURL: '%s' is not "
+                            "scheme://host[:port], the address Twilio "
+                            "calls (e.g. https://cc.example.com)", arg);
+    }
+    c->public_url = url;
+    return NULL;
+}
+
 const command_rec minicc_cmds[] = {
     AP_INIT_TAKE1("MiniCCQueue", set_queue, NULL, RSRC_CONF | ACCESS_CONF,
                   "the Twilio queue's name (default support)"),
@@ -368,5 +500,16 @@ const command_rec minicc_cmds[] = {
     AP_INIT_TAKE2("MiniCCURL", set_url, NULL, RSRC_CONF | ACCESS_CONF,
                   "a target (incoming operator wait guidance exit "
                   "information) and the URL written for it in TwiML"),
+    AP_INIT_TAKE12("MiniCCAuthToken", set_auth_token, NULL,
+                   RSRC_CONF | ACCESS_CONF,
+                   "Twilio auth token (and a second one while rotating): "
+                   "requests must carry a valid X-Twilio-Signature"),
+    AP_INIT_TAKE1("MiniCCAuthTokenFile", set_auth_token_file, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "file holding the Twilio auth token (one or two lines)"),
+    AP_INIT_TAKE1("MiniCCPublicURL", set_public_url, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "scheme://host[:port] that Twilio calls, when Apache is "
+                  "behind a proxy or TLS terminator"),
     { NULL }
 };

@@ -2,8 +2,8 @@
 
 /*
  * mod_minicc: the module record, its hooks, and the path every webhook
- * request takes: method (405), body size (413), then the webhook, whose
- * TwiML is sent as text/xml.  Apache's own authentication runs before any
+ * request takes: method (405), body size (413), Twilio's signature (403),
+ * then the webhook, whose TwiML is sent as text/xml.  Apache's own authentication runs before any
  * of it.
  */
 #define MINICC_WITH_HTTPD
@@ -11,6 +11,7 @@
 #include "mod_minicc.h"
 
 #include <http_protocol.h>
+#include <http_core.h>
 #include <http_request.h>
 #include <util_filter.h>
 #include <apr_lib.h>
@@ -97,6 +98,50 @@ static int read_body(request_rec *r, char **body, apr_size_t *len)
     return OK;
 }
 
+/* The URL Twilio requested, as it signed it: MiniCCPublicURL or the
+ * scheme and Host this request came with, then the path and query exactly
+ * as received. */
+static const char *requested_url(request_rec *r, const minicc_dir_conf *conf)
+{
+    const char *host;
+
+    if (conf->public_url) {
+        return apr_pstrcat(r->pool, conf->public_url, r->unparsed_uri, NULL);
+    }
+    host = apr_table_get(r->headers_in, "Host");
+    if (!host) {
+        host = ap_is_default_port(ap_get_server_port(r), r)
+            ? ap_get_server_name_for_url(r)
+            : apr_psprintf(r->pool, "%s:%u", ap_get_server_name_for_url(r),
+                           ap_get_server_port(r));
+    }
+    return apr_pstrcat(r->pool, ap_http_scheme(r), "://", host,
+                       r->unparsed_uri, NULL);
+}
+
+static int signature_ok(request_rec *r, const minicc_dir_conf *conf,
+                        const minicc_params_t *params)
+{
+    const char *header = apr_table_get(r->headers_in, "X-Twilio-Signature");
+    const char *url;
+
+    if (!conf->tokens) {
+        return 1;
+    }
+    url = requested_url(r, conf);
+    if (minicc_signature_valid(r->pool, conf->tokens, conf->ntokens, url,
+                               params, header)) {
+        return 1;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30406)
+                  "%s X-Twilio-Signature for URL %s: refused (403); if "
+                  "Twilio calls another address (a proxy or TLS terminator "
+                  "in front), set MiniCCPublicURL to it",
+                  header ? "invalid" : "no",
+                  ap_escape_logitem(r->pool, url));
+    return 0;
+}
+
 static int minicc_handler(request_rec *r)
 {
     minicc_webhook_fn webhook;
@@ -122,6 +167,9 @@ static int minicc_handler(request_rec *r)
     call.conf = ap_get_module_config(r->per_dir_config, &minicc_module);
     /* Twilio always sends a form; anything else carries no parameters. */
     call.params = minicc_form_parse(r->pool, body, is_form(r) ? len : 0);
+    if (!signature_ok(r, call.conf, call.params)) {
+        return HTTP_FORBIDDEN;
+    }
     call.tw = minicc_twiml_start(r->pool);
 
     status = webhook(&call);

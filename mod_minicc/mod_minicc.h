@@ -157,6 +157,9 @@ typedef struct {
     int wait_pause;
     int gather_timeout;
     int announce_wait;
+    const char *const *tokens;  /* Twilio auth tokens; NULL: not checked */
+    int ntokens;
+    const char *public_url;     /* scheme://host[:port] Twilio calls */
 } minicc_dir_conf;
 
 /* mod_dbd statements: one upsert per table (indexed by minicc_table_e),
