@@ -1,0 +1,103 @@
+# Every directive of SPEC section 3 that changes TwiML, as set in
+# t/conf/extra.conf.in (/custom), and the per-directory merge (/merge).
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use MiniCCTest;
+
+plan tests => 4 * 21;
+
+db_wait_up();
+my $operator = '+15550006001';
+db_do('INSERT IGNORE INTO operators (telnum) VALUES (?)', $operator);
+
+# /custom ---------------------------------------------------------------
+my %v = (language => 'ja-JP', voice => 'Polly.Mizuki');
+sub CSay { Say($_[0], %v) }
+my $c_enqueue = Enqueue('sales', waitUrl => 'wait?loop=1&x=2', waitUrlMethod => 'POST',
+                        action => '../custom/exit', method => 'POST');
+sub c_gather {
+    my ($text) = @_;
+    Response(Gather({ numDigits => '1', timeout => '25', action => '/custom/incoming', method => 'POST' },
+                    CSay($text)),
+             CSay('Custom noinput.'), $c_enqueue);
+}
+my $c_operator_url = 'https://twilio:s3cret@cc.example.com/custom/operator';
+
+twiml_ok(post('/custom/incoming', [CallSid => sid(), From => '+15551236001']),
+         c_gather('Custom welcome. Press 1 or 2.'), 'custom: first contact');
+twiml_ok(post('/custom/incoming', [CallSid => sid(), From => '+15551236001', Digits => '7']),
+         c_gather('Custom retry.'), 'custom: retry');
+twiml_ok(post('/custom/incoming', [CallSid => sid(), From => '+15551236001', Digits => '1']),
+         Response(CSay('Custom connecting.'), $c_enqueue), 'custom: Digits=1');
+twiml_ok(post('/custom/incoming', [CallSid => sid(), From => '+15551236001', Digits => '2']),
+         Response(Redirect('http://cc.example.com/custom/information', method => 'POST')),
+         'custom: Digits=2, absolute information URL');
+twiml_ok(post('/custom/incoming', [CallSid => sid(), From => $operator]),
+         Response(Redirect($c_operator_url, method => 'POST')),
+         'custom: operator, URL with user:pass@');
+twiml_ok(post('/custom/operator', [CallSid => sid(), From => $operator]),
+         Response(CSay('Custom operator.'),
+                  Dial(Queue('sales', url => 'https://cc.example.com:8443/custom/guidance', method => 'POST')),
+                  Redirect($c_operator_url, method => 'POST')),
+         'custom: operator loop');
+twiml_ok(post('/custom/wait', [QueuePosition => '4', AvgQueueTime => '150']),
+         Response(Pause(length => '7'), CSay('Custom wait: caller 4, 4 again.'),
+                  CSay('Custom estimate: 3 min.'),
+                  Play('https://music.example.com/hold/loop.mp3')),
+         'custom: wait with position and estimate');
+twiml_ok(post('/custom/wait', [QueuePosition => '0']),
+         Response(Pause(length => '7'), CSay('Custom wait-general.'),
+                  Play('https://music.example.com/hold/loop.mp3')),
+         'custom: wait-general, no estimate without AvgQueueTime');
+twiml_ok(post('/custom/guidance', [CallSid => sid(), QueueTime => '5']),
+         Response(CSay('Custom guidance.')), 'custom: guidance');
+twiml_ok(post('/custom/information', [CallSid => sid()]),
+         Response(CSay('Custom information: Tom & Jerry <products> "quoted".')),
+         'custom: information (XML metacharacters in a message)');
+twiml_ok(post('/custom/exit', [CallSid => sid(), QueueResult => 'hangup']),
+         Response(), 'custom: exit');
+twiml_ok(post('/custom/status', [CallSid => sid(), CallStatus => 'completed']),
+         Response(), 'custom: status');
+
+# /merge ----------------------------------------------------------------
+my %m = (language => 'fr-FR', voice => 'alice');
+sub MSay { Say($_[0], %m) }
+sub m_gather {
+    my ($text, $queue, $exit) = @_;
+    Response(Gather({ numDigits => '1', timeout => '15', action => 'incoming', method => 'POST' },
+                    MSay($text)),
+             MSay('Outer noinput.'),
+             Enqueue($queue, waitUrl => 'outer-wait', waitUrlMethod => 'POST',
+                     action => $exit, method => 'POST'));
+}
+twiml_ok(post('/merge/outer/incoming', [CallSid => sid(), From => '+15551236002']),
+         m_gather('Outer welcome.', 'outer-queue', 'outer-exit'), 'merge: outer');
+twiml_ok(post('/merge/inner/incoming', [CallSid => sid(), From => '+15551236002']),
+         m_gather('Inner welcome.', 'inner-queue', 'inner-exit'),
+         'merge: inner overrides queue, welcome, exit URL; inherits the rest');
+twiml_ok(post('/merge/inner/incoming', [CallSid => sid(), From => '+15551236002', Digits => '5']),
+         m_gather(DEFAULT_MSG('retry'), 'inner-queue', 'inner-exit'),
+         'merge: a message set nowhere keeps its default');
+twiml_ok(post('/merge/inner/incoming', [CallSid => sid(), From => '+15551236002', Digits => '1']),
+         Response(MSay(DEFAULT_MSG('connecting')),
+                  Enqueue('inner-queue', waitUrl => 'outer-wait', waitUrlMethod => 'POST',
+                          action => 'inner-exit', method => 'POST')),
+         'merge: inner, Digits=1');
+twiml_ok(post('/merge/inner/incoming', [CallSid => sid(), From => '+15551236002', Digits => '2']),
+         Response(Redirect('information', method => 'POST')),
+         'merge: URL set nowhere keeps its default');
+twiml_ok(post('/merge/inner/incoming', [CallSid => sid(), From => $operator]),
+         Response(Redirect('operator', method => 'POST')), 'merge: operator URL default');
+twiml_ok(post('/merge/outer/wait', [QueuePosition => '2']),
+         Response(Pause(length => '5'), MSay('Outer wait 2.'), Play('http://music.example.com/outer.mp3')),
+         'merge: outer wait');
+twiml_ok(post('/merge/inner/wait', [QueuePosition => '2', AvgQueueTime => '600']),
+         Response(Pause(length => '1'), MSay('Outer wait 2.'), Play('http://music.example.com/outer.mp3')),
+         'merge: inner wait overrides the pause, inherits message and music');
+twiml_ok(post('/merge/inner/wait', [QueuePosition => '']),
+         Response(Pause(length => '1'), MSay(DEFAULT_MSG('wait-general')),
+                  Play('http://music.example.com/outer.mp3')),
+         'merge: inner wait-general default');

@@ -1,0 +1,94 @@
+# The database is down: callers still get valid TwiML, never a 5xx
+# (SPEC section 2, minicc-incoming "The lookup fails"; section 4).
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use MiniCCTest;
+use Time::HiRes qw(time);
+
+plan tests => 3 + 4 * 3 + 2 + 4 * 4 + 2 * 3 + 2 + 4 + 4 + 2 + 1;
+
+db_wait_up();
+my $operator = '+15550009001';
+db_do('INSERT IGNORE INTO operators (telnum) VALUES (?)', $operator);
+
+my $enqueue = Enqueue('support', waitUrl => 'wait', waitUrlMethod => 'POST',
+                      action => 'exit', method => 'POST');
+my $welcome = Response(
+    Gather({ numDigits => '1', timeout => '10', action => 'incoming', method => 'POST' },
+           Say(DEFAULT_MSG('welcome'))),
+    Say(DEFAULT_MSG('noinput')), $enqueue);
+
+# Warm the pool first.
+my $warm = 0;
+for (1 .. 6) {
+    my $res = post('/minicc/incoming', [CallSid => sid(), From => $operator]);
+    $warm++ if $res->code == 200 && same(twiml($res), Response(Redirect('operator', method => 'POST')));
+}
+is($warm, 6, 'database up: the operator is recognised');
+
+ok(mariadb_private('stop'), 'MariaDB stopped');
+ok(!eval { dbh(); 1 }, 'the database really is down');
+
+my $t0 = time;
+twiml_ok(post('/minicc/incoming', [CallSid => sid(), From => '+15551239001']),
+         Response(Say(DEFAULT_MSG('trouble')), Hangup()), 'down: customer first contact');
+twiml_ok(post('/minicc/incoming', [CallSid => sid(), From => $operator]),
+         Response(Say(DEFAULT_MSG('trouble')), Hangup()), 'down: operator first contact');
+twiml_ok(post('/custom/incoming', [CallSid => sid(), From => '+15551239001']),
+         Response(Say('Custom trouble.', language => 'ja-JP', voice => 'Polly.Mizuki'), Hangup()),
+         'down: custom trouble message');
+ok(time - $t0 < 30, 'down: the lookups fail fast') or diag(sprintf '%.1f s', time - $t0);
+{   # several more, so that every pooled connection has met the outage
+    my $n = 0;
+    for (1 .. 8) {
+        my $res = post('/minicc/incoming', [CallSid => sid(), From => '+15551239001']);
+        $n++ if $res->code == 200 && same(twiml($res), Response(Say(DEFAULT_MSG('trouble')), Hangup()));
+    }
+    is($n, 8, 'down: every further first contact gets trouble + Hangup');
+}
+
+# What needs no lookup is unchanged.
+twiml_ok(post('/minicc/incoming', [CallSid => sid(), From => '+15551239001', Digits => '1']),
+         Response(Say(DEFAULT_MSG('connecting')), $enqueue), 'down: Digits=1');
+twiml_ok(post('/minicc/operator', [CallSid => sid(), From => $operator]),
+         Response(Say(DEFAULT_MSG('operator')),
+                  Dial(Queue('support', url => 'guidance', method => 'POST')),
+                  Redirect('operator', method => 'POST')),
+         'down: operator loop unchanged');
+twiml_ok(post('/minicc/guidance', [CallSid => sid(), QueueTime => '12', QueueSid => sid('QU')]),
+         Response(Say(DEFAULT_MSG('guidance'))), 'down: guidance still connects');
+twiml_ok(post('/minicc/wait', [QueuePosition => '2']),
+         Response(Pause(length => '3'),
+                  Say(DEFAULT_MSG('wait') =~ s/\{position\}/2/r), Play(DEFAULT_HOLD)),
+         'down: wait unchanged');
+for my $h (qw(exit status)) {
+    my $res = post("/minicc/$h", [CallSid => sid(), CallStatus => 'completed', QueueResult => 'hangup']);
+    is($res->code, 200, "down: $h 200");
+    is_deeply(twiml($res), Response(), "down: $h empty Response");
+    ok($res->header('Content-Type') && $res->header('Content-Type') =~ m{^text/xml}i, "down: $h text/xml");
+}
+
+ok(mariadb_private('start'), 'MariaDB started again');
+ok(eval { dbh(); 1 }, 'the database is back');
+
+# Back to normal, without restarting Apache.
+twiml_ok(post('/minicc/incoming', [CallSid => sid(), From => '+15551239002']), $welcome,
+         'up again: customer first contact');
+twiml_ok(post('/auth-dbd/incoming', [CallSid => sid(), From => '+15551239002'],
+              username => 'twilio', password => 'dbpass'),
+         $welcome, 'up again: mod_authn_dbd on the same pool works too');
+my $sid = sid();
+my $res = post('/minicc/status', [CallSid => $sid, CallStatus => 'completed', CallDuration => '9']);
+is($res->code, 200, 'up again: status 200');
+is(db_count('statuscallback_data', $sid), 1, 'up again: status row written');
+{
+    my $n = 0;
+    for (1 .. 8) {
+        my $r = post('/minicc/incoming', [CallSid => sid(), From => $operator]);
+        $n++ if $r->code == 200 && same(twiml($r), Response(Redirect('operator', method => 'POST')));
+    }
+    is($n, 8, 'up again: the operator is recognised every time');
+}

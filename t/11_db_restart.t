@@ -1,0 +1,123 @@
+# A database that restarts, or closes idle connections, costs no call and
+# no row (SPEC section 4; PITFALLS: mod_dbd's silent reconnect loses the
+# prepared statements).
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use MiniCCTest;
+
+my $N = 8;    # calls of each kind after each disturbance
+plan tests => 1 + (1 + 4 + 6) + (3 + 6 + 1 + 1) + (2 + 6);
+
+db_wait_up();
+my $operator = '+15550010001';
+db_do('INSERT IGNORE INTO operators (telnum) VALUES (?)', $operator);
+
+my $op_redirect = Response(Redirect('operator', method => 'POST'));
+my $op_loop = Response(Say(DEFAULT_MSG('operator')),
+                       Dial(Queue('support', url => 'guidance', method => 'POST')),
+                       Redirect('operator', method => 'POST'));
+my $guidance = Response(Say(DEFAULT_MSG('guidance')));
+my $welcome = Response(
+    Gather({ numDigits => '1', timeout => '10', action => 'incoming', method => 'POST' },
+           Say(DEFAULT_MSG('welcome'))),
+    Say(DEFAULT_MSG('noinput')),
+    Enqueue('support', waitUrl => 'wait', waitUrlMethod => 'POST', action => 'exit', method => 'POST'));
+
+# One round of every database-using webhook; returns a hash of successes.
+sub round {
+    my (%ok, @why);
+    my $res = post('/minicc/incoming', [CallSid => sid(), From => $operator]);
+    if ($res->code == 200 && same(twiml($res), $op_redirect)) { $ok{incoming}++ }
+    else { push @why, 'incoming: ' . $res->code . ' ' . $res->content }
+
+    my $sid = sid();
+    $res = post('/minicc/status', [CallSid => $sid, CallStatus => 'completed', CallDuration => '30']);
+    if ($res->code == 200 && db_count('statuscallback_data', $sid) == 1) { $ok{status}++ }
+    else { push @why, 'status: ' . $res->code . ' rows ' . db_count('statuscallback_data', $sid) }
+
+    $sid = sid();
+    $res = post('/minicc/operator', [CallSid => $sid, From => $operator]);
+    if ($res->code == 200 && same(twiml($res), $op_loop) && db_count('operator_sessions', $sid) == 1) { $ok{operator}++ }
+    else { push @why, 'operator: ' . $res->code . ' rows ' . db_count('operator_sessions', $sid) }
+
+    $sid = sid();
+    $res = post('/minicc/guidance', [CallSid => $sid, QueueTime => '7', DequeingCallSid => sid()]);
+    if ($res->code == 200 && same(twiml($res), $guidance) && db_count('queue_data', $sid) == 1) { $ok{guidance}++ }
+    else { push @why, 'guidance: ' . $res->code . ' rows ' . db_count('queue_data', $sid) }
+
+    $sid = sid();
+    $res = post('/minicc/exit', [CallSid => $sid, QueueResult => 'bridged', QueueTime => '7']);
+    if ($res->code == 200 && same(twiml($res), Response()) && db_count('enqueue_data', $sid) == 1) { $ok{exit}++ }
+    else { push @why, 'exit: ' . $res->code . ' rows ' . db_count('enqueue_data', $sid) }
+
+    # Apache's mod_authn_dbd shares the pool: its statement must survive too.
+    $res = post('/auth-dbd/incoming', [CallSid => sid(), From => '+15551231102'],
+                username => 'twilio', password => 'dbpass');
+    if ($res->code == 200 && same(twiml($res), $welcome)) { $ok{'auth-dbd'}++ }
+    else { push @why, 'auth-dbd: ' . $res->code }
+    return (\%ok, \@why);
+}
+
+sub rounds {
+    my ($n, $label) = @_;
+    my (%ok, @why);
+    for (1 .. $n) {
+        my ($o, $w) = round();
+        $ok{$_} += $o->{$_} for keys %$o;
+        push @why, @$w;
+    }
+    for my $h (qw(incoming status operator guidance exit auth-dbd)) {
+        is($ok{$h} // 0, $n, "$label: $h, $n calls") or diag(join "\n", grep { /^$h:/ } @why);
+    }
+}
+
+sub warm {
+    my ($label) = @_;
+    my $good = 0;
+    for (1 .. 12) {
+        my ($o) = round();
+        $good++ if 6 == grep { $o->{$_} } qw(incoming status operator guidance exit auth-dbd);
+    }
+    return $good;
+}
+
+sub root_sql {
+    my ($sql) = @_;
+    my $dir = $ENV{MINICC_TEST_DB_DIR};
+    my $out = qx{"@{[top_dir()]}/scripts/mariadb-private" sql "$dir" -N -B -e "$sql"};
+    return $? == 0 ? $out : undef;
+}
+
+is(warm('before'), 12, 'warm pool: every webhook works');
+
+# --- restart under a warm pool ---------------------------------------------
+ok(mariadb_private('restart'), 'MariaDB restarted');
+# The very first call after the restart, in detail.
+twiml_ok(post('/minicc/incoming', [CallSid => sid(), From => $operator]), $op_redirect,
+         'after restart: first call, operator recognised');
+rounds($N, 'after restart');
+
+# --- idle connections closed by the server (wait_timeout) ------------------
+ok(mariadb_private('restart'), 'MariaDB restarted for the wait_timeout test');
+ok(defined root_sql('SET GLOBAL wait_timeout = 2'), 'wait_timeout set to 2 s');
+my ($aborted0) = (root_sql(q{SHOW GLOBAL STATUS LIKE 'Aborted_clients'}) // '') =~ /(\d+)/;
+is(warm('wait_timeout'), 12, 'wait_timeout: pool warmed with short-lived connections');
+sleep 4;
+rounds($N, 'after idle timeout');
+my ($aborted1) = (root_sql(q{SHOW GLOBAL STATUS LIKE 'Aborted_clients'}) // '') =~ /(\d+)/;
+ok(defined $aborted0 && defined $aborted1 && $aborted1 > $aborted0,
+   'the server did close idle connections')
+    or diag('Aborted_clients ' . ($aborted0 // '?') . ' -> ' . ($aborted1 // '?'));
+ok(defined root_sql('SET GLOBAL wait_timeout = 28800'), 'wait_timeout restored');
+
+# --- connections killed by the server --------------------------------------
+my $ids = root_sql(q{SELECT GROUP_CONCAT(id) FROM information_schema.processlist WHERE user = 'minicc'}) // '';
+my @ids = grep { /^\d+$/ } split /[,\s]+/, $ids;
+my $killed = 0;
+for my $id (@ids) { $killed++ if defined root_sql("KILL CONNECTION $id") }
+ok($killed > 0, "killed the server side of $killed pooled connections");
+ok($killed == @ids, 'every KILL worked');
+rounds($N, 'after KILL');

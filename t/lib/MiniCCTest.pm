@@ -1,0 +1,240 @@
+package MiniCCTest;
+# Helpers shared by the mod_minicc Apache::Test files: requests, TwiML as a
+# comparable structure, the private MariaDB, Twilio-like SIDs.
+use strict;
+use warnings FATAL => 'all';
+
+use Exporter 'import';
+use Carp qw(croak);
+use File::Spec ();
+use FindBin ();
+use DBI ();
+use XML::LibXML ();
+use Test::More ();
+use Apache::TestRequest ();
+use HTTP::Request ();
+
+our @EXPORT = qw(
+    post post_raw twiml twiml_ok xml_response_ok
+    Response Say Gather Enqueue Redirect Pause Play Dial Queue Hangup
+    DEFAULT_MSG DEFAULT_HOLD
+    sid dbh db_row db_count db_do db_wait_up mariadb_private top_dir
+    raw_http same
+);
+
+our %DEFAULT_MSG = (
+    welcome => 'Thank you for calling. For an operator, press 1. For product information, press 2.',
+    retry => 'Sorry, that is not a valid choice. For an operator, press 1. For product information, press 2.',
+    noinput => 'We will connect you to an operator.',
+    connecting => 'Connecting you to an operator. Please hold.',
+    trouble => 'We are sorry, we cannot take your call right now. Please call again later.',
+    operator => 'You are in the operator queue. The next caller will be connected to you.',
+    wait => 'Thank you for waiting. You are number {position} in line.',
+    'wait-general' => 'Thank you for waiting. An operator will be with you shortly.',
+    estimate => 'The expected wait is about {minutes} minutes.',
+    guidance => 'You are now connected to an operator.',
+    information => 'Thank you for your interest in our products. Our latest product information is available on our web site. Goodbye.',
+);
+sub DEFAULT_MSG { my $k = shift; exists $DEFAULT_MSG{$k} or croak "no message $k"; $DEFAULT_MSG{$k} }
+sub DEFAULT_HOLD () { 'http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3' }
+
+sub top_dir {
+    # t/lib/MiniCCTest.pm -> repository top
+    my $d = $INC{'MiniCCTest.pm'};
+    $d = File::Spec->rel2abs($d);
+    $d =~ s{/t/lib/MiniCCTest\.pm\z}{} or croak "cannot find the repository from $d";
+    return $d;
+}
+
+# ---------------------------------------------------------------------------
+# Requests
+
+# POST a form: post($url, [Name => value, ...]) (pairs in order; values are
+# percent-encoded by HTTP::Request::Common as UTF-8 bytes).
+sub post {
+    my ($url, $pairs, @headers) = @_;
+    return Apache::TestRequest::POST($url, content => $pairs, @headers);
+}
+
+# POST a raw body with a Content-Type (default form-encoded).
+sub post_raw {
+    my ($url, $body, $ctype, @headers) = @_;
+    $ctype //= 'application/x-www-form-urlencoded';
+    my @ct = defined $ctype && length $ctype ? ('Content-Type' => $ctype) : ();
+    return Apache::TestRequest::POST($url, @ct, content => $body, @headers);
+}
+
+# A raw HTTP/1.1 exchange over a socket (for chunked bodies and the like).
+# Returns (status, headers-text, body).
+sub raw_http {
+    my ($request) = @_;
+    require IO::Socket::INET;
+    my $cfg = Apache::Test::config();
+    my $hostport = Apache::TestRequest::hostport($cfg);
+    my $sock = IO::Socket::INET->new(PeerAddr => $hostport, Timeout => 30)
+        or croak "connect $hostport: $!";
+    $request =~ s/\@HOST\@/$hostport/g;
+    print $sock $request;
+    $sock->flush;
+    local $/;
+    my $resp = <$sock>;
+    close $sock;
+    return (0, '', '') unless defined $resp;
+    my ($head, $body) = split /\r\n\r\n/, $resp, 2;
+    my ($status) = $head =~ m{^HTTP/1\.\d (\d{3})};
+    return ($status // 0, $head, $body // '');
+}
+
+# ---------------------------------------------------------------------------
+# TwiML: documents become [name, {attributes}, children...]; children are
+# the same structure for elements and plain strings for text.  Whitespace-
+# only text between elements is ignored (indentation), all other text kept
+# exactly.
+
+sub _node {
+    my ($n) = @_;
+    my %attr = map { $_->nodeName => $_->value } $n->attributes;
+    my @kids;
+    my $has_elem = grep { $_->nodeType == XML::LibXML::XML_ELEMENT_NODE() } $n->childNodes;
+    my $text;
+    for my $c ($n->childNodes) {
+        my $t = $c->nodeType;
+        if ($t == XML::LibXML::XML_ELEMENT_NODE()) {
+            if (defined $text) { push @kids, $text unless $has_elem && $text =~ /\A\s*\z/; undef $text }
+            push @kids, _node($c);
+        } elsif ($t == XML::LibXML::XML_TEXT_NODE() || $t == XML::LibXML::XML_CDATA_SECTION_NODE()) {
+            $text .= $c->data;
+        } elsif ($t == XML::LibXML::XML_COMMENT_NODE()) {
+            next;
+        } else {
+            push @kids, "#node-type-$t";
+        }
+    }
+    if (defined $text) { push @kids, $text unless $has_elem && $text =~ /\A\s*\z/ }
+    return [ $n->nodeName, \%attr, @kids ];
+}
+
+# Parses a response body; returns the structure, or undef (with a diag) if
+# it is not well-formed XML.
+sub twiml {
+    my ($res) = @_;
+    my $body = ref $res ? $res->content : $res;
+    my $doc = eval { XML::LibXML->new(no_network => 1, load_ext_dtd => 0)->parse_string($body) };
+    unless ($doc) {
+        Test::More::diag("not well-formed XML: $@\n--- body ---\n$body\n---");
+        return undef;
+    }
+    return _node($doc->documentElement);
+}
+
+# The response is 200 TwiML: status, Content-Type, XML declaration.
+# 3 tests.  Returns the parsed structure.
+sub xml_response_ok {
+    my ($res, $name) = @_;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    Test::More::is($res->code, 200, "$name: status 200")
+        or Test::More::diag($res->as_string);
+    my $ct = $res->header('Content-Type') // '';
+    (my $norm = lc $ct) =~ s/\s+//g;
+    Test::More::is($norm, 'text/xml;charset=utf-8', "$name: Content-Type text/xml; charset=utf-8")
+        or Test::More::diag("Content-Type: $ct");
+    my $body = $res->content;
+    my $doc = eval { XML::LibXML->new(no_network => 1, load_ext_dtd => 0)->parse_string($body) };
+    my $declok = $doc && $body =~ /\A<\?xml\s/ && defined $doc->encoding
+        && uc($doc->encoding) eq 'UTF-8' && $doc->version eq '1.0';
+    Test::More::ok($declok, "$name: well-formed, XML declaration 1.0 with encoding UTF-8")
+        or Test::More::diag("body: $body\n" . ($@ // ''));
+    return $doc ? _node($doc->documentElement) : undef;
+}
+
+# xml_response_ok plus an exact structure comparison: 4 tests.
+sub twiml_ok {
+    my ($res, $expect, $name) = @_;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    my $got = xml_response_ok($res, $name);
+    Test::More::is_deeply($got, $expect, "$name: TwiML")
+        or Test::More::diag("body: " . $res->content);
+    return $got;
+}
+
+# Builders for the expected structure.
+sub Response { [ 'Response', {}, @_ ] }
+# Say($text [, language => ..., voice => ...]); language defaults to en-US.
+sub Say {
+    my ($text, %a) = @_;
+    $a{language} //= 'en-US';
+    delete $a{voice} unless defined $a{voice};
+    return [ 'Say', \%a, $text ];
+}
+sub Gather   { my ($a, @k) = @_; [ 'Gather', $a, @k ] }
+sub Enqueue  { my ($q, %a) = @_; [ 'Enqueue', \%a, $q ] }
+sub Redirect { my ($u, %a) = @_; [ 'Redirect', \%a, $u ] }
+sub Pause    { my (%a) = @_; [ 'Pause', \%a ] }
+sub Play     { my ($u, %a) = @_; [ 'Play', \%a, $u ] }
+sub Dial     { [ 'Dial', {}, @_ ] }
+sub Queue    { my ($q, %a) = @_; [ 'Queue', \%a, $q ] }
+sub Hangup   { [ 'Hangup', {} ] }
+
+# ---------------------------------------------------------------------------
+# Deep equality without a test (for "either this or that" checks).
+sub same {
+    require Data::Dumper;
+    local $Data::Dumper::Sortkeys = 1;
+    local $Data::Dumper::Indent = 0;
+    return Data::Dumper::Dumper($_[0]) eq Data::Dumper::Dumper($_[1]);
+}
+
+# ---------------------------------------------------------------------------
+# SIDs: two capital letters and 32 hex digits.
+sub sid {
+    my ($prefix) = @_;
+    $prefix //= 'CA';
+    return $prefix . join '', map { sprintf '%x', int rand 16 } 1 .. 32;
+}
+
+# ---------------------------------------------------------------------------
+# Database
+
+my $dbh;
+sub dbh {
+    return $dbh if $dbh && eval { $dbh->ping };
+    my $port = $ENV{MINICC_TEST_DB_PORT} or croak "MINICC_TEST_DB_PORT not set";
+    $dbh = DBI->connect("DBI:MariaDB:database=minicc;host=127.0.0.1;port=$port",
+                        'minicc', 'minicc',
+                        { RaiseError => 1, PrintError => 0, AutoCommit => 1,
+                          mariadb_server_prepare => 0 })
+        or croak "connect: $DBI::errstr";
+    $dbh->do(q{SET time_zone = @@global.time_zone});
+    return $dbh;
+}
+
+sub db_row {
+    my ($table, $sid) = @_;
+    $table =~ /\A\w+\z/ or croak "bad table";
+    return dbh()->selectrow_hashref("SELECT * FROM $table WHERE CallSid = ?", undef, $sid);
+}
+
+sub db_count {
+    my ($table, $sid) = @_;
+    $table =~ /\A\w+\z/ or croak "bad table";
+    return scalar dbh()->selectrow_array("SELECT COUNT(*) FROM $table WHERE CallSid = ?", undef, $sid);
+}
+
+sub db_do { my ($sql, @bind) = @_; dbh()->do($sql, undef, @bind) }
+
+sub mariadb_private {
+    my ($cmd) = @_;
+    my $dir = $ENV{MINICC_TEST_DB_DIR} or croak "MINICC_TEST_DB_DIR not set";
+    undef $dbh;
+    my $rc = system(top_dir() . '/scripts/mariadb-private', $cmd, $dir);
+    return $rc == 0;
+}
+
+# Make sure the database is up (a test file that stopped it and died must
+# not take the following files with it).
+sub db_wait_up {
+    return 1 if eval { dbh() };
+    return mariadb_private('start');
+}
+
+1;
