@@ -480,6 +480,23 @@ static const char *set_public_url(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
+static const char *set_spool(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    minicc_srv_conf *sc = ap_get_module_config(cmd->server->module_config,
+                                               &minicc_module);
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    (void)dconf;
+    if (err) {
+        return err;
+    }
+    sc->spool = ap_server_root_relative(cmd->pool, arg);
+    if (!sc->spool) {
+        return apr_psprintf(cmd->pool, "MiniCCSpool: bad path '%s'", arg);
+    }
+    return NULL;
+}
+
 const command_rec minicc_cmds[] = {
     AP_INIT_TAKE1("MiniCCQueue", set_queue, NULL, RSRC_CONF | ACCESS_CONF,
                   "the Twilio queue's name (default support)"),
@@ -511,5 +528,7 @@ const command_rec minicc_cmds[] = {
                   RSRC_CONF | ACCESS_CONF,
                   "scheme://host[:port] that Twilio calls, when Apache is "
                   "behind a proxy or TLS terminator"),
+    AP_INIT_TAKE1("MiniCCSpool", set_spool, NULL, RSRC_CONF,
+                  "file where rows wait while the database is unreachable"),
     { NULL }
 };

@@ -49,11 +49,19 @@ const char *minicc_db_configure(apr_pool_t *pconf, server_rec *s)
         APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
     APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *acquire =
         APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+    APR_OPTIONAL_FN_TYPE(ap_dbd_open) *open =
+        APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
+    APR_OPTIONAL_FN_TYPE(ap_dbd_close) *close =
+        APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
+    const minicc_srv_conf *main_sc = ap_get_module_config(s->module_config,
+                                                          &minicc_module);
     const char *labels[MINICC_STMT_COUNT], *sql[MINICC_STMT_COUNT];
+    module *dbd;
+    apr_array_header_t *seen;
     server_rec *sp;
     int i;
 
-    if (!prepare || !acquire) {
+    if (!prepare || !acquire || !open || !close) {
         return "mod_minicc keeps its data through mod_dbd: load it first "
                "(LoadModule dbd_module, or a2enmod dbd) and set DBDriver "
                "and DBDParams";
@@ -67,18 +75,58 @@ const char *minicc_db_configure(apr_pool_t *pconf, server_rec *s)
         "SELECT 1 FROM operators WHERE telnum = %s LIMIT 1";
 
     /* Every server_rec, after the virtual hosts were merged: a statement
-     * added to the main server now would not reach them. */
+     * added to the main server now would not reach them.  A virtual host
+     * without DBD directives shares the main server's mod_dbd settings;
+     * preparing twice there only earns a "conflicting SQL" warning. */
+    dbd = ap_find_linked_module("mod_dbd.c");
+    seen = apr_array_make(pconf, 4, sizeof(void *));
     for (sp = s; sp; sp = sp->next) {
         minicc_srv_conf *sc = ap_get_module_config(sp->module_config,
                                                    &minicc_module);
+        void *dbd_conf = dbd ? ap_get_module_config(sp->module_config, dbd)
+                             : NULL;
+        int j, shared = 0;
+
         sc->dbd_acquire = acquire;
+        sc->dbd_open = open;
+        sc->dbd_close = close;
+        sc->spool = main_sc->spool;   /* one spool for the whole server */
         for (i = 0; i < MINICC_STMT_COUNT; i++) {
             sc->labels[i] = labels[i];
             sc->sql[i] = sql[i];
+        }
+        for (j = 0; j < seen->nelts; j++) {
+            shared |= dbd_conf && APR_ARRAY_IDX(seen, j, void *) == dbd_conf;
+        }
+        if (shared) {
+            continue;
+        }
+        APR_ARRAY_PUSH(seen, void *) = dbd_conf;
+        for (i = 0; i < MINICC_STMT_COUNT; i++) {
             prepare(sp, sql[i], labels[i]);
         }
     }
     return NULL;
+}
+
+/* What a statement runs for: a webhook request, or the spool's replay,
+ * which has no request and logs against the server. */
+typedef struct {
+    server_rec *s;
+    request_rec *r;
+    apr_pool_t *pool;
+    const minicc_srv_conf *sc;
+    ap_dbd_t *dbd;
+} db_ctx_t;
+
+static void db_log(const db_ctx_t *c, int level, const char *msg)
+{
+    if (c->r) {
+        ap_log_rerror(APLOG_MARK, level, 0, c->r, "%s", msg);
+    }
+    else {
+        ap_log_error(APLOG_MARK, level, 0, c->s, "%s", msg);
+    }
 }
 
 /* A connection for this request, or NULL (logged by mod_dbd and here).
@@ -101,128 +149,158 @@ static ap_dbd_t *acquire(request_rec *r, const minicc_srv_conf *sc,
     return dbd;
 }
 
-static apr_dbd_prepared_t *statement(request_rec *r, ap_dbd_t *dbd,
-                                     const minicc_srv_conf *sc, int id,
-                                     const char *doing)
-{
-    apr_dbd_prepared_t *stmt = apr_hash_get(dbd->prepared, sc->labels[id],
-                                            APR_HASH_KEY_STRING);
-    if (!stmt) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30202)
-                      "%s: mod_dbd has no statement '%s' for this server "
-                      "(was the configuration changed without a restart?)",
-                      doing, sc->labels[id]);
-    }
-    return stmt;
-}
-
 /* Prepares statement id again on this connection, replacing mod_dbd's
- * stale one.  The handle is ours alone for the request, so changing its
+ * stale one.  The handle is ours alone while we hold it, so changing its
  * hash is safe; the new statement lives as long as the connection. */
-static apr_dbd_prepared_t *prepare_again(request_rec *r, ap_dbd_t *dbd,
-                                         const minicc_srv_conf *sc, int id,
+static apr_dbd_prepared_t *prepare_again(const db_ctx_t *c, int id,
                                          const char *doing)
 {
+    ap_dbd_t *dbd = c->dbd;
     apr_dbd_prepared_t *stmt = NULL;
     int err = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle,
-                              sc->sql[id], sc->labels[id], &stmt);
+                              c->sc->sql[id], c->sc->labels[id], &stmt);
     if (err) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30203)
-                      "%s: preparing '%s' again after the database session "
-                      "was lost failed: error %d: %s", doing, sc->labels[id],
-                      err, apr_dbd_error(dbd->driver, dbd->handle, err));
+        db_log(c, APLOG_ERR, apr_psprintf(c->pool, APLOGNO(30203)
+               "%s: preparing '%s' again after the database session was "
+               "lost failed: error %d: %s", doing, c->sc->labels[id], err,
+               apr_dbd_error(dbd->driver, dbd->handle, err)));
         return NULL;
     }
-    apr_hash_set(dbd->prepared, sc->labels[id], APR_HASH_KEY_STRING, stmt);
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, APLOGNO(30204)
-                  "%s: the database session was renewed; statement '%s' "
-                  "prepared again", doing, sc->labels[id]);
+    apr_hash_set(dbd->prepared, c->sc->labels[id], APR_HASH_KEY_STRING, stmt);
+    db_log(c, APLOG_INFO, apr_psprintf(c->pool, APLOGNO(30204)
+           "%s: the database session was renewed; statement '%s' prepared "
+           "again", doing, c->sc->labels[id]));
     return stmt;
 }
 
 /* Runs statement id with args, retrying once on a lost session or a
- * deadlock.  For a SELECT (res != NULL) every row is read by the caller. */
-static int run(request_rec *r, int id, int nargs, const char **args,
-               apr_dbd_results_t **res, ap_dbd_t **dbd_out,
-               const char *doing)
+ * deadlock; 0, or the MySQL error number (-1: no statement).  For a SELECT
+ * (res != NULL) the caller reads every row. */
+static int run(const db_ctx_t *c, int id, int nargs, const char **args,
+               apr_dbd_results_t **res, const char *doing)
 {
-    const minicc_srv_conf *sc = ap_get_module_config(r->server->module_config,
-                                                     &minicc_module);
-    ap_dbd_t *dbd = acquire(r, sc, doing);
-    apr_dbd_prepared_t *stmt;
+    ap_dbd_t *dbd = c->dbd;
+    apr_dbd_prepared_t *stmt = apr_hash_get(dbd->prepared, c->sc->labels[id],
+                                            APR_HASH_KEY_STRING);
     int attempt, err = -1, nrows;
 
-    if (!dbd || !(stmt = statement(r, dbd, sc, id, doing))) {
+    if (!stmt) {
+        db_log(c, APLOG_ERR, apr_psprintf(c->pool, APLOGNO(30202)
+               "%s: mod_dbd has no statement '%s' for this server (was the "
+               "configuration changed without a restart?)", doing,
+               c->sc->labels[id]));
         return -1;
     }
     for (attempt = 0; attempt < 2; attempt++) {
         if (res) {
             *res = NULL;
-            err = apr_dbd_pselect(dbd->driver, r->pool, dbd->handle, res,
+            err = apr_dbd_pselect(dbd->driver, c->pool, dbd->handle, res,
                                   stmt, 0, nargs, args);
         }
         else {
-            err = apr_dbd_pquery(dbd->driver, r->pool, dbd->handle, &nrows,
+            err = apr_dbd_pquery(dbd->driver, c->pool, dbd->handle, &nrows,
                                  stmt, nargs, args);
         }
         if (!err) {
-            *dbd_out = dbd;
             return 0;
         }
         if (attempt || !worth_retrying(err)) {
             break;
         }
-        if (session_lost(err)
-            && !(stmt = prepare_again(r, dbd, sc, id, doing))) {
+        if (session_lost(err) && !(stmt = prepare_again(c, id, doing))) {
             return err;
         }
     }
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30205)
-                  "%s: error %d: %s", doing, err,
-                  apr_dbd_error(dbd->driver, dbd->handle, err));
+    /* apr_dbd_error is often "" for statement errors: the number says it */
+    db_log(c, APLOG_ERR, apr_psprintf(c->pool, APLOGNO(30205)
+           "%s: error %d: %s", doing, err,
+           apr_dbd_error(dbd->driver, dbd->handle, err)));
     return err;
 }
 
 minicc_caller_e minicc_db_is_operator(request_rec *r, const char *telnum)
 {
+    db_ctx_t c;
     apr_dbd_results_t *res;
     apr_dbd_row_t *row = NULL;
-    ap_dbd_t *dbd;
     const char *doing = apr_psprintf(r->pool, "looking up caller %s in "
                                      "operators",
                                      ap_escape_logitem(r->pool, telnum));
     int found = 0;
 
-    if (run(r, MINICC_STMT_OPERATOR_LOOKUP, 1, &telnum, &res, &dbd, doing)) {
+    c.s = r->server;
+    c.r = r;
+    c.pool = r->pool;
+    c.sc = ap_get_module_config(r->server->module_config, &minicc_module);
+    if (!(c.dbd = acquire(r, c.sc, doing))
+        || run(&c, MINICC_STMT_OPERATOR_LOOKUP, 1, &telnum, &res, doing)) {
         return MINICC_LOOKUP_FAILED;
     }
     /* read to the end: a sequential result left unread spoils the pooled
      * connection for the next request */
-    while (apr_dbd_get_row(dbd->driver, r->pool, res, &row, -1) == 0) {
+    while (apr_dbd_get_row(c.dbd->driver, r->pool, res, &row, -1) == 0) {
         found = 1;
     }
     return found ? MINICC_OPERATOR : MINICC_CUSTOMER;
 }
 
-apr_status_t minicc_db_write(request_rec *r, const minicc_row_t *row)
+static const char *writing(apr_pool_t *p, minicc_table_e table,
+                           const char *const *values)
 {
-    ap_dbd_t *dbd;
-    const char *doing = apr_psprintf(r->pool, "recording %s for CallSid %s",
-                                     minicc_table_name(row->table),
-                                     row->values[0]);
-
-    return run(r, row->table, row->nvalues, row->values, NULL, &dbd, doing)
-           ? APR_EGENERAL : APR_SUCCESS;
+    return apr_psprintf(p, "recording %s for CallSid %s",
+                        minicc_table_name(table), values[0]);
 }
 
-void minicc_record(request_rec *r, const minicc_row_t *row)
+int minicc_db_write(request_rec *r, const minicc_row_t *row)
 {
-    if (minicc_db_write(r, row) == APR_SUCCESS) {
-        return;
+    db_ctx_t c;
+    const char *doing = writing(r->pool, row->table, row->values);
+
+    c.s = r->server;
+    c.r = r;
+    c.pool = r->pool;
+    c.sc = ap_get_module_config(r->server->module_config, &minicc_module);
+    if (!(c.dbd = acquire(r, c.sc, doing))) {
+        return -1;
     }
-    /* No spool yet: the full row in the error log is what lets an
-     * administrator put it back by hand. */
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30206)
-                  "row NOT recorded, keep this line to restore it: %s",
-                  minicc_row_describe(r->pool, row));
+    return run(&c, row->table, row->nvalues, row->values, NULL, doing);
+}
+
+int minicc_db_write_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
+                       minicc_table_e table, const char **values, int nvalues)
+{
+    db_ctx_t c;
+
+    c.s = s;
+    c.r = NULL;
+    c.pool = p;
+    c.sc = ap_get_module_config(s->module_config, &minicc_module);
+    c.dbd = dbd;
+    return run(&c, table, nvalues, values, NULL,
+               apr_pstrcat(p, "replaying the spool: ",
+                           writing(p, table, values), NULL));
+}
+
+/* Errors about the row itself, which no retry will cure.  Anything else
+ * (the server gone, a timeout, a missing table, a read-only replica)
+ * keeps the row for later. */
+int minicc_db_error_is_permanent(int err)
+{
+    switch (err) {
+    case 1048:  /* ER_BAD_NULL_ERROR */
+    case 1062:  /* ER_DUP_ENTRY */
+    case 1264:  /* ER_WARN_DATA_OUT_OF_RANGE */
+    case 1265:  /* WARN_DATA_TRUNCATED */
+    case 1292:  /* ER_TRUNCATED_WRONG_VALUE */
+    case 1366:  /* ER_TRUNCATED_WRONG_VALUE_FOR_FIELD */
+    case 1406:  /* ER_DATA_TOO_LONG */
+    case 1451:  /* ER_ROW_IS_REFERENCED_2 */
+    case 1452:  /* ER_NO_REFERENCED_ROW_2 */
+    case 1690:  /* ER_DATA_OUT_OF_RANGE */
+    case 3819:  /* ER_CHECK_CONSTRAINT_VIOLATED (MySQL) */
+    case 4025:  /* ER_CONSTRAINT_FAILED (MariaDB) */
+        return 1;
+    default:
+        return 0;
+    }
 }

@@ -196,7 +196,9 @@ static int minicc_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     const char *err = minicc_db_configure(pconf, s);
 
     (void)plog;
-    (void)ptemp;
+    if (!err) {
+        err = minicc_spool_check(ptemp, s);
+    }
     if (err) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
                      APLOGNO(30001) "%s", err);
@@ -211,10 +213,13 @@ static int minicc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 {
     (void)pconf;
     (void)plog;
-    (void)ptemp;
-    (void)s;
     xmlInitParser();
-    return OK;
+    return minicc_spool_post_config(ptemp, s);
+}
+
+static void minicc_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    minicc_spool_child_init(pchild, s);
 }
 
 static void minicc_register_hooks(apr_pool_t *p)
@@ -222,6 +227,7 @@ static void minicc_register_hooks(apr_pool_t *p)
     (void)p;
     ap_hook_check_config(minicc_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(minicc_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(minicc_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(minicc_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 

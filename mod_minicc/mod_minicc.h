@@ -190,8 +190,11 @@ typedef struct {
 /* Per-server state, set once at configuration time and read-only after. */
 typedef struct {
     ap_dbd_t *(*dbd_acquire)(request_rec *);
+    ap_dbd_t *(*dbd_open)(apr_pool_t *, server_rec *);
+    void (*dbd_close)(server_rec *, ap_dbd_t *);
     const char *labels[MINICC_STMT_COUNT];
     const char *sql[MINICC_STMT_COUNT];
+    const char *spool;          /* MiniCCSpool, the main server's */
 } minicc_srv_conf;
 
 extern const command_rec minicc_cmds[];
@@ -243,6 +246,8 @@ typedef struct {
  * SIDs, lengths); NULL when the CallSid is not a SID. */
 minicc_row_t *minicc_row_from_call(minicc_call_t *call, minicc_table_e table);
 const char *minicc_table_name(minicc_table_e table);
+/* The table called name; MINICC_TABLE_COUNT when there is none. */
+minicc_table_e minicc_table_by_name(const char *name);
 const char *minicc_row_describe(apr_pool_t *p, const minicc_row_t *row);
 
 /* The SQL that upserts a row of table, with mod_dbd's %s placeholders. */
@@ -259,13 +264,29 @@ typedef enum { MINICC_CUSTOMER = 0, MINICC_OPERATOR = 1,
                MINICC_LOOKUP_FAILED = -1 } minicc_caller_e;
 minicc_caller_e minicc_db_is_operator(request_rec *r, const char *telnum);
 
-/* Writes a row; APR_SUCCESS or the reason it was not written (logged). */
-apr_status_t minicc_db_write(request_rec *r, const minicc_row_t *row);
+/* Writes a row: 0, -1 without a connection, else the MySQL error number
+ * (each failure logged once). */
+int minicc_db_write(request_rec *r, const minicc_row_t *row);
+/* The same on a connection the spool's replay holds. */
+int minicc_db_write_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
+                       minicc_table_e table, const char **values,
+                       int nvalues);
+/* Nonzero when err is about the row itself: retrying cannot help. */
+int minicc_db_error_is_permanent(int err);
 
-/* Records a webhook's row: written now or, failing that, kept (logged in
- * full so that nothing is lost silently). */
+/* ---- spool.c: nothing lost while the database is away ---- */
+
+/* Records a webhook's row: in the database now or, failing that, in the
+ * spool until the database is back. */
 void minicc_record(request_rec *r, const minicc_row_t *row);
 
+const char *minicc_spool_check(apr_pool_t *ptemp, server_rec *s);
+int minicc_spool_post_config(apr_pool_t *ptemp, server_rec *s);
+void minicc_spool_child_init(apr_pool_t *pchild, server_rec *s);
+
+/* Rows waiting in the spool, and the arrival time of the oldest (NULL
+ * when none); -1 when there is no spool or it cannot be read. */
+int minicc_spool_backlog(apr_pool_t *p, server_rec *s, const char **oldest);
 
 #endif /* MINICC_WITH_HTTPD */
 

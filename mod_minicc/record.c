@@ -93,6 +93,18 @@ const char *minicc_table_name(minicc_table_e table)
     return tables[table].name;
 }
 
+minicc_table_e minicc_table_by_name(const char *name)
+{
+    int i;
+
+    for (i = 0; i < MINICC_TABLE_COUNT; i++) {
+        if (!strcmp(name, tables[i].name)) {
+            return i;
+        }
+    }
+    return MINICC_TABLE_COUNT;
+}
+
 const char *minicc_table_label(minicc_table_e table)
 {
     return tables[table].label;

@@ -1,0 +1,562 @@
+/* Licensed under the Apache License, Version 2.0 (see COPYING). */
+
+/*
+ * Nothing lost (SPEC §4): a row the database cannot take now is appended
+ * to the MiniCCSpool file and flushed to disk before the caller hears
+ * anything, and a thread in every child writes the spool back once the
+ * database answers again, one replayer at a time across the server.
+ *
+ * Files, all beside the spool and owned by the server's user:
+ *   PATH          the rows waiting (spoolfmt.c's records)
+ *   PATH.lock     held (flock) while the spool file is appended to or
+ *                 compacted: short, never across a database call
+ *   PATH.replay   held (flock, non-blocking) by the one replayer at work
+ *   PATH.rejects  rows the database refused for good, for a human
+ *
+ * flock(2), not apr_file_lock: APR takes fcntl locks, which belong to the
+ * process, so two threads of one child would both "hold" the same lock.
+ * Every flock is taken on a descriptor opened for that purpose, so threads
+ * exclude each other as processes do, whatever the MPM.
+ */
+#define MINICC_WITH_HTTPD
+#include "mod_minicc.h"
+
+#include <http_protocol.h>
+#include <unixd.h>
+#include <apr_thread_proc.h>
+#include <apr_thread_cond.h>
+#include <apr_thread_mutex.h>
+#include <apr_portable.h>
+
+#include <errno.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* How often each child looks at the spool: a stat(2), nothing more, while
+ * it is empty. */
+#define REPLAY_INTERVAL apr_time_from_sec(3)
+
+static const char *lock_path(apr_pool_t *p, const char *spool)
+{
+    return apr_pstrcat(p, spool, ".lock", NULL);
+}
+
+static const char *replay_lock_path(apr_pool_t *p, const char *spool)
+{
+    return apr_pstrcat(p, spool, ".replay", NULL);
+}
+
+static const char *rejects_path(apr_pool_t *p, const char *spool)
+{
+    return apr_pstrcat(p, spool, ".rejects", NULL);
+}
+
+/* Opens path and takes an exclusive flock on it; closing the file (or its
+ * pool going away) releases it.  APR_EAGAIN when nonblocking and taken. */
+static apr_status_t lock_file(apr_pool_t *p, const char *path, int nonblock,
+                              apr_file_t **out)
+{
+    apr_file_t *f;
+    apr_os_file_t fd;
+    apr_status_t rv = apr_file_open(&f, path, APR_FOPEN_READ
+                                    | APR_FOPEN_CREATE, APR_FPROT_UREAD
+                                    | APR_FPROT_UWRITE, p);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    apr_os_file_get(&fd, f);
+    while (flock(fd, LOCK_EX | (nonblock ? LOCK_NB : 0)) != 0) {
+        if (errno != EINTR) {
+            rv = (errno == EWOULDBLOCK) ? APR_EAGAIN : APR_FROM_OS_ERROR(errno);
+            apr_file_close(f);
+            return rv;
+        }
+    }
+    *out = f;
+    return APR_SUCCESS;
+}
+
+/* Appends one record to path under the spool's lock and flushes it to the
+ * disk before returning. */
+static apr_status_t append_record(apr_pool_t *p, const char *spool,
+                                  const char *path, const char *rec,
+                                  apr_size_t len)
+{
+    apr_file_t *lock, *f;
+    apr_status_t rv = lock_file(p, lock_path(p, spool), 0, &lock);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    rv = apr_file_open(&f, path, APR_FOPEN_WRITE | APR_FOPEN_APPEND
+                       | APR_FOPEN_CREATE, APR_FPROT_UREAD | APR_FPROT_UWRITE,
+                       p);
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_write_full(f, rec, len, NULL);
+        if (rv == APR_SUCCESS) {
+            rv = apr_file_datasync(f);
+        }
+        apr_file_close(f);
+    }
+    apr_file_close(lock);
+    return rv;
+}
+
+static apr_status_t spool_row(apr_pool_t *p, const char *spool,
+                              const char *path, const char *table,
+                              const char *const *values, int nvalues)
+{
+    apr_size_t len;
+    const char *rec = minicc_spool_encode(p, table, values, nvalues, &len);
+
+    return append_record(p, spool, path, rec, len);
+}
+
+void minicc_record(request_rec *r, const minicc_row_t *row)
+{
+    const minicc_srv_conf *sc = ap_get_module_config(r->server->module_config,
+                                                     &minicc_module);
+    const char *table = minicc_table_name(row->table);
+    const char *path;
+    apr_status_t rv;
+    int err = minicc_db_write(r, row);
+
+    if (!err) {
+        return;
+    }
+    if (!sc->spool) {
+        /* the full row in the error log is what lets an administrator put
+         * it back by hand */
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30501)
+                      "row NOT recorded (no MiniCCSpool), keep this line to "
+                      "restore it: %s", minicc_row_describe(r->pool, row));
+        return;
+    }
+    path = minicc_db_error_is_permanent(err)
+        ? rejects_path(r->pool, sc->spool) : sc->spool;
+    rv = spool_row(r->pool, sc->spool, path, table, row->values,
+                   row->nvalues);
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_CRIT, rv, r, APLOGNO(30502)
+                      "row NOT recorded: appending it to %s failed; keep "
+                      "this line to restore it: %s", path,
+                      minicc_row_describe(r->pool, row));
+    }
+    else if (path == sc->spool) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, APLOGNO(30503)
+                      "%s row for CallSid %s kept in the spool %s until the "
+                      "database answers", table, row->values[0], path);
+    }
+    else {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30504)
+                      "the database refused the %s row for CallSid %s for "
+                      "good (error %d): kept in %s", table, row->values[0],
+                      err, path);
+    }
+}
+
+/* ---- replay ---- */
+
+typedef struct {
+    server_rec *s;
+    const minicc_srv_conf *sc;
+    apr_thread_t *thread;
+    apr_thread_mutex_t *mutex;
+    apr_thread_cond_t *cond;
+    int stopping;
+    int last_logged;        /* backlog last reported, to log changes only */
+} replayer_t;
+
+static apr_status_t read_file(apr_pool_t *p, const char *path,
+                              apr_off_t from, char **buf, apr_size_t *len)
+{
+    apr_file_t *f;
+    apr_finfo_t fi;
+    apr_status_t rv = apr_file_open(&f, path, APR_FOPEN_READ, 0, p);
+
+    *len = 0;
+    *buf = NULL;
+    if (APR_STATUS_IS_ENOENT(rv)) {
+        return APR_SUCCESS;
+    }
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
+    if (rv == APR_SUCCESS && fi.size > from) {
+        *len = (apr_size_t)(fi.size - from);
+        *buf = apr_palloc(p, *len + 1);
+        rv = apr_file_seek(f, APR_SET, &from);
+        if (rv == APR_SUCCESS) {
+            rv = apr_file_read_full(f, *buf, *len, len);
+        }
+    }
+    apr_file_close(f);
+    return rv;
+}
+
+/* Drops the first `consumed` bytes of the spool (rows now committed, or
+ * damage), keeping whatever was appended since it was read.  The rest is
+ * written to a new file that replaces the spool in one rename, so a crash
+ * at any point leaves either the old spool or the new one, never neither. */
+static apr_status_t compact(apr_pool_t *p, const char *spool,
+                            apr_size_t consumed)
+{
+    apr_file_t *lock, *f;
+    char *rest;
+    apr_size_t len;
+    const char *tmp = apr_pstrcat(p, spool, ".tmp", NULL);
+    apr_status_t rv = lock_file(p, lock_path(p, spool), 0, &lock);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    rv = read_file(p, spool, (apr_off_t)consumed, &rest, &len);
+    if (rv == APR_SUCCESS && len == 0) {
+        rv = apr_file_open(&f, spool, APR_FOPEN_WRITE | APR_FOPEN_TRUNCATE
+                           | APR_FOPEN_CREATE, APR_FPROT_UREAD
+                           | APR_FPROT_UWRITE, p);
+        if (rv == APR_SUCCESS) {
+            rv = apr_file_datasync(f);
+            apr_file_close(f);
+        }
+    }
+    else if (rv == APR_SUCCESS) {
+        rv = apr_file_open(&f, tmp, APR_FOPEN_WRITE | APR_FOPEN_TRUNCATE
+                           | APR_FOPEN_CREATE, APR_FPROT_UREAD
+                           | APR_FPROT_UWRITE, p);
+        if (rv == APR_SUCCESS) {
+            rv = apr_file_write_full(f, rest, len, NULL);
+            if (rv == APR_SUCCESS) {
+                rv = apr_file_sync(f);
+            }
+            apr_file_close(f);
+        }
+        if (rv == APR_SUCCESS) {
+            rv = apr_file_rename(tmp, spool, p);
+        }
+    }
+    apr_file_close(lock);
+    return rv;
+}
+
+/* Writes the spool to the database in order, each row once: the upsert
+ * keeps whichever of two versions of a row arrived later, so a row that
+ * a crash makes us replay twice, or that a live webhook already updated,
+ * comes out right. */
+static void replay(replayer_t *rp, apr_pool_t *p)
+{
+    server_rec *s = rp->s;
+    const char *spool = rp->sc->spool;
+    apr_file_t *exclusive, *lock;
+    ap_dbd_t *dbd;
+    char *buf;
+    apr_size_t len, off = 0, consumed = 0;
+    int written = 0, rejected = 0, waiting = 0, rc, stopped = 0;
+    minicc_spool_rec_t rec;
+    apr_status_t rv;
+
+    if (lock_file(p, replay_lock_path(p, spool), 1, &exclusive)
+        != APR_SUCCESS) {
+        return;     /* another child or thread is at it */
+    }
+    /* a consistent snapshot: appends hold this lock until fsync'ed */
+    if ((rv = lock_file(p, lock_path(p, spool), 0, &lock)) == APR_SUCCESS) {
+        rv = read_file(p, spool, 0, &buf, &len);
+        apr_file_close(lock);
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, APLOGNO(30505)
+                     "reading the spool %s failed", spool);
+        return;
+    }
+    if (!len) {
+        return;
+    }
+    dbd = rp->sc->dbd_open(p, s);
+    if (!dbd) {
+        dbd = rp->sc->dbd_open(p, s);
+    }
+    if (!dbd) {
+        const char *oldest = NULL;
+
+        waiting = minicc_spool_backlog(p, s, &oldest);
+        if (waiting != rp->last_logged) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, APLOGNO(30506)
+                         "spool %s: %d rows waiting for the database, the "
+                         "oldest from %s", spool, waiting,
+                         oldest ? oldest : "?");
+            rp->last_logged = waiting;
+        }
+        return;
+    }
+    while (!stopped && (rc = minicc_spool_decode(p, buf, len, &off, &rec))) {
+        minicc_table_e table;
+        int err;
+
+        if (rc < 0) {
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, APLOGNO(30507)
+                         "spool %s: skipped %" APR_SIZE_T_FMT " damaged "
+                         "bytes at offset %" APR_SIZE_T_FMT " (a write torn "
+                         "by a crash?)", spool, off - consumed, consumed);
+            consumed = off;
+            continue;
+        }
+        table = minicc_table_by_name(rec.table);
+        if (table == MINICC_TABLE_COUNT) {
+            err = 1146;     /* ER_NO_SUCH_TABLE: not ours to retry */
+        }
+        else {
+            err = minicc_db_write_on(s, p, dbd, table, rec.values,
+                                     rec.nvalues);
+        }
+        if (!err) {
+            written++;
+        }
+        else if (minicc_db_error_is_permanent(err)
+                 || table == MINICC_TABLE_COUNT) {
+            rv = spool_row(p, spool, rejects_path(p, spool), rec.table,
+                           (const char *const *)rec.values, rec.nvalues);
+            if (rv != APR_SUCCESS) {
+                ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, APLOGNO(30508)
+                             "spool %s: a refused row could not be moved to "
+                             "the rejects file; it stays in the spool",
+                             spool);
+                break;
+            }
+            rejected++;
+        }
+        else {
+            stopped = 1;    /* the database went away again: keep the rest */
+            continue;
+        }
+        consumed = off;
+    }
+    rp->sc->dbd_close(s, dbd);
+    if (consumed) {
+        rv = compact(p, spool, consumed);
+        if (rv != APR_SUCCESS) {
+            /* harmless but noisy: the rows will be written again, and the
+             * upsert makes that a no-op */
+            ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, APLOGNO(30509)
+                         "spool %s: %d rows written but removing them from "
+                         "the spool failed", spool, written);
+            return;
+        }
+    }
+    waiting = minicc_spool_backlog(p, s, NULL);
+    ap_log_error(APLOG_MARK, waiting ? APLOG_WARNING : APLOG_NOTICE, 0, s,
+                 APLOGNO(30510) "spool %s: %d rows written to the database, "
+                 "%d refused for good (in %s), %d still waiting", spool,
+                 written, rejected, rejects_path(p, spool), waiting);
+    rp->last_logged = waiting;
+    (void)exclusive;   /* held until p is destroyed */
+}
+
+static int spool_has_rows(apr_pool_t *p, const char *spool)
+{
+    apr_finfo_t fi;
+
+    return apr_stat(&fi, spool, APR_FINFO_SIZE, p) == APR_SUCCESS
+        && fi.size > 0;
+}
+
+static void *APR_THREAD_FUNC replay_loop(apr_thread_t *thread, void *data)
+{
+    replayer_t *rp = data;
+
+    apr_thread_mutex_lock(rp->mutex);
+    while (!rp->stopping) {
+        apr_thread_cond_timedwait(rp->cond, rp->mutex, REPLAY_INTERVAL);
+        if (rp->stopping) {
+            break;
+        }
+        apr_thread_mutex_unlock(rp->mutex);
+        {
+            /* its own allocator, so that a large backlog read once goes
+             * back to the system instead of staying in the child */
+            apr_allocator_t *allocator;
+            apr_pool_t *p;
+
+            if (apr_allocator_create(&allocator) == APR_SUCCESS) {
+                if (apr_pool_create_ex(&p, NULL, NULL, allocator)
+                    == APR_SUCCESS) {
+                    apr_allocator_owner_set(allocator, p);
+                    if (spool_has_rows(p, rp->sc->spool)) {
+                        replay(rp, p);
+                    }
+                    apr_pool_destroy(p);
+                }
+                else {
+                    apr_allocator_destroy(allocator);
+                }
+            }
+        }
+        apr_thread_mutex_lock(rp->mutex);
+    }
+    apr_thread_mutex_unlock(rp->mutex);
+    apr_thread_exit(thread, APR_SUCCESS);
+    return NULL;
+}
+
+static apr_status_t stop_replayer(void *data)
+{
+    replayer_t *rp = data;
+    apr_status_t rv;
+
+    apr_thread_mutex_lock(rp->mutex);
+    rp->stopping = 1;
+    apr_thread_cond_signal(rp->cond);
+    apr_thread_mutex_unlock(rp->mutex);
+    apr_thread_join(&rv, rp->thread);
+    return APR_SUCCESS;
+}
+
+void minicc_spool_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    const minicc_srv_conf *sc = ap_get_module_config(s->module_config,
+                                                     &minicc_module);
+    replayer_t *rp;
+    apr_status_t rv;
+
+    if (!sc->spool) {
+        return;
+    }
+    rp = apr_pcalloc(pchild, sizeof(*rp));
+    rp->s = s;
+    rp->sc = sc;
+    rp->last_logged = -1;
+    if ((rv = apr_thread_mutex_create(&rp->mutex, APR_THREAD_MUTEX_DEFAULT,
+                                      pchild)) != APR_SUCCESS
+        || (rv = apr_thread_cond_create(&rp->cond, pchild)) != APR_SUCCESS
+        || (rv = apr_thread_create(&rp->thread, NULL, replay_loop, rp,
+                                   pchild)) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, APLOGNO(30511)
+                     "starting the spool's replay thread failed: rows "
+                     "spooled will wait for another child");
+        return;
+    }
+    apr_pool_cleanup_register(pchild, rp, stop_replayer,
+                              apr_pool_cleanup_null);
+}
+
+int minicc_spool_backlog(apr_pool_t *p, server_rec *s, const char **oldest)
+{
+    const minicc_srv_conf *sc = ap_get_module_config(s->module_config,
+                                                     &minicc_module);
+    char *buf;
+    apr_size_t len, off = 0;
+    minicc_spool_rec_t rec;
+    int rc, rows = 0;
+
+    if (oldest) {
+        *oldest = NULL;
+    }
+    if (!sc->spool || read_file(p, sc->spool, 0, &buf, &len) != APR_SUCCESS) {
+        return -1;
+    }
+    while ((rc = minicc_spool_decode(p, buf, len, &off, &rec))) {
+        if (rc > 0) {
+            /* the arrival time is every table's last column */
+            if (!rows && oldest && rec.nvalues > 0) {
+                *oldest = rec.values[rec.nvalues - 1];
+            }
+            rows++;
+        }
+    }
+    return rows;
+}
+
+/* ---- configuration ---- */
+
+static uid_t server_uid(void)
+{
+    return geteuid() == 0 ? ap_unixd_config.user_id : geteuid();
+}
+
+static gid_t server_gid(void)
+{
+    return geteuid() == 0 ? ap_unixd_config.group_id : getegid();
+}
+
+static int writable_by(const struct stat *st, uid_t uid, gid_t gid)
+{
+    return (st->st_uid == uid && (st->st_mode & S_IWUSR))
+        || (st->st_gid == gid && (st->st_mode & S_IWGRP))
+        || (st->st_mode & S_IWOTH) || uid == 0;
+}
+
+/* `apachectl configtest` must catch a spool the children could not write:
+ * they would find out with the database down, the worst time. */
+const char *minicc_spool_check(apr_pool_t *ptemp, server_rec *s)
+{
+    const minicc_srv_conf *sc = ap_get_module_config(s->module_config,
+                                                     &minicc_module);
+    char *dir;
+    struct stat st;
+
+    if (!sc->spool) {
+        return NULL;
+    }
+    dir = ap_make_dirstr_parent(ptemp, sc->spool);
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        return apr_psprintf(ptemp, "MiniCCSpool %s: the directory %s does "
+                            "not exist", sc->spool, dir);
+    }
+    if (!writable_by(&st, server_uid(), server_gid())
+        || !(st.st_mode & S_IXUSR)) {
+        return apr_psprintf(ptemp, "MiniCCSpool %s: the directory %s is not "
+                            "writable by the server's user (uid %ld)",
+                            sc->spool, dir, (long)server_uid());
+    }
+    if (stat(sc->spool, &st) == 0
+        && (!S_ISREG(st.st_mode) || (geteuid() != 0
+                                     && !writable_by(&st, server_uid(),
+                                                     server_gid())))) {
+        return apr_psprintf(ptemp, "MiniCCSpool %s: not a file the server's "
+                            "user can write", sc->spool);
+    }
+    return NULL;
+}
+
+/* Creates the spool's files while still root, owned by the server's user,
+ * so that children can lock and append without a writable-by-all file. */
+int minicc_spool_post_config(apr_pool_t *ptemp, server_rec *s)
+{
+    const minicc_srv_conf *sc = ap_get_module_config(s->module_config,
+                                                     &minicc_module);
+    const char *paths[4];
+    int i;
+
+    if (!sc->spool) {
+        return OK;
+    }
+    paths[0] = sc->spool;
+    paths[1] = lock_path(ptemp, sc->spool);
+    paths[2] = replay_lock_path(ptemp, sc->spool);
+    paths[3] = rejects_path(ptemp, sc->spool);
+    for (i = 0; i < 4; i++) {
+        apr_file_t *f;
+        apr_status_t rv = apr_file_open(&f, paths[i], APR_FOPEN_WRITE
+                                        | APR_FOPEN_CREATE | APR_FOPEN_APPEND,
+                                        APR_FPROT_UREAD | APR_FPROT_UWRITE,
+                                        ptemp);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, rv, s,
+                         APLOGNO(30512) "MiniCCSpool: cannot create %s",
+                         paths[i]);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        apr_file_close(f);
+        if (geteuid() == 0 && chown(paths[i], ap_unixd_config.user_id,
+                                    ap_unixd_config.group_id) != 0) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG,
+                         APR_FROM_OS_ERROR(errno), s, APLOGNO(30513)
+                         "MiniCCSpool: cannot give %s to the server's user",
+                         paths[i]);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    return OK;
+}
