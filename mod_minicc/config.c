@@ -257,27 +257,38 @@ static const char *set_voice(cmd_parms *cmd, void *dconf, const char *arg)
     return NULL;
 }
 
+/* The index of key in names, or -1. */
+static int find_key(const char *const *names, int n, const char *key)
+{
+    int i;
+
+    for (i = 0; i < n; i++) {
+        if (!strcmp(key, names[i])) {
+            return i;
+        }
+    }
+    return -1;
+}
+
 static const char *set_message(cmd_parms *cmd, void *dconf, const char *key,
                                const char *text)
 {
     minicc_dir_conf *c = dconf;
-    int i;
+    int i = find_key(message_keys, MINICC_MSG_COUNT, key);
+    const char *err;
 
-    for (i = 0; i < MINICC_MSG_COUNT; i++) {
-        if (!strcmp(key, message_keys[i])) {
-            const char *err = check_text(cmd, apr_pstrcat(cmd->temp_pool,
-                                         "MiniCCMessage ", key, NULL), text);
-            if (err) {
-                return err;
-            }
-            c->messages[i] = text;
-            return NULL;
-        }
+    if (i < 0) {
+        return apr_psprintf(cmd->pool, "MiniCCMessage: unknown message "
+                            "'%s'; the messages are welcome retry noinput "
+                            "connecting trouble operator wait wait-general "
+                            "estimate guidance information", key);
     }
-    return apr_psprintf(cmd->pool, "MiniCCMessage: unknown message '%s'; "
-                        "the messages are welcome retry noinput connecting "
-                        "trouble operator wait wait-general estimate "
-                        "guidance information", key);
+    err = check_text(cmd, apr_pstrcat(cmd->temp_pool, "MiniCCMessage ", key,
+                                      NULL), text);
+    if (!err) {
+        c->messages[i] = text;
+    }
+    return err;
 }
 
 /* A URL for TwiML: absolute http(s) with a host, or relative (Twilio
@@ -319,21 +330,20 @@ static const char *set_url(cmd_parms *cmd, void *dconf, const char *target,
                            const char *url)
 {
     minicc_dir_conf *c = dconf;
-    int i;
+    int i = find_key(url_targets, MINICC_URL_COUNT, target);
+    const char *err;
 
-    for (i = 0; i < MINICC_URL_COUNT; i++) {
-        if (!strcmp(target, url_targets[i])) {
-            const char *err = check_url(cmd, apr_pstrcat(cmd->temp_pool,
-                                        "MiniCCURL ", target, NULL), url);
-            if (!err) {
-                c->urls[i] = url;
-            }
-            return err;
-        }
+    if (i < 0) {
+        return apr_psprintf(cmd->pool, "MiniCCURL: unknown target '%s'; the "
+                            "targets are incoming operator wait guidance "
+                            "exit information", target);
     }
-    return apr_psprintf(cmd->pool, "MiniCCURL: unknown target '%s'; the "
-                        "targets are incoming operator wait guidance exit "
-                        "information", target);
+    err = check_url(cmd, apr_pstrcat(cmd->temp_pool, "MiniCCURL ", target,
+                                     NULL), url);
+    if (!err) {
+        c->urls[i] = url;
+    }
+    return err;
 }
 
 static const char *set_wait_pause(cmd_parms *cmd, void *dconf,
