@@ -33,7 +33,7 @@ my @bad_callsid = (
 plan tests =>
     3 * (4 + 1 + 2)                       # full rows
   + @results * 2                          # every QueueResult value
-  + 3 * (4 + 3)                           # repeated CallSid
+  + 3 * (4 + 4)                           # repeated CallSid
   + 3 * @bad_int * 2                      # non-integer integers
   + 3 * 2                                 # malformed SIDs
   + 3 * (4 + 2)                           # only CallSid
@@ -112,6 +112,9 @@ for my $h (qw(guidance exit status)) {
     twiml_ok(post("/minicc/$h", pairs(%p2)), $answer{$h}, "$h repeated: second");
     is(db_count($table{$h}, $sid), 1, "$h repeated: one row");
     row_is($h, $sid, \%p2, "$h repeated: later values win");
+    my ($t2) = dbh()->selectrow_array("SELECT `Time` FROM $table{$h} WHERE CallSid = ?", undef, $sid);
+    ok(defined $t1 && defined $t2 && $t2 gt $t1, "$h repeated: Time is the later arrival's")
+        or diag('Time ' . ($t1 // 'undef') . ' -> ' . ($t2 // 'undef'));
 }
 
 # Integer columns: a non-integer is stored as NULL, the row is still written.

@@ -8,7 +8,7 @@ use Apache::Test qw(-withtestmore);
 use MiniCCTest;
 use Time::HiRes qw(time);
 
-plan tests => 3 + 4 * 3 + 2 + 4 * 4 + 2 * 3 + 2 + 4 + 4 + 2 + 1;
+plan tests => 3 + 4 * 3 + 1 + 2 + 4 * 4 + 2 * 3 + 2 + 4 + 4 + 2 + 1;
 
 db_wait_up();
 my $operator = '+15550009001';
@@ -32,9 +32,17 @@ is($warm, 6, 'database up: the operator is recognised');
 ok(mariadb_private('stop'), 'MariaDB stopped');
 ok(!eval { dbh(); 1 }, 'the database really is down');
 
+my $elog = Apache::Test::vars('t_logs') . '/error_log';
+my $elog_size = -s $elog || 0;
 my $t0 = time;
 twiml_ok(post('/minicc/incoming', [CallSid => sid(), From => '+15551239001']),
          Response(Say(DEFAULT_MSG('trouble')), Hangup()), 'down: customer first contact');
+{   # the cause is logged by mod_minicc, with an APLOGNO
+    my $new = '';
+    if (open my $fh, '<', $elog) { seek $fh, $elog_size, 0; local $/; $new = <$fh> // '' }
+    like($new, qr/\[minicc:(?:error|crit|alert|emerg|warn)\][^\n]*AH\d{5}/,
+         'down: the failed lookup is logged by mod_minicc with an AH number');
+}
 twiml_ok(post('/minicc/incoming', [CallSid => sid(), From => $operator]),
          Response(Say(DEFAULT_MSG('trouble')), Hangup()), 'down: operator first contact');
 twiml_ok(post('/custom/incoming', [CallSid => sid(), From => '+15551239001']),
