@@ -48,6 +48,9 @@ static const char *const url_targets[MINICC_URL_COUNT] = {
     "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
 #define DEFAULT_WAIT_PAUSE     3
 #define DEFAULT_GATHER_TIMEOUT 10
+#define DEFAULT_SERVICE_LEVEL  20
+#define DEFAULT_SHORT_ABANDON  5
+#define MAX_THRESHOLD          3600
 
 /* Twilio's own limits: a queue's friendly name has at most 64 characters;
  * Pause and Gather take seconds, and a minute of hold is plenty between
@@ -64,6 +67,8 @@ void *minicc_create_dir_conf(apr_pool_t *p, char *dir)
     c->wait_pause = MINICC_UNSET;
     c->gather_timeout = MINICC_UNSET;
     c->announce_wait = MINICC_UNSET;
+    c->service_level = MINICC_UNSET;
+    c->short_abandon = MINICC_UNSET;
     return c;
 }
 
@@ -89,6 +94,8 @@ void *minicc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(wait_pause);
     MERGE_INT(gather_timeout);
     MERGE_INT(announce_wait);
+    MERGE_INT(service_level);
+    MERGE_INT(short_abandon);
     if (add->tokens) {
         new->tokens = add->tokens;
         new->ntokens = add->ntokens;
@@ -146,6 +153,18 @@ int minicc_conf_gather_timeout(const minicc_dir_conf *c)
 int minicc_conf_announce_wait(const minicc_dir_conf *c)
 {
     return c->announce_wait == 1;
+}
+
+int minicc_conf_service_level(const minicc_dir_conf *c)
+{
+    return c->service_level != MINICC_UNSET ? c->service_level
+                                            : DEFAULT_SERVICE_LEVEL;
+}
+
+int minicc_conf_short_abandon(const minicc_dir_conf *c)
+{
+    return c->short_abandon != MINICC_UNSET ? c->short_abandon
+                                            : DEFAULT_SHORT_ABANDON;
 }
 
 /* Text that will be spoken: it must survive the trip into XML unchanged,
@@ -360,6 +379,20 @@ static const char *set_gather_timeout(cmd_parms *cmd, void *dconf,
                          &((minicc_dir_conf *)dconf)->gather_timeout);
 }
 
+static const char *set_service_level(cmd_parms *cmd, void *dconf,
+                                     const char *arg)
+{
+    return parse_seconds(cmd, arg, 1, MAX_THRESHOLD,
+                         &((minicc_dir_conf *)dconf)->service_level);
+}
+
+static const char *set_short_abandon(cmd_parms *cmd, void *dconf,
+                                     const char *arg)
+{
+    return parse_seconds(cmd, arg, 0, MAX_THRESHOLD,
+                         &((minicc_dir_conf *)dconf)->short_abandon);
+}
+
 static const char *set_announce_wait(cmd_parms *cmd, void *dconf, int flag)
 {
     (void)cmd;
@@ -538,6 +571,14 @@ const command_rec minicc_cmds[] = {
                   RSRC_CONF | ACCESS_CONF,
                   "scheme://host[:port] that Twilio calls, when Apache is "
                   "behind a proxy or TLS terminator"),
+    AP_INIT_TAKE1("MiniCCServiceLevel", set_service_level, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "report: pick-ups within this many seconds of waiting are "
+                  "within the service level (default 20)"),
+    AP_INIT_TAKE1("MiniCCShortAbandon", set_short_abandon, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "report: hang-ups within this many seconds are short "
+                  "abandons, left out of the abandon rate (default 5)"),
     AP_INIT_TAKE1("MiniCCSpool", set_spool, NULL, RSRC_CONF,
                   "file where rows wait while the database is unreachable"),
     { NULL }

@@ -73,6 +73,9 @@ const char *minicc_db_configure(apr_pool_t *pconf, server_rec *s)
     labels[MINICC_STMT_OPERATOR_LOOKUP] = "minicc_operator_lookup";
     sql[MINICC_STMT_OPERATOR_LOOKUP] =
         "SELECT 1 FROM operators WHERE telnum = %s LIMIT 1";
+    for (i = MINICC_STMT_REPORT_SUMMARY; i < MINICC_STMT_COUNT; i++) {
+        sql[i] = minicc_report_statement(i, &labels[i]);
+    }
 
     /* Every server_rec, after the virtual hosts were merged: a statement
      * added to the main server now would not reach them.  A virtual host
@@ -242,6 +245,43 @@ minicc_caller_e minicc_db_is_operator(request_rec *r, const char *telnum)
         found = 1;
     }
     return found ? MINICC_OPERATOR : MINICC_CUSTOMER;
+}
+
+apr_array_header_t *minicc_db_select(request_rec *r, int id, int nargs,
+                                     const char **args, int ncols)
+{
+    db_ctx_t c;
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    apr_array_header_t *rows;
+    const char *doing = apr_psprintf(r->pool, "running the report query "
+                                     "'%s'", ((const minicc_srv_conf *)
+                                     ap_get_module_config(
+                                         r->server->module_config,
+                                         &minicc_module))->labels[id]);
+
+    c.s = r->server;
+    c.r = r;
+    c.pool = r->pool;
+    c.sc = ap_get_module_config(r->server->module_config, &minicc_module);
+    if (!(c.dbd = acquire(r, c.sc, doing))
+        || run(&c, id, nargs, args, &res, doing)) {
+        return NULL;
+    }
+    rows = apr_array_make(r->pool, 16, sizeof(const char **));
+    while (apr_dbd_get_row(c.dbd->driver, r->pool, res, &row, -1) == 0) {
+        const char **values = apr_pcalloc(r->pool, sizeof(char *) * ncols);
+        int i;
+
+        /* the driver reuses its buffers from row to row */
+        for (i = 0; i < ncols; i++) {
+            const char *v = apr_dbd_get_entry(c.dbd->driver, row, i);
+
+            values[i] = v ? apr_pstrdup(r->pool, v) : NULL;
+        }
+        APR_ARRAY_PUSH(rows, const char **) = values;
+    }
+    return rows;
 }
 
 static const char *writing(apr_pool_t *p, minicc_table_e table,

@@ -151,8 +151,13 @@ static int minicc_handler(request_rec *r)
     apr_size_t len;
     int status;
 
-    if (!r->handler || strncmp(r->handler, "minicc-", 7)
-        || !(webhook = minicc_find_webhook(r->handler))) {
+    if (!r->handler || strncmp(r->handler, "minicc-", 7)) {
+        return DECLINED;
+    }
+    if (!strcmp(r->handler, "minicc-report")) {
+        return minicc_report_handler(r);
+    }
+    if (!(webhook = minicc_find_webhook(r->handler))) {
         return DECLINED;
     }
     if (r->method_number != M_POST) {

@@ -180,12 +180,23 @@ typedef struct {
     const char *const *tokens;  /* Twilio auth tokens; NULL: not checked */
     int ntokens;
     const char *public_url;     /* scheme://host[:port] Twilio calls */
+    int service_level;          /* report thresholds, seconds */
+    int short_abandon;
 } minicc_dir_conf;
 
 /* mod_dbd statements: one upsert per table (indexed by minicc_table_e),
  * then the operator lookup. */
-#define MINICC_STMT_OPERATOR_LOOKUP MINICC_TABLE_COUNT
-#define MINICC_STMT_COUNT (MINICC_TABLE_COUNT + 1)
+enum {
+    MINICC_STMT_OPERATOR_LOOKUP = MINICC_TABLE_COUNT,
+    MINICC_STMT_REPORT_SUMMARY,     /* report.c's, in its order */
+    MINICC_STMT_REPORT_PICKUPS,
+    MINICC_STMT_REPORT_CALLS,
+    MINICC_STMT_REPORT_HOURS,
+    MINICC_STMT_REPORT_WAITS,
+    MINICC_STMT_REPORT_OPERATORS,
+    MINICC_STMT_REPORT_ABANDONED,
+    MINICC_STMT_COUNT
+};
 
 /* Per-server state, set once at configuration time and read-only after. */
 typedef struct {
@@ -210,6 +221,8 @@ const char *minicc_conf_url(const minicc_dir_conf *c, minicc_url_e target);
 int minicc_conf_wait_pause(const minicc_dir_conf *c);
 int minicc_conf_gather_timeout(const minicc_dir_conf *c);
 int minicc_conf_announce_wait(const minicc_dir_conf *c);
+int minicc_conf_service_level(const minicc_dir_conf *c);
+int minicc_conf_short_abandon(const minicc_dir_conf *c);
 
 /* ---- handlers.c: the webhooks and what they share ---- */
 
@@ -271,8 +284,18 @@ int minicc_db_write(request_rec *r, const minicc_row_t *row);
 int minicc_db_write_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
                        minicc_table_e table, const char **values,
                        int nvalues);
+/* Runs a SELECT; its rows as arrays of ncols strings (NULL for SQL NULL),
+ * or NULL when it failed (logged). */
+apr_array_header_t *minicc_db_select(request_rec *r, int id, int nargs,
+                                     const char **args, int ncols);
+
 /* Nonzero when err is about the row itself: retrying cannot help. */
 int minicc_db_error_is_permanent(int err);
+
+/* ---- report.c: minicc-report ---- */
+
+const char *minicc_report_statement(int id, const char **label);
+int minicc_report_handler(request_rec *r);
 
 /* ---- spool.c: nothing lost while the database is away ---- */
 

@@ -1,0 +1,719 @@
+/* Licensed under the Apache License, Version 2.0 (see COPYING). */
+
+/*
+ * minicc-report (SPEC §5): the supervisors' figures for a range of days,
+ * as one self-contained HTML page (inline CSS and SVG), JSON, or CSV.
+ * Everything is aggregated by MariaDB, through statements mod_dbd prepares
+ * like the webhooks' own; the indexes of sql/minicc.sql fit these queries.
+ */
+#define MINICC_WITH_HTTPD
+#include "mod_minicc.h"
+
+#include <http_protocol.h>
+#include <http_request.h>
+#include <util_script.h>
+#include <apr_lib.h>
+
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+
+#define ANSWERED "QueueResult IN ('bridged', 'bridging-in-process', " \
+                 "'redirected-from-bridged')"
+#define ABANDONED "QueueResult = 'hangup' AND COALESCE(QueueTime, 0) >= %d"
+#define SHORT_ABANDONED "QueueResult = 'hangup' AND COALESCE(QueueTime, 0) < %d"
+#define IN_RANGE "`Time` >= %s AND `Time` < %s"
+
+/* Queue-time histogram: 10-second bars, the last one "120 s and more". */
+#define WAIT_BUCKET 10
+#define WAIT_BUCKETS 13
+
+static const struct {
+    const char *label;
+    const char *sql;
+} statements[] = {
+    /* MINICC_STMT_REPORT_SUMMARY */
+    { "minicc_report_summary",
+      "SELECT COUNT(*), COALESCE(SUM(" ANSWERED "), 0), "
+      "COALESCE(SUM(" ABANDONED "), 0), COALESCE(SUM(" SHORT_ABANDONED "), 0), "
+      "COALESCE(MAX(QueueTime), 0) FROM enqueue_data WHERE " IN_RANGE },
+    /* MINICC_STMT_REPORT_PICKUPS */
+    { "minicc_report_pickups",
+      "SELECT COUNT(*), COALESCE(AVG(QueueTime), 0), "
+      "COALESCE(SUM(QueueTime <= %d), 0) FROM queue_data WHERE " IN_RANGE },
+    /* MINICC_STMT_REPORT_CALLS */
+    { "minicc_report_calls",
+      "SELECT COALESCE(AVG(CallDuration), 0) FROM statuscallback_data "
+      "WHERE CallStatus = 'completed' AND " IN_RANGE },
+    /* MINICC_STMT_REPORT_HOURS */
+    { "minicc_report_hours",
+      "SELECT CONCAT(DATE(`Time`), 'T', LPAD(HOUR(`Time`), 2, '0')) AS h, "
+      "COUNT(*), COALESCE(SUM(" ANSWERED "), 0), "
+      "COALESCE(SUM(" ABANDONED "), 0) FROM enqueue_data WHERE " IN_RANGE
+      " GROUP BY h ORDER BY h" },
+    /* MINICC_STMT_REPORT_WAITS */
+    { "minicc_report_waits",
+      "SELECT LEAST(FLOOR(QueueTime / 10), 12) AS b, COUNT(*) FROM queue_data "
+      "WHERE QueueTime IS NOT NULL AND " IN_RANGE " GROUP BY b ORDER BY b" },
+    /* MINICC_STMT_REPORT_OPERATORS */
+    { "minicc_report_operators",
+      "SELECT o.telnum, COUNT(*) FROM queue_data q JOIN operator_sessions o "
+      "ON o.CallSid = q.DequeingCallSid WHERE q.`Time` >= %s "
+      "AND q.`Time` < %s GROUP BY o.telnum ORDER BY COUNT(*) DESC, o.telnum" },
+    /* MINICC_STMT_REPORT_ABANDONED */
+    { "minicc_report_abandoned",
+      "SELECT `From`, `Time`, QueueTime FROM enqueue_data WHERE " ABANDONED
+      " AND " IN_RANGE " ORDER BY `Time` DESC LIMIT 1000" }
+    /* (the call-back list is for people to work through, not an export) */
+};
+
+const char *minicc_report_statement(int id, const char **label)
+{
+    int i = id - MINICC_STMT_REPORT_SUMMARY;
+
+    *label = statements[i].label;
+    return statements[i].sql;
+}
+
+/* ---- dates ---- */
+
+typedef struct {
+    int y, m, d;
+} date_t;
+
+static int days_in_month(int y, int m)
+{
+    static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
+                                31 };
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+    return days[m - 1] + (m == 2 && leap);
+}
+
+static int parse_date(const char *s, date_t *out)
+{
+    int i;
+
+    for (i = 0; i < 10; i++) {
+        if (i == 4 || i == 7 ? s[i] != '-' : !apr_isdigit(s[i])) {
+            return 0;
+        }
+    }
+    if (s[10]) {
+        return 0;
+    }
+    out->y = atoi(s);
+    out->m = atoi(s + 5);
+    out->d = atoi(s + 8);
+    return out->y >= 1970 && out->y <= 9998 && out->m >= 1 && out->m <= 12
+        && out->d >= 1 && out->d <= days_in_month(out->y, out->m);
+}
+
+static date_t next_day(date_t d)
+{
+    if (++d.d > days_in_month(d.y, d.m)) {
+        d.d = 1;
+        if (++d.m > 12) {
+            d.m = 1;
+            d.y++;
+        }
+    }
+    return d;
+}
+
+static int date_cmp(date_t a, date_t b)
+{
+    return a.y != b.y ? a.y - b.y : a.m != b.m ? a.m - b.m : a.d - b.d;
+}
+
+static const char *date_str(apr_pool_t *p, date_t d)
+{
+    return apr_psprintf(p, "%04d-%02d-%02d", d.y, d.m, d.d);
+}
+
+/* ---- the figures ---- */
+
+typedef struct {
+    const char *hour;       /* YYYY-MM-DDTHH */
+    long offered, answered, abandoned;
+} hour_t;
+
+typedef struct {
+    const char *from_s, *to_s;
+    long offered, answered, abandoned, short_abandoned, longest_wait;
+    long pickups, within_level;
+    double asa, avg_call, abandon_rate, service_level;
+    int service_level_seconds, short_abandon_seconds;
+    apr_array_header_t *hours;      /* hour_t, every hour of the range */
+    long waits[WAIT_BUCKETS];       /* pick-ups per 10 s of queue time */
+    apr_array_header_t *operators;  /* const char *[2]: telnum, answered */
+    apr_array_header_t *abandoned_calls; /* const char *[3]: from, time, wait */
+    int spool_backlog;
+} figures_t;
+
+static long num(const char *s)
+{
+    return s ? (long)apr_atoi64(s) : 0;
+}
+
+static int gather(request_rec *r, const minicc_dir_conf *conf,
+                  date_t from, date_t to, figures_t *f)
+{
+    apr_pool_t *p = r->pool;
+    const char *lo = apr_pstrcat(p, date_str(p, from), " 00:00:00", NULL);
+    const char *hi = apr_pstrcat(p, date_str(p, next_day(to)), " 00:00:00",
+                                 NULL);
+    const char *sa = apr_itoa(p, minicc_conf_short_abandon(conf));
+    const char *sl = apr_itoa(p, minicc_conf_service_level(conf));
+    const char *summary_args[] = { sa, sa, lo, hi };
+    const char *pickup_args[] = { sl, lo, hi };
+    const char *range_args[] = { lo, hi };
+    const char *hour_args[] = { sa, lo, hi };
+    const char *abandoned_args[] = { sa, lo, hi };
+    apr_array_header_t *rows;
+    date_t d;
+    int i, j;
+
+    memset(f, 0, sizeof(*f));
+    f->from_s = date_str(p, from);
+    f->to_s = date_str(p, to);
+    f->service_level_seconds = minicc_conf_service_level(conf);
+    f->short_abandon_seconds = minicc_conf_short_abandon(conf);
+
+    if (!(rows = minicc_db_select(r, MINICC_STMT_REPORT_SUMMARY, 4,
+                                  summary_args, 5)) || !rows->nelts) {
+        return 0;
+    }
+    {
+        const char **row = APR_ARRAY_IDX(rows, 0, const char **);
+
+        f->offered = num(row[0]);
+        f->answered = num(row[1]);
+        f->abandoned = num(row[2]);
+        f->short_abandoned = num(row[3]);
+        f->longest_wait = num(row[4]);
+    }
+    if (!(rows = minicc_db_select(r, MINICC_STMT_REPORT_PICKUPS, 3,
+                                  pickup_args, 3)) || !rows->nelts) {
+        return 0;
+    }
+    {
+        const char **row = APR_ARRAY_IDX(rows, 0, const char **);
+
+        f->pickups = num(row[0]);
+        f->asa = row[1] ? atof(row[1]) : 0;
+        f->within_level = num(row[2]);
+    }
+    if (!(rows = minicc_db_select(r, MINICC_STMT_REPORT_CALLS, 2, range_args,
+                                  1)) || !rows->nelts) {
+        return 0;
+    }
+    f->avg_call = APR_ARRAY_IDX(rows, 0, const char **)[0]
+        ? atof(APR_ARRAY_IDX(rows, 0, const char **)[0]) : 0;
+    f->abandon_rate = (f->answered + f->abandoned)
+        ? (double)f->abandoned / (double)(f->answered + f->abandoned) : 0;
+    f->service_level = f->pickups ? (double)f->within_level / f->pickups : 0;
+
+    /* every hour of the range, the empty ones too: a chart with gaps
+     * would hide exactly the quiet hours a supervisor looks for */
+    if (!(rows = minicc_db_select(r, MINICC_STMT_REPORT_HOURS, 3, hour_args,
+                                  4))) {
+        return 0;
+    }
+    f->hours = apr_array_make(p, 24, sizeof(hour_t));
+    for (d = from, j = 0; date_cmp(d, to) <= 0; d = next_day(d)) {
+        for (i = 0; i < 24; i++) {
+            hour_t *h = apr_array_push(f->hours);
+
+            memset(h, 0, sizeof(*h));
+            h->hour = apr_psprintf(p, "%sT%02d", date_str(p, d), i);
+            if (j < rows->nelts) {
+                const char **row = APR_ARRAY_IDX(rows, j, const char **);
+
+                if (row[0] && !strcmp(row[0], h->hour)) {
+                    h->offered = num(row[1]);
+                    h->answered = num(row[2]);
+                    h->abandoned = num(row[3]);
+                    j++;
+                }
+            }
+        }
+    }
+    if (!(rows = minicc_db_select(r, MINICC_STMT_REPORT_WAITS, 2, range_args,
+                                  2))) {
+        return 0;
+    }
+    for (i = 0; i < rows->nelts; i++) {
+        const char **row = APR_ARRAY_IDX(rows, i, const char **);
+        long b = num(row[0]);
+
+        if (b >= 0 && b < WAIT_BUCKETS) {
+            f->waits[b] = num(row[1]);
+        }
+    }
+    if (!(f->operators = minicc_db_select(r, MINICC_STMT_REPORT_OPERATORS, 2,
+                                          range_args, 2))
+        || !(f->abandoned_calls = minicc_db_select(r,
+                                     MINICC_STMT_REPORT_ABANDONED, 3,
+                                     abandoned_args, 3))) {
+        return 0;
+    }
+    f->spool_backlog = minicc_spool_backlog(p, r->server, NULL);
+    if (f->spool_backlog < 0) {
+        f->spool_backlog = 0;
+    }
+    return 1;
+}
+
+/* "2026-11-24 10:15:02.123456" → "2026-11-24T10:15:02" */
+static const char *iso_time(apr_pool_t *p, const char *t)
+{
+    char *s;
+
+    if (!t || strlen(t) < 19) {
+        return t ? t : "";
+    }
+    s = apr_pstrmemdup(p, t, 19);
+    s[10] = 'T';
+    return s;
+}
+
+/* ---- JSON ---- */
+
+static const char *json_str(apr_pool_t *p, const char *s)
+{
+    const char *out = "\"";
+    const char *run = s;
+
+    if (!s) {
+        return "null";
+    }
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if (c == '"' || c == '\\' || c < 0x20) {
+            out = apr_pstrcat(p, out, apr_pstrmemdup(p, run, s - run),
+                              c == '"' ? "\\\"" : c == '\\' ? "\\\\"
+                              : apr_psprintf(p, "\\u%04x", c), NULL);
+            run = s + 1;
+        }
+    }
+    return apr_pstrcat(p, out, run, "\"", NULL);
+}
+
+static void send_json(request_rec *r, const figures_t *f)
+{
+    apr_pool_t *p = r->pool;
+    int i;
+
+    ap_set_content_type(r, "application/json; charset=utf-8");
+    ap_rprintf(r, "{\"from\":\"%s\",\"to\":\"%s\",\"offered\":%ld,"
+               "\"answered\":%ld,\"abandoned\":%ld,\"short_abandoned\":%ld,"
+               "\"abandon_rate\":%.4f,\"asa_seconds\":%.1f,"
+               "\"service_level\":%.4f,\"service_level_seconds\":%d,"
+               "\"short_abandon_seconds\":%d,"
+               "\"longest_wait_seconds\":%ld,\"avg_call_seconds\":%.1f,"
+               "\"spool_backlog\":%d,\"by_hour\":[", f->from_s, f->to_s,
+               f->offered, f->answered, f->abandoned, f->short_abandoned,
+               f->abandon_rate, f->asa, f->service_level,
+               f->service_level_seconds, f->short_abandon_seconds,
+               f->longest_wait, f->avg_call, f->spool_backlog);
+    for (i = 0; i < f->hours->nelts; i++) {
+        const hour_t *h = &APR_ARRAY_IDX(f->hours, i, hour_t);
+
+        ap_rprintf(r, "%s{\"hour\":\"%s\",\"offered\":%ld,\"answered\":%ld,"
+                   "\"abandoned\":%ld}", i ? "," : "", h->hour, h->offered,
+                   h->answered, h->abandoned);
+    }
+    ap_rputs("],\"operators\":[", r);
+    for (i = 0; i < f->operators->nelts; i++) {
+        const char **row = APR_ARRAY_IDX(f->operators, i, const char **);
+
+        ap_rprintf(r, "%s{\"telnum\":%s,\"answered\":%ld}", i ? "," : "",
+                   json_str(p, row[0]), num(row[1]));
+    }
+    ap_rputs("],\"abandoned_calls\":[", r);
+    for (i = 0; i < f->abandoned_calls->nelts; i++) {
+        const char **row = APR_ARRAY_IDX(f->abandoned_calls, i,
+                                         const char **);
+
+        ap_rprintf(r, "%s{\"from\":%s,\"time\":\"%s\",\"wait_seconds\":%ld}",
+                   i ? "," : "", json_str(p, row[0]),
+                   iso_time(p, row[1]), num(row[2]));
+    }
+    ap_rputs("]}\n", r);
+}
+
+/* ---- CSV (RFC 4180) ---- */
+
+static const char *csv_field(apr_pool_t *p, const char *s)
+{
+    const char *out = "\"";
+    const char *q;
+
+    if (!s) {
+        return "";
+    }
+    if (!strpbrk(s, ",\"\r\n")) {
+        return s;
+    }
+    while ((q = strchr(s, '"'))) {
+        out = apr_pstrcat(p, out, apr_pstrmemdup(p, s, q - s), "\"\"", NULL);
+        s = q + 1;
+    }
+    return apr_pstrcat(p, out, s, "\"", NULL);
+}
+
+static int send_csv(request_rec *r, const figures_t *f, const char *table)
+{
+    apr_pool_t *p = r->pool;
+    int i;
+
+    if (!table) {
+        table = "summary";
+    }
+    if (strcmp(table, "summary") && strcmp(table, "hours")
+        && strcmp(table, "operators") && strcmp(table, "abandoned")) {
+        return 0;
+    }
+    ap_set_content_type(r, "text/csv; charset=utf-8; header=present");
+    apr_table_setn(r->headers_out, "Content-Disposition",
+                   apr_psprintf(p, "attachment; filename=\"minicc-%s-%s_%s"
+                                ".csv\"", table, f->from_s, f->to_s));
+    if (!strcmp(table, "summary")) {
+        ap_rprintf(r, "from,to,offered,answered,abandoned,short_abandoned,"
+                   "abandon_rate,asa_seconds,service_level,"
+                   "service_level_seconds,longest_wait_seconds,"
+                   "avg_call_seconds,spool_backlog\r\n"
+                   "%s,%s,%ld,%ld,%ld,%ld,%.4f,%.1f,%.4f,%d,%ld,%.1f,%d\r\n",
+                   f->from_s, f->to_s, f->offered, f->answered, f->abandoned,
+                   f->short_abandoned, f->abandon_rate, f->asa,
+                   f->service_level, f->service_level_seconds,
+                   f->longest_wait, f->avg_call, f->spool_backlog);
+    }
+    else if (!strcmp(table, "hours")) {
+        ap_rputs("hour,offered,answered,abandoned\r\n", r);
+        for (i = 0; i < f->hours->nelts; i++) {
+            const hour_t *h = &APR_ARRAY_IDX(f->hours, i, hour_t);
+
+            ap_rprintf(r, "%s,%ld,%ld,%ld\r\n", h->hour, h->offered,
+                       h->answered, h->abandoned);
+        }
+    }
+    else if (!strcmp(table, "operators")) {
+        ap_rputs("telnum,answered\r\n", r);
+        for (i = 0; i < f->operators->nelts; i++) {
+            const char **row = APR_ARRAY_IDX(f->operators, i, const char **);
+
+            ap_rprintf(r, "%s,%ld\r\n", csv_field(p, row[0]), num(row[1]));
+        }
+    }
+    else {
+        ap_rputs("from,time,wait_seconds\r\n", r);
+        for (i = 0; i < f->abandoned_calls->nelts; i++) {
+            const char **row = APR_ARRAY_IDX(f->abandoned_calls, i,
+                                             const char **);
+
+            ap_rprintf(r, "%s,%s,%ld\r\n", csv_field(p, row[0]),
+                       iso_time(p, row[1]), num(row[2]));
+        }
+    }
+    return 1;
+}
+
+/* ---- HTML ---- */
+
+enum {
+    L_TITLE, L_FROM, L_TO, L_SHOW, L_OFFERED, L_ANSWERED, L_ABANDONED,
+    L_SHORT, L_RATE, L_ASA, L_LEVEL, L_LONGEST, L_AVGCALL, L_BACKLOG,
+    L_BYHOUR, L_WAITS, L_OPERATORS, L_OPERATOR, L_CALLBACK, L_NUMBER,
+    L_TIME, L_WAIT, L_NONE, L_SECONDS, L_LEVELLINE, L_DOWNLOAD,
+    L_COUNT
+};
+
+static const char *const labels_en[L_COUNT] = {
+    "Call center report", "From", "To", "Show", "Offered", "Answered",
+    "Abandoned", "Short abandons", "Abandon rate", "Average speed of answer",
+    "Service level", "Longest wait", "Average call", "Rows waiting in the spool",
+    "Calls per hour", "Queue time of answered calls", "Operators", "Operator",
+    "Call back (abandoned calls, newest first)", "Number", "Time", "Waited",
+    "None", "s", "service level", "Download"
+};
+
+static const char *const labels_ja[L_COUNT] = {
+    "コールセンター レポート", "開始日", "終了日", "表示", "着信数",
+    "応答数", "放棄呼", "短時間放棄", "放棄率", "平均応答時間",
+    "サービスレベル", "最長待ち時間", "平均通話時間", "スプール待ち行数",
+    "時間帯別の呼数", "応答した呼の待ち時間", "オペレータ", "オペレータ",
+    "折り返し電話リスト（放棄呼、新しい順）", "電話番号", "時刻", "待ち時間",
+    "なし", "秒", "サービスレベル", "ダウンロード"
+};
+
+static const char *esc(apr_pool_t *p, const char *s)
+{
+    return s ? ap_escape_html(p, s) : "";
+}
+
+/* Grouped bars per hour: offered, answered, abandoned. */
+static void chart_hours(request_rec *r, const figures_t *f,
+                        const char *const *L)
+{
+    int n = f->hours->nelts, i;
+    long max = 1;
+    double gw = 30.0, w = n * gw + 40, h = 200, base = 170;
+
+    for (i = 0; i < n; i++) {
+        max = MAX(max, APR_ARRAY_IDX(f->hours, i, hour_t).offered);
+    }
+    ap_rprintf(r, "<svg class=\"chart hours\" viewBox=\"0 0 %.0f %.0f\" "
+               "role=\"img\" aria-label=\"%s\">", w, h, L[L_BYHOUR]);
+    ap_rprintf(r, "<line x1=\"30\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" "
+               "class=\"axis\"/><text x=\"26\" y=\"14\" class=\"tick\" "
+               "text-anchor=\"end\">%ld</text>", base, w, base, max);
+    for (i = 0; i < n; i++) {
+        const hour_t *hr = &APR_ARRAY_IDX(f->hours, i, hour_t);
+        double x = 34 + i * gw;
+        long v[3];
+        int k;
+        static const char *const cls[3] = { "offered", "answered",
+                                             "abandoned" };
+
+        v[0] = hr->offered;
+        v[1] = hr->answered;
+        v[2] = hr->abandoned;
+        for (k = 0; k < 3; k++) {
+            double bh = (base - 10) * v[k] / max;
+
+            ap_rprintf(r, "<rect class=\"bar %s\" x=\"%.1f\" y=\"%.1f\" "
+                       "width=\"8\" height=\"%.1f\"><title>%s %s: %ld"
+                       "</title></rect>", cls[k], x + k * 8.5, base - bh, bh,
+                       hr->hour + 11, L[k == 0 ? L_OFFERED : k == 1
+                                        ? L_ANSWERED : L_ABANDONED], v[k]);
+        }
+        if (i % 3 == 0) {
+            ap_rprintf(r, "<text x=\"%.1f\" y=\"186\" class=\"tick\">%s"
+                       "</text>", x, hr->hour + 11);
+        }
+    }
+    ap_rputs("</svg>", r);
+}
+
+/* Pick-ups per 10 s of queue time, with the service level as a line. */
+static void chart_waits(request_rec *r, const figures_t *f,
+                        const char *const *L)
+{
+    long max = 1;
+    int i;
+    double bw = 40, base = 170, lx;
+
+    for (i = 0; i < WAIT_BUCKETS; i++) {
+        max = MAX(max, f->waits[i]);
+    }
+    ap_rprintf(r, "<svg class=\"chart waits\" viewBox=\"0 0 %d 200\" "
+               "role=\"img\" aria-label=\"%s\">", 40 + WAIT_BUCKETS * 40,
+               L[L_WAITS]);
+    ap_rprintf(r, "<line x1=\"30\" y1=\"%.0f\" x2=\"%d\" y2=\"%.0f\" "
+               "class=\"axis\"/><text x=\"26\" y=\"14\" class=\"tick\" "
+               "text-anchor=\"end\">%ld</text>", base, 40 + WAIT_BUCKETS * 40,
+               base, max);
+    for (i = 0; i < WAIT_BUCKETS; i++) {
+        double bh = (base - 10) * f->waits[i] / max;
+
+        ap_rprintf(r, "<rect class=\"bar wait\" x=\"%.1f\" y=\"%.1f\" "
+                   "width=\"34\" height=\"%.1f\"><title>%d%s%s: %ld</title>"
+                   "</rect><text x=\"%.1f\" y=\"186\" class=\"tick\">%d%s"
+                   "</text>", 34 + i * bw, base - bh, bh, i * WAIT_BUCKET,
+                   i == WAIT_BUCKETS - 1 ? "+" : "", L[L_SECONDS],
+                   f->waits[i], 34 + i * bw, i * WAIT_BUCKET,
+                   i == WAIT_BUCKETS - 1 ? "+" : "");
+    }
+    lx = 34 + bw * MIN((double)f->service_level_seconds / WAIT_BUCKET,
+                           WAIT_BUCKETS);
+    ap_rprintf(r, "<line class=\"level\" x1=\"%.1f\" y1=\"6\" x2=\"%.1f\" "
+               "y2=\"%.0f\"/><text x=\"%.1f\" y=\"14\" class=\"tick level\">"
+               "%s %d%s</text></svg>", lx, lx, base, lx + 3, L[L_LEVELLINE],
+               f->service_level_seconds, L[L_SECONDS]);
+}
+
+static void send_html(request_rec *r, const figures_t *f, int japanese)
+{
+    apr_pool_t *p = r->pool;
+    const char *const *L = japanese ? labels_ja : labels_en;
+    int i;
+
+    ap_set_content_type(r, "text/html; charset=utf-8");
+    ap_rprintf(r, "<!DOCTYPE html>\n<html lang=\"%s\"><head>"
+               "<meta charset=\"utf-8\"><meta name=\"viewport\" "
+               "content=\"width=device-width, initial-scale=1\">"
+               "<title>%s %s – %s</title><style>"
+               "body{font-family:system-ui,sans-serif;margin:1em;color:#222;"
+               "max-width:70em}h1{font-size:1.4em}h2{font-size:1.1em;"
+               "margin-top:1.5em}form{margin:.5em 0}"
+               ".tiles{display:grid;grid-template-columns:repeat(auto-fill,"
+               "minmax(10em,1fr));gap:.5em}.tile{border:1px solid #ccc;"
+               "border-radius:6px;padding:.5em}.tile b{display:block;"
+               "font-size:1.5em}.chart{width:100%%;height:auto;"
+               "max-height:16em}.axis{stroke:#888}.tick{font-size:9px;"
+               "fill:#555}.offered{fill:#7a9cc6}.answered{fill:#3c9a5f}"
+               ".abandoned{fill:#d0543c}.wait{fill:#7a9cc6}.level{stroke:"
+               "#d0543c;stroke-dasharray:4;fill:#d0543c}table{border-"
+               "collapse:collapse}td,th{padding:.2em .6em;border-bottom:"
+               "1px solid #ddd;text-align:left}td.n{text-align:right}"
+               ".legend span{margin-right:1em}.legend i{display:inline-block;"
+               "width:.8em;height:.8em;margin-right:.3em}"
+               "</style></head><body>", japanese ? "ja" : "en", L[L_TITLE],
+               f->from_s, f->to_s);
+    ap_rprintf(r, "<h1>%s</h1><form method=\"get\"><label>%s <input "
+               "type=\"date\" name=\"from\" value=\"%s\"></label> <label>%s "
+               "<input type=\"date\" name=\"to\" value=\"%s\"></label> "
+               "<button>%s</button></form><p>%s: "
+               "<a href=\"?from=%s&amp;to=%s&amp;format=json\">JSON</a> "
+               "<a href=\"?from=%s&amp;to=%s&amp;format=csv\">CSV</a></p>",
+               L[L_TITLE], L[L_FROM], f->from_s, L[L_TO], f->to_s, L[L_SHOW],
+               L[L_DOWNLOAD], f->from_s, f->to_s, f->from_s, f->to_s);
+    ap_rprintf(r, "<div class=\"tiles\">"
+               "<div class=\"tile\" id=\"offered\">%s<b>%ld</b></div>"
+               "<div class=\"tile\" id=\"answered\">%s<b>%ld</b></div>"
+               "<div class=\"tile\" id=\"abandoned\">%s<b>%ld</b></div>"
+               "<div class=\"tile\" id=\"short_abandoned\">%s<b>%ld</b></div>"
+               "<div class=\"tile\" id=\"abandon_rate\">%s<b>%.1f%%</b></div>"
+               "<div class=\"tile\" id=\"asa_seconds\">%s<b>%.1f %s</b></div>"
+               "<div class=\"tile\" id=\"service_level\">%s (%d %s)<b>%.1f%%"
+               "</b></div>"
+               "<div class=\"tile\" id=\"longest_wait_seconds\">%s<b>%ld %s"
+               "</b></div>"
+               "<div class=\"tile\" id=\"avg_call_seconds\">%s<b>%.1f %s</b>"
+               "</div>"
+               "<div class=\"tile\" id=\"spool_backlog\">%s<b>%d</b></div>"
+               "</div>",
+               L[L_OFFERED], f->offered, L[L_ANSWERED], f->answered,
+               L[L_ABANDONED], f->abandoned, L[L_SHORT], f->short_abandoned,
+               L[L_RATE], f->abandon_rate * 100, L[L_ASA], f->asa,
+               L[L_SECONDS], L[L_LEVEL], f->service_level_seconds,
+               L[L_SECONDS], f->service_level * 100, L[L_LONGEST],
+               f->longest_wait, L[L_SECONDS], L[L_AVGCALL], f->avg_call,
+               L[L_SECONDS], L[L_BACKLOG], f->spool_backlog);
+    ap_rprintf(r, "<h2>%s</h2><p class=\"legend\"><span><i class=\"offered\""
+               " style=\"background:#7a9cc6\"></i>%s</span><span><i "
+               "style=\"background:#3c9a5f\"></i>%s</span><span><i "
+               "style=\"background:#d0543c\"></i>%s</span></p>", L[L_BYHOUR],
+               L[L_OFFERED], L[L_ANSWERED], L[L_ABANDONED]);
+    chart_hours(r, f, L);
+    ap_rprintf(r, "<h2>%s</h2>", L[L_WAITS]);
+    chart_waits(r, f, L);
+    ap_rprintf(r, "<h2>%s</h2><table id=\"operators\"><tr><th>%s</th>"
+               "<th>%s</th></tr>", L[L_OPERATORS], L[L_OPERATOR],
+               L[L_ANSWERED]);
+    for (i = 0; i < f->operators->nelts; i++) {
+        const char **row = APR_ARRAY_IDX(f->operators, i, const char **);
+
+        ap_rprintf(r, "<tr><td>%s</td><td class=\"n\">%ld</td></tr>",
+                   esc(p, row[0]), num(row[1]));
+    }
+    if (!f->operators->nelts) {
+        ap_rprintf(r, "<tr><td colspan=\"2\">%s</td></tr>", L[L_NONE]);
+    }
+    ap_rprintf(r, "</table><h2>%s</h2><table id=\"callback\"><tr><th>%s"
+               "</th><th>%s</th><th>%s</th></tr>", L[L_CALLBACK],
+               L[L_NUMBER], L[L_TIME], L[L_WAIT]);
+    for (i = 0; i < f->abandoned_calls->nelts; i++) {
+        const char **row = APR_ARRAY_IDX(f->abandoned_calls, i,
+                                         const char **);
+        const char *from = esc(p, row[0]);
+
+        ap_rprintf(r, "<tr><td><a href=\"tel:%s\">%s</a></td><td>%s</td>"
+                   "<td class=\"n\">%ld %s</td></tr>",
+                   ap_escape_html(p, ap_escape_uri(p, row[0] ? row[0] : "")),
+                   from, esc(p, iso_time(p, row[1])), num(row[2]),
+                   L[L_SECONDS]);
+    }
+    if (!f->abandoned_calls->nelts) {
+        ap_rprintf(r, "<tr><td colspan=\"3\">%s</td></tr>", L[L_NONE]);
+    }
+    ap_rputs("</table></body></html>\n", r);
+}
+
+/* ---- the handler ---- */
+
+static int bad_request(request_rec *r, const char *why)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, APLOGNO(30601)
+                  "report: %s", why);
+    r->status = HTTP_BAD_REQUEST;
+    ap_set_content_type(r, "text/plain; charset=utf-8");
+    ap_rprintf(r, "%s\n", why);
+    return OK;
+}
+
+int minicc_report_handler(request_rec *r)
+{
+    const minicc_dir_conf *conf = ap_get_module_config(r->per_dir_config,
+                                                       &minicc_module);
+    apr_table_t *args;
+    const char *from_s, *to_s, *format;
+    date_t from, to;
+    figures_t f;
+    apr_time_exp_t now;
+
+    if (r->method_number != M_GET) {
+        ap_allow_methods(r, REPLACE_ALLOW, "GET", "HEAD", NULL);
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    ap_args_to_table(r, &args);
+    apr_time_exp_lt(&now, r->request_time);
+    from_s = apr_table_get(args, "from");
+    to_s = apr_table_get(args, "to");
+    format = apr_table_get(args, "format");
+    if (!format) {
+        format = "html";
+    }
+    if (from_s && !parse_date(from_s, &from)) {
+        return bad_request(r, "from: expected a date as YYYY-MM-DD");
+    }
+    if (to_s && !parse_date(to_s, &to)) {
+        return bad_request(r, "to: expected a date as YYYY-MM-DD");
+    }
+    if (!from_s || !to_s) {
+        date_t today;
+
+        today.y = now.tm_year + 1900;
+        today.m = now.tm_mon + 1;
+        today.d = now.tm_mday;
+        if (!from_s) {
+            from = (to_s && date_cmp(to, today) < 0) ? to : today;
+        }
+        if (!to_s) {
+            to = (from_s && date_cmp(from, today) > 0) ? from : today;
+        }
+    }
+    if (date_cmp(from, to) > 0) {
+        return bad_request(r, "from is after to");
+    }
+    if (strcmp(format, "html") && strcmp(format, "json")
+        && strcmp(format, "csv")) {
+        return bad_request(r, "format: expected html, json or csv");
+    }
+    if (!strcmp(format, "csv")) {
+        const char *table = apr_table_get(args, "table");
+
+        if (table && strcmp(table, "summary") && strcmp(table, "hours")
+            && strcmp(table, "operators") && strcmp(table, "abandoned")) {
+            return bad_request(r, "table: expected summary, hours, "
+                               "operators or abandoned");
+        }
+    }
+    if (!gather(r, conf, from, to, &f)) {
+        /* the cause is logged; a supervisor gets a plain answer */
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    if (!strcmp(format, "json")) {
+        send_json(r, &f);
+    }
+    else if (!strcmp(format, "csv")) {
+        send_csv(r, &f, apr_table_get(args, "table"));
+    }
+    else {
+        send_html(r, &f, !strcmp(minicc_conf_language(conf), "ja-JP"));
+    }
+    return OK;
+}
