@@ -264,8 +264,8 @@ static int gather(request_rec *r, const minicc_dir_conf *conf,
     return 1;
 }
 
-/* "2026-11-24 10:15:02.123456" → "2026-11-24T10:15:02" */
-static const char *iso_time(apr_pool_t *p, const char *t)
+/* "2026-11-24 10:15:02.123456" → "2026-11-24T10:15:02" (sep 'T') */
+static const char *short_time(apr_pool_t *p, const char *t, char sep)
 {
     char *s;
 
@@ -273,7 +273,7 @@ static const char *iso_time(apr_pool_t *p, const char *t)
         return t ? t : "";
     }
     s = apr_pstrmemdup(p, t, 19);
-    s[10] = 'T';
+    s[10] = sep;
     return s;
 }
 
@@ -338,7 +338,7 @@ static void send_json(request_rec *r, const figures_t *f)
 
         ap_rprintf(r, "%s{\"from\":%s,\"time\":\"%s\",\"wait_seconds\":%ld}",
                    i ? "," : "", json_str(p, row[0]),
-                   iso_time(p, row[1]), num(row[2]));
+                   short_time(p, row[1], 'T'), num(row[2]));
     }
     ap_rputs("]}\n", r);
 }
@@ -414,7 +414,7 @@ static int send_csv(request_rec *r, const figures_t *f, const char *table)
                                              const char **);
 
             ap_rprintf(r, "%s,%s,%ld\r\n", csv_field(p, row[0]),
-                       iso_time(p, row[1]), num(row[2]));
+                       short_time(p, row[1], 'T'), num(row[2]));
         }
     }
     return 1;
@@ -623,7 +623,7 @@ static void send_html(request_rec *r, const figures_t *f, int japanese)
         ap_rprintf(r, "<tr><td><a href=\"tel:%s\">%s</a></td><td>%s</td>"
                    "<td class=\"n\">%ld %s</td></tr>",
                    ap_escape_html(p, ap_escape_uri(p, row[0] ? row[0] : "")),
-                   from, esc(p, iso_time(p, row[1])), num(row[2]),
+                   from, esc(p, short_time(p, row[1], ' ')), num(row[2]),
                    L[L_SECONDS]);
     }
     if (!f->abandoned_calls->nelts) {
