@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS enqueue_data (
     QueueSid      VARCHAR(34)  NULL,
     QueueTime     INT          NULL,
     `Time`        DATETIME(6)  NOT NULL,
-    KEY enqueue_time (`Time`),
+    -- covering for the report's per-range aggregates and the call-back list
+    KEY enqueue_time (`Time`, QueueResult, QueueTime),
     KEY enqueue_result_time (QueueResult, `Time`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
@@ -40,7 +41,7 @@ CREATE TABLE IF NOT EXISTS queue_data (
     QueueTime       INT          NULL,
     DequeingCallSid VARCHAR(34)  NULL,
     `Time`          DATETIME(6)  NOT NULL,
-    KEY queue_time (`Time`),
+    KEY queue_time (`Time`, QueueTime, DequeingCallSid),
     KEY queue_dequeing (DequeingCallSid)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
@@ -59,7 +60,7 @@ CREATE TABLE IF NOT EXISTS statuscallback_data (
     RecordingSid      VARCHAR(34)   NULL,
     RecordingDuration INT           NULL,
     `Time`            DATETIME(6)   NOT NULL,
-    KEY status_time (`Time`)
+    KEY status_time (`Time`, CallStatus, CallDuration)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- Which operator each operator call is: lets reports name the operator
