@@ -9,7 +9,12 @@ use Apache::Test qw(-withtestmore);
 use MiniCCTest;
 
 my $N = 8;    # calls of each kind after each disturbance
-plan tests => 1 + (1 + 4 + 6) + (3 + 6 + 1 + 1) + (2 + 6);
+# Each disturbance is checked on the main server (driver default reconnect=1:
+# the module must prepare again) and on the virtual host minicc_rc0
+# (reconnect=0: mod_dbd drops dead connections, the module must acquire again).
+my @servers = ('default', 'minicc_rc0');
+plan tests => 1 + 2 + (1 + 4 + 6 * @servers) + (2 + @servers + 6 * @servers + 1 + 1)
+            + (2 + 6 * @servers);
 
 db_wait_up();
 my $operator = '+15550010001';
@@ -63,25 +68,32 @@ sub round {
 
 sub rounds {
     my ($n, $label) = @_;
-    my (%ok, @why);
-    for (1 .. $n) {
-        my ($o, $w) = round();
-        $ok{$_} += $o->{$_} for keys %$o;
-        push @why, @$w;
+    for my $server (@servers) {
+        Apache::TestRequest::module($server);
+        my (%ok, @why);
+        for (1 .. $n) {
+            my ($o, $w) = round();
+            $ok{$_} += $o->{$_} for keys %$o;
+            push @why, @$w;
+        }
+        for my $h (qw(incoming status operator guidance exit auth-dbd)) {
+            is($ok{$h} // 0, $n, "$label [$server]: $h, $n calls")
+                or diag(join "\n", grep { /^$h:/ } @why);
+        }
     }
-    for my $h (qw(incoming status operator guidance exit auth-dbd)) {
-        is($ok{$h} // 0, $n, "$label: $h, $n calls") or diag(join "\n", grep { /^$h:/ } @why);
-    }
+    Apache::TestRequest::module('default');
 }
 
 sub warm {
-    my ($label) = @_;
+    my ($label, $server) = @_;
+    Apache::TestRequest::module($server);
     my $good = 0;
     for (1 .. 12) {
         my ($o, $why) = round();
         $good++ if 5 == grep { $o->{$_} } qw(incoming status operator guidance exit);
-        my $i = $_; diag("$label, round $i: $_") for grep { !/^auth-dbd/ } @$why;
+        my $i = $_; diag("$label [$server], round $i: $_") for grep { !/^auth-dbd/ } @$why;
     }
+    Apache::TestRequest::module('default');
     return $good;
 }
 
@@ -92,7 +104,14 @@ sub root_sql {
     return $? == 0 ? $out : undef;
 }
 
-is(warm('before'), 12, 'warm pool: every webhook works');
+{
+    my $main = Apache::TestRequest::hostport();
+    Apache::TestRequest::module('minicc_rc0');
+    my $vhost = Apache::TestRequest::hostport();
+    Apache::TestRequest::module('default');
+    isnt($vhost, $main, "the virtual host has its own port ($main, $vhost)");
+}
+is(warm('before', $_), 12, "warm pool [$_]: every webhook works") for @servers;
 
 # --- restart under a warm pool ---------------------------------------------
 ok(mariadb_private('restart'), 'MariaDB restarted');
@@ -105,7 +124,7 @@ rounds($N, 'after restart');
 ok(mariadb_private('restart'), 'MariaDB restarted for the wait_timeout test');
 ok(defined root_sql('SET GLOBAL wait_timeout = 2'), 'wait_timeout set to 2 s');
 my ($aborted0) = (root_sql(q{SHOW GLOBAL STATUS LIKE 'Aborted_clients'}) // '') =~ /(\d+)/;
-is(warm('wait_timeout'), 12, 'wait_timeout: pool warmed with short-lived connections');
+is(warm('wait_timeout', $_), 12, "wait_timeout [$_]: pool warmed with short-lived connections") for @servers;
 sleep 4;
 rounds($N, 'after idle timeout');
 my ($aborted1) = (root_sql(q{SHOW GLOBAL STATUS LIKE 'Aborted_clients'}) // '') =~ /(\d+)/;

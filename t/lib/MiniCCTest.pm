@@ -178,10 +178,20 @@ sub Hangup   { [ 'Hangup', {} ] }
 # ---------------------------------------------------------------------------
 # Deep equality without a test (for "either this or that" checks).
 sub same {
-    require Data::Dumper;
-    local $Data::Dumper::Sortkeys = 1;
-    local $Data::Dumper::Indent = 0;
-    return Data::Dumper::Dumper($_[0]) eq Data::Dumper::Dumper($_[1]);
+    my ($x, $y) = @_;
+    return !defined $y if !defined $x;
+    return 0 if !defined $y || ref $x ne ref $y;
+    if (ref $x eq 'ARRAY') {
+        return 0 unless @$x == @$y;
+        same($x->[$_], $y->[$_]) || return 0 for 0 .. $#$x;
+        return 1;
+    }
+    if (ref $x eq 'HASH') {
+        return 0 unless join("\0", sort keys %$x) eq join("\0", sort keys %$y);
+        same($x->{$_}, $y->{$_}) || return 0 for keys %$x;
+        return 1;
+    }
+    return "$x" eq "$y";
 }
 
 # ---------------------------------------------------------------------------
