@@ -34,8 +34,10 @@
 #include <unistd.h>
 
 /* How often each child looks at the spool: a stat(2), nothing more, while
- * it is empty. */
+ * it is empty.  While the database keeps refusing, a child waits longer
+ * between attempts (up to 30 seconds), so an outage does not fill the log. */
 #define REPLAY_INTERVAL apr_time_from_sec(3)
+#define REPLAY_INTERVAL_MAX apr_time_from_sec(30)
 
 static const char *lock_path(apr_pool_t *p, const char *spool)
 {
@@ -166,6 +168,7 @@ typedef struct {
     apr_thread_cond_t *cond;
     int stopping;
     int last_logged;        /* backlog last reported, to log changes only */
+    apr_interval_time_t interval;   /* until the next look at the spool */
 } replayer_t;
 
 static apr_status_t read_file(apr_pool_t *p, const char *path,
@@ -244,8 +247,8 @@ static apr_status_t compact(apr_pool_t *p, const char *spool,
 /* Writes the spool to the database in order, each row once: the upsert
  * keeps whichever of two versions of a row arrived later, so a row that
  * a crash makes us replay twice, or that a live webhook already updated,
- * comes out right. */
-static void replay(replayer_t *rp, apr_pool_t *p)
+ * comes out right.  Returns 0 when the database would not take the rows. */
+static int replay(replayer_t *rp, apr_pool_t *p)
 {
     server_rec *s = rp->s;
     const char *spool = rp->sc->spool;
@@ -259,7 +262,7 @@ static void replay(replayer_t *rp, apr_pool_t *p)
 
     if (lock_file(p, replay_lock_path(p, spool), 1, &exclusive)
         != APR_SUCCESS) {
-        return;     /* another child or thread is at it */
+        return 1;   /* another child or thread is at it */
     }
     /* a consistent snapshot: appends hold this lock until fsync'ed */
     if ((rv = lock_file(p, lock_path(p, spool), 0, &lock)) == APR_SUCCESS) {
@@ -269,10 +272,10 @@ static void replay(replayer_t *rp, apr_pool_t *p)
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, APLOGNO(30505)
                      "reading the spool %s failed", spool);
-        return;
+        return 0;
     }
     if (!len) {
-        return;
+        return 1;
     }
     dbd = rp->sc->dbd_open(p, s);
     if (!dbd) {
@@ -289,7 +292,7 @@ static void replay(replayer_t *rp, apr_pool_t *p)
                          oldest ? oldest : "?");
             rp->last_logged = waiting;
         }
-        return;
+        return 0;
     }
     while (!stopped && (rc = minicc_spool_decode(p, buf, len, &off, &rec))) {
         minicc_table_e table;
@@ -342,16 +345,20 @@ static void replay(replayer_t *rp, apr_pool_t *p)
             ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, APLOGNO(30509)
                          "spool %s: %d rows written but removing them from "
                          "the spool failed", spool, written);
-            return;
+            return 0;
         }
     }
     waiting = minicc_spool_backlog(p, s, NULL);
-    ap_log_error(APLOG_MARK, waiting ? APLOG_WARNING : APLOG_NOTICE, 0, s,
-                 APLOGNO(30510) "spool %s: %d rows written to the database, "
-                 "%d refused for good (in %s), %d still waiting", spool,
-                 written, rejected, rejects_path(p, spool), waiting);
-    rp->last_logged = waiting;
+    if (written || rejected || waiting != rp->last_logged) {
+        ap_log_error(APLOG_MARK, waiting ? APLOG_WARNING : APLOG_NOTICE, 0, s,
+                     APLOGNO(30510) "spool %s: %d rows written to the "
+                     "database, %d refused for good (in %s), %d still "
+                     "waiting", spool, written, rejected,
+                     rejects_path(p, spool), waiting);
+        rp->last_logged = waiting;
+    }
     (void)exclusive;   /* held until p is destroyed */
+    return !stopped;
 }
 
 static int spool_has_rows(apr_pool_t *p, const char *spool)
@@ -368,7 +375,7 @@ static void *APR_THREAD_FUNC replay_loop(apr_thread_t *thread, void *data)
 
     apr_thread_mutex_lock(rp->mutex);
     while (!rp->stopping) {
-        apr_thread_cond_timedwait(rp->cond, rp->mutex, REPLAY_INTERVAL);
+        apr_thread_cond_timedwait(rp->cond, rp->mutex, rp->interval);
         if (rp->stopping) {
             break;
         }
@@ -383,8 +390,11 @@ static void *APR_THREAD_FUNC replay_loop(apr_thread_t *thread, void *data)
                 if (apr_pool_create_ex(&p, NULL, NULL, allocator)
                     == APR_SUCCESS) {
                     apr_allocator_owner_set(allocator, p);
-                    if (spool_has_rows(p, rp->sc->spool)) {
-                        replay(rp, p);
+                    if (!spool_has_rows(p, rp->sc->spool) || replay(rp, p)) {
+                        rp->interval = REPLAY_INTERVAL;
+                    }
+                    else if ((rp->interval *= 2) > REPLAY_INTERVAL_MAX) {
+                        rp->interval = REPLAY_INTERVAL_MAX;
                     }
                     apr_pool_destroy(p);
                 }
@@ -427,6 +437,7 @@ void minicc_spool_child_init(apr_pool_t *pchild, server_rec *s)
     rp->s = s;
     rp->sc = sc;
     rp->last_logged = -1;
+    rp->interval = REPLAY_INTERVAL;
     if ((rv = apr_thread_mutex_create(&rp->mutex, APR_THREAD_MUTEX_DEFAULT,
                                       pchild)) != APR_SUCCESS
         || (rv = apr_thread_cond_create(&rp->cond, pchild)) != APR_SUCCESS
