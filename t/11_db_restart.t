@@ -13,7 +13,7 @@ my $N = 8;    # calls of each kind after each disturbance
 # the module must prepare again) and on the virtual host minicc_rc0
 # (reconnect=0: mod_dbd drops dead connections, the module must acquire again).
 my @servers = ('default', 'minicc_rc0');
-plan tests => 1 + 2 + (1 + 4 + 6 * @servers) + (2 + @servers + 6 * @servers + 1 + 1)
+plan tests => 1 + 2 + (2 + 4 + 6 * @servers) + (2 + @servers + 6 * @servers + 1 + 1)
             + (2 + 6 * @servers);
 
 db_wait_up();
@@ -114,7 +114,13 @@ sub root_sql {
 is(warm('before', $_), 12, "warm pool [$_]: every webhook works") for @servers;
 
 # --- restart under a warm pool ---------------------------------------------
+my $port0 = $ENV{MINICC_TEST_DB_PORT};
 ok(mariadb_private('restart'), 'MariaDB restarted');
+{
+    my $dir = $ENV{MINICC_TEST_DB_DIR};
+    chomp(my $port1 = qx{"@{[top_dir()]}/scripts/mariadb-private" port "$dir"} // '');
+    is($port1, $port0, 'scripts/mariadb-private restart keeps the port');
+}
 # The very first call after the restart, in detail.
 twiml_ok(post('/minicc/incoming', [CallSid => sid(), From => $operator]), $op_redirect,
          'after restart: first call, operator recognised');
