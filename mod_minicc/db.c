@@ -7,14 +7,24 @@
  * The trap (PITFALLS.md): with apr_dbd_mysql's default reconnect=1, the ping
  * inside ap_dbd_acquire silently reconnects a connection that MariaDB closed
  * (a restart, wait_timeout), and the new session has none of the prepared
- * statements: every later execution fails with 2030 for as long as the
- * child lives.  So a statement that fails because its session is gone is
- * prepared again on the same handle and run once more.
+ * statements -- ours, and those of every other module on the pool, such as
+ * mod_authn_dbd's: every later execution fails with 2030 for as long as the
+ * child lives.
+ *
+ * So each connection remembers (dbd post_connect hook) the mod_dbd settings
+ * it was made from and the server session (MySQL thread id) its statements
+ * belong to.  Whenever we take a connection, a session that changed under
+ * it gets every statement of the pool prepared again, before anyone runs
+ * one.  That costs no round trip: the thread id is known to the client
+ * library.  A statement that still fails because its session is gone (the
+ * server left in the middle of a request) is prepared again and run once
+ * more.
  */
 #define MINICC_WITH_HTTPD
 #include "mod_minicc.h"
 
 #include <http_protocol.h>
+#include <mysql.h>
 
 /* MySQL/MariaDB client and server error numbers (errmsg.h, mysqld_error.h)
  * that mean "this session lost its statements or its server": prepare
@@ -152,28 +162,133 @@ static ap_dbd_t *acquire(request_rec *r, const minicc_srv_conf *sc,
     return dbd;
 }
 
-/* Prepares statement id again on this connection, replacing mod_dbd's
- * stale one.  The handle is ours alone while we hold it, so changing its
- * hash is safe; the new statement lives as long as the connection. */
-static apr_dbd_prepared_t *prepare_again(const db_ctx_t *c, int id,
-                                         const char *doing)
+/* What a connection remembers, in its pool's userdata. */
+typedef struct {
+    dbd_cfg_t *cfg;             /* label -> SQL of every statement */
+    unsigned long session;      /* the session its statements belong to */
+} dbd_session_t;
+
+#define CONN_STATE_KEY "minicc-dbd-session"
+
+static unsigned long session_of(ap_dbd_t *dbd)
+{
+    if (strcmp(apr_dbd_name(dbd->driver), "mysql")) {
+        return 0;
+    }
+    return mysql_thread_id(apr_dbd_native_handle(dbd->driver, dbd->handle));
+}
+
+/* mod_dbd's post_connect hook: a new connection, its statements just
+ * prepared by mod_dbd. */
+static apr_status_t remember_connection(apr_pool_t *pool, dbd_cfg_t *cfg,
+                                        ap_dbd_t *dbd)
+{
+    dbd_session_t *st = apr_palloc(dbd->pool, sizeof(*st));
+
+    (void)pool;
+    st->cfg = cfg;
+    st->session = session_of(dbd);
+    apr_pool_userdata_setn(st, CONN_STATE_KEY, NULL, dbd->pool);
+    return OK;
+}
+
+void minicc_db_register_hooks(void)
+{
+    APR_OPTIONAL_HOOK(dbd, post_connect, remember_connection, NULL, NULL,
+                      APR_HOOK_MIDDLE);
+}
+
+/* Prepares every statement of the connection's pool again, mod_dbd's
+ * stale ones replaced.  The handle is ours alone while we hold it, so
+ * changing its hash is safe; the new statements live as long as the
+ * connection (once per renewed session). */
+static int prepare_all_again(const db_ctx_t *c, dbd_session_t *st,
+                             const char *doing)
 {
     ap_dbd_t *dbd = c->dbd;
-    apr_dbd_prepared_t *stmt = NULL;
-    int err = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle,
-                              c->sc->sql[id], c->sc->labels[id], &stmt);
-    if (err) {
-        db_log(c, APLOG_ERR, apr_psprintf(c->pool, APLOGNO(30203)
-               "%s: preparing '%s' again after the database session was "
-               "lost failed: error %d: %s", doing, c->sc->labels[id], err,
-               apr_dbd_error(dbd->driver, dbd->handle, err)));
-        return NULL;
+    apr_hash_index_t *hi;
+    int n = 0;
+
+    for (hi = apr_hash_first(c->pool, st->cfg->queries); hi;
+         hi = apr_hash_next(hi)) {
+        const void *label;
+        void *query;
+        apr_dbd_prepared_t *stmt = NULL;
+        int err;
+
+        apr_hash_this(hi, &label, NULL, &query);
+        if (!*(const char *)query) {
+            continue;
+        }
+        err = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle, query,
+                              label, &stmt);
+        if (err) {
+            db_log(c, APLOG_ERR, apr_psprintf(c->pool, APLOGNO(30203)
+                   "%s: the database session was renewed, and preparing "
+                   "'%s' again failed: error %d: %s", doing,
+                   (const char *)label, err,
+                   apr_dbd_error(dbd->driver, dbd->handle, err)));
+            return 0;
+        }
+        apr_hash_set(dbd->prepared, label, APR_HASH_KEY_STRING, stmt);
+        n++;
     }
-    apr_hash_set(dbd->prepared, c->sc->labels[id], APR_HASH_KEY_STRING, stmt);
     db_log(c, APLOG_INFO, apr_psprintf(c->pool, APLOGNO(30204)
-           "%s: the database session was renewed; statement '%s' prepared "
-           "again", doing, c->sc->labels[id]));
-    return stmt;
+           "%s: the database session was renewed (thread %lu, was %lu); "
+           "%d statements prepared again", doing, session_of(dbd),
+           st->session, n));
+    st->session = session_of(dbd);
+    return 1;
+}
+
+/* Before a connection is used: statements of a session that is gone are
+ * prepared again.  Zero when that failed (logged). */
+static int check_session(const db_ctx_t *c, const char *doing)
+{
+    dbd_session_t *st = NULL;
+
+    apr_pool_userdata_get((void **)&st, CONN_STATE_KEY, c->dbd->pool);
+    if (!st || st->session == session_of(c->dbd)) {
+        return 1;
+    }
+    return prepare_all_again(c, st, doing);
+}
+
+/* After a statement failed because its session is gone: reconnect (the
+ * driver does it inside the ping when reconnect=1) and prepare again. */
+static int renew_session(const db_ctx_t *c, const char *doing)
+{
+    dbd_session_t *st = NULL;
+
+    apr_dbd_check_conn(c->dbd->driver, c->pool, c->dbd->handle);
+    apr_pool_userdata_get((void **)&st, CONN_STATE_KEY, c->dbd->pool);
+    if (!st) {
+        db_log(c, APLOG_ERR, apr_psprintf(c->pool, APLOGNO(30207)
+               "%s: the database session was lost, and this connection "
+               "was not opened by a mod_dbd with the post_connect hook: "
+               "its statements cannot be prepared again", doing));
+        return 0;
+    }
+    return prepare_all_again(c, st, doing);
+}
+
+/* A connection for this request, its statements current; zero when there
+ * is none (logged). */
+static int open_ctx(db_ctx_t *c, request_rec *r, const char *doing)
+{
+    c->s = r->server;
+    c->r = r;
+    c->pool = r->pool;
+    c->sc = ap_get_module_config(r->server->module_config, &minicc_module);
+    return (c->dbd = acquire(r, c->sc, doing)) && check_session(c, doing);
+}
+
+int minicc_db_prepare_request(request_rec *r)
+{
+    db_ctx_t c;
+
+    return open_ctx(&c, r, "taking a database connection before "
+                    "authentication");
 }
 
 /* Runs statement id with args, retrying once on a lost session or a
@@ -210,8 +325,12 @@ static int run(const db_ctx_t *c, int id, int nargs, const char **args,
         if (attempt || !worth_retrying(err)) {
             break;
         }
-        if (session_lost(err) && !(stmt = prepare_again(c, id, doing))) {
-            return err;
+        if (session_lost(err)) {
+            if (!renew_session(c, doing)) {
+                return err;
+            }
+            stmt = apr_hash_get(dbd->prepared, c->sc->labels[id],
+                                APR_HASH_KEY_STRING);
         }
     }
     /* apr_dbd_error is often "" for statement errors: the number says it */
@@ -231,11 +350,7 @@ minicc_caller_e minicc_db_is_operator(request_rec *r, const char *telnum)
                                      ap_escape_logitem(r->pool, telnum));
     int found = 0;
 
-    c.s = r->server;
-    c.r = r;
-    c.pool = r->pool;
-    c.sc = ap_get_module_config(r->server->module_config, &minicc_module);
-    if (!(c.dbd = acquire(r, c.sc, doing))
+    if (!open_ctx(&c, r, doing)
         || run(&c, MINICC_STMT_OPERATOR_LOOKUP, 1, &telnum, &res, doing)) {
         return MINICC_LOOKUP_FAILED;
     }
@@ -260,12 +375,7 @@ apr_array_header_t *minicc_db_select(request_rec *r, int id, int nargs,
                                          r->server->module_config,
                                          &minicc_module))->labels[id]);
 
-    c.s = r->server;
-    c.r = r;
-    c.pool = r->pool;
-    c.sc = ap_get_module_config(r->server->module_config, &minicc_module);
-    if (!(c.dbd = acquire(r, c.sc, doing))
-        || run(&c, id, nargs, args, &res, doing)) {
+    if (!open_ctx(&c, r, doing) || run(&c, id, nargs, args, &res, doing)) {
         return NULL;
     }
     rows = apr_array_make(r->pool, 16, sizeof(const char **));
@@ -296,11 +406,7 @@ int minicc_db_write(request_rec *r, const minicc_row_t *row)
     db_ctx_t c;
     const char *doing = writing(r->pool, row->table, row->values);
 
-    c.s = r->server;
-    c.r = r;
-    c.pool = r->pool;
-    c.sc = ap_get_module_config(r->server->module_config, &minicc_module);
-    if (!(c.dbd = acquire(r, c.sc, doing))) {
+    if (!open_ctx(&c, r, doing)) {
         return -1;
     }
     return run(&c, row->table, row->nvalues, row->values, NULL, doing);
@@ -310,15 +416,19 @@ int minicc_db_write_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
                        minicc_table_e table, const char **values, int nvalues)
 {
     db_ctx_t c;
+    const char *doing;
 
     c.s = s;
     c.r = NULL;
     c.pool = p;
     c.sc = ap_get_module_config(s->module_config, &minicc_module);
     c.dbd = dbd;
-    return run(&c, table, nvalues, values, NULL,
-               apr_pstrcat(p, "replaying the spool: ",
-                           writing(p, table, values), NULL));
+    doing = apr_pstrcat(p, "replaying the spool: ",
+                        writing(p, table, values), NULL);
+    if (!check_session(&c, doing)) {
+        return -1;
+    }
+    return run(&c, table, nvalues, values, NULL, doing);
 }
 
 /* Errors about the row itself, which no retry will cure.  Anything else

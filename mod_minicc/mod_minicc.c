@@ -227,9 +227,32 @@ static void minicc_child_init(apr_pool_t *pchild, server_rec *s)
     minicc_spool_child_init(pchild, s);
 }
 
+/* For a webhook behind Basic auth, take the request's database connection
+ * before authentication runs.  mod_authn_dbd (AuthBasicProvider dbd) would
+ * otherwise be first to use a connection whose session MariaDB renewed,
+ * find its statement gone, and answer 500: a lost call.  The handlers that
+ * need no database only pay for this when mod_authn_dbd is loaded. */
+static int minicc_header_parser(request_rec *r)
+{
+    core_dir_config *core = ap_get_core_module_config(r->per_dir_config);
+    const char *handler, *err = NULL;
+
+    if (!apr_table_get(r->headers_in, "Authorization") || !core->expr_handler
+        || !ap_find_linked_module("mod_authn_dbd.c")) {
+        return DECLINED;
+    }
+    handler = ap_expr_str_exec(r, core->expr_handler, &err);
+    if (handler && !err && !strncmp(handler, "minicc-", 7)) {
+        minicc_db_prepare_request(r);
+    }
+    return DECLINED;
+}
+
 static void minicc_register_hooks(apr_pool_t *p)
 {
     (void)p;
+    minicc_db_register_hooks();
+    ap_hook_header_parser(minicc_header_parser, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(minicc_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(minicc_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(minicc_child_init, NULL, NULL, APR_HOOK_MIDDLE);

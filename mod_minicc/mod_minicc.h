@@ -273,6 +273,16 @@ const char *minicc_table_label(minicc_table_e table);
  * string when mod_dbd is not loaded. */
 const char *minicc_db_configure(apr_pool_t *pconf, server_rec *s);
 
+/* Hooks mod_dbd's post_connect, so that connections remember their
+ * session (see db.c). */
+void minicc_db_register_hooks(void);
+
+/* Takes this request's pooled connection early, its statements made
+ * current: mod_authn_dbd, which runs before the handler, then gets a
+ * connection whose statements survived a database restart.  Zero when
+ * there is no connection. */
+int minicc_db_prepare_request(request_rec *r);
+
 typedef enum { MINICC_CUSTOMER = 0, MINICC_OPERATOR = 1,
                MINICC_LOOKUP_FAILED = -1 } minicc_caller_e;
 minicc_caller_e minicc_db_is_operator(request_rec *r, const char *telnum);
