@@ -276,34 +276,37 @@ static const char *set_voice(cmd_parms *cmd, void *dconf, const char *arg)
     return NULL;
 }
 
-/* The index of key in names, or -1. */
-static int find_key(const char *const *names, int n, const char *key)
+/* The index of key in names into *index, or an error listing the names,
+ * so that the message and the table cannot disagree. */
+static const char *find_key(cmd_parms *cmd, const char *const *names, int n,
+                            const char *what, const char *key, int *index)
 {
+    const char *all = "";
     int i;
 
     for (i = 0; i < n; i++) {
         if (!strcmp(key, names[i])) {
-            return i;
+            *index = i;
+            return NULL;
         }
+        all = apr_pstrcat(cmd->temp_pool, all, i ? " " : "", names[i], NULL);
     }
-    return -1;
+    return apr_psprintf(cmd->pool, "%s: unknown %s '%s'; the %ss are %s",
+                        cmd->cmd->name, what, key, what, all);
 }
 
 static const char *set_message(cmd_parms *cmd, void *dconf, const char *key,
                                const char *text)
 {
     minicc_dir_conf *c = dconf;
-    int i = find_key(message_keys, MINICC_MSG_COUNT, key);
-    const char *err;
+    int i = 0;
+    const char *err = find_key(cmd, message_keys, MINICC_MSG_COUNT,
+                               "message", key, &i);
 
-    if (i < 0) {
-        return apr_psprintf(cmd->pool, "MiniCCMessage: unknown message "
-                            "'%s'; the messages are welcome retry noinput "
-                            "connecting trouble operator wait wait-general "
-                            "estimate guidance information", key);
+    if (!err) {
+        err = check_text(cmd, apr_pstrcat(cmd->temp_pool, "MiniCCMessage ",
+                                          key, NULL), text);
     }
-    err = check_text(cmd, apr_pstrcat(cmd->temp_pool, "MiniCCMessage ", key,
-                                      NULL), text);
     if (!err) {
         c->messages[i] = text;
     }
@@ -349,16 +352,14 @@ static const char *set_url(cmd_parms *cmd, void *dconf, const char *target,
                            const char *url)
 {
     minicc_dir_conf *c = dconf;
-    int i = find_key(url_targets, MINICC_URL_COUNT, target);
-    const char *err;
+    int i = 0;
+    const char *err = find_key(cmd, url_targets, MINICC_URL_COUNT, "target",
+                               target, &i);
 
-    if (i < 0) {
-        return apr_psprintf(cmd->pool, "MiniCCURL: unknown target '%s'; the "
-                            "targets are incoming operator wait guidance "
-                            "exit information", target);
+    if (!err) {
+        err = check_url(cmd, apr_pstrcat(cmd->temp_pool, "MiniCCURL ",
+                                         target, NULL), url);
     }
-    err = check_url(cmd, apr_pstrcat(cmd->temp_pool, "MiniCCURL ", target,
-                                     NULL), url);
     if (!err) {
         c->urls[i] = url;
     }
