@@ -23,7 +23,9 @@
 #define SHORT_ABANDONED "QueueResult = 'hangup' AND COALESCE(QueueTime, 0) < %d"
 #define IN_RANGE "`Time` >= %s AND `Time` < %s"
 
-/* Queue-time histogram: 10-second bars, the last one "120 s and more". */
+/* Queue-time histogram: bar 0 holds waits of 0 s, bar k those of
+ * 10k-9 to 10k s, the last one everything longer: with bars closed on the
+ * right, a service level of 20 s is exactly the edge of a bar. */
 #define WAIT_BUCKET 10
 #define WAIT_BUCKETS 13
 
@@ -52,7 +54,7 @@ static const struct {
       " GROUP BY h ORDER BY h" },
     /* MINICC_STMT_REPORT_WAITS */
     { "minicc_report_waits",
-      "SELECT LEAST(FLOOR(QueueTime / 10), 12) AS b, COUNT(*) FROM queue_data "
+      "SELECT LEAST(CEILING(QueueTime / 10), 12) AS b, COUNT(*) FROM queue_data "
       "WHERE QueueTime IS NOT NULL AND " IN_RANGE " GROUP BY b ORDER BY b" },
     /* MINICC_STMT_REPORT_OPERATORS */
     { "minicc_report_operators",
@@ -382,13 +384,14 @@ static int send_csv(request_rec *r, const figures_t *f, const char *table)
     if (!strcmp(table, "summary")) {
         ap_rprintf(r, "from,to,offered,answered,abandoned,short_abandoned,"
                    "abandon_rate,asa_seconds,service_level,"
-                   "service_level_seconds,longest_wait_seconds,"
-                   "avg_call_seconds,spool_backlog\r\n"
-                   "%s,%s,%ld,%ld,%ld,%ld,%.4f,%.1f,%.4f,%d,%ld,%.1f,%d\r\n",
-                   f->from_s, f->to_s, f->offered, f->answered, f->abandoned,
-                   f->short_abandoned, f->abandon_rate, f->asa,
+                   "service_level_seconds,short_abandon_seconds,"
+                   "longest_wait_seconds,avg_call_seconds,spool_backlog\r\n"
+                   "%s,%s,%ld,%ld,%ld,%ld,%.4f,%.1f,%.4f,%d,%d,%ld,%.1f,%d"
+                   "\r\n", f->from_s, f->to_s, f->offered, f->answered,
+                   f->abandoned, f->short_abandoned, f->abandon_rate, f->asa,
                    f->service_level, f->service_level_seconds,
-                   f->longest_wait, f->avg_call, f->spool_backlog);
+                   f->short_abandon_seconds, f->longest_wait, f->avg_call,
+                   f->spool_backlog);
     }
     else if (!strcmp(table, "hours")) {
         ap_rputs("hour,offered,answered,abandoned\r\n", r);
@@ -498,9 +501,12 @@ static void chart_hours(request_rec *r, const figures_t *f,
 }
 
 /* Pick-ups per 10 s of queue time, with the service level as a line. */
+/* Each bar is labelled at its right edge with the longest wait it holds,
+ * so the service-level line falls on its own number. */
 static void chart_waits(request_rec *r, const figures_t *f,
                         const char *const *L)
 {
+    apr_pool_t *p = r->pool;
     long max = 1;
     int i;
     double bw = 40, base = 170, lx;
@@ -508,7 +514,7 @@ static void chart_waits(request_rec *r, const figures_t *f,
     for (i = 0; i < WAIT_BUCKETS; i++) {
         max = MAX(max, f->waits[i]);
     }
-    ap_rprintf(r, "<svg class=\"chart waits\" viewBox=\"0 0 %d 200\" "
+    ap_rprintf(r, "<svg class=\"chart waits\" viewBox=\"0 0 %d 212\" "
                "role=\"img\" aria-label=\"%s\">", 40 + WAIT_BUCKETS * 40,
                L[L_WAITS]);
     ap_rprintf(r, "<line x1=\"30\" y1=\"%.0f\" x2=\"%d\" y2=\"%.0f\" "
@@ -517,21 +523,31 @@ static void chart_waits(request_rec *r, const figures_t *f,
                base, max);
     for (i = 0; i < WAIT_BUCKETS; i++) {
         double bh = (base - 10) * f->waits[i] / max;
+        const char *range = i == 0 ? "0"
+            : i == WAIT_BUCKETS - 1
+                ? apr_psprintf(p, "> %d", (i - 1) * WAIT_BUCKET)
+                : apr_psprintf(p, "%d-%d", (i - 1) * WAIT_BUCKET + 1,
+                               i * WAIT_BUCKET);
+        const char *tick = i == WAIT_BUCKETS - 1
+            ? apr_psprintf(p, ">%d", (i - 1) * WAIT_BUCKET)
+            : apr_itoa(p, i * WAIT_BUCKET);
 
         ap_rprintf(r, "<rect class=\"bar wait\" x=\"%.1f\" y=\"%.1f\" "
-                   "width=\"34\" height=\"%.1f\"><title>%d%s%s: %ld</title>"
-                   "</rect><text x=\"%.1f\" y=\"186\" class=\"tick\">%d%s"
-                   "</text>", 34 + i * bw, base - bh, bh, i * WAIT_BUCKET,
-                   i == WAIT_BUCKETS - 1 ? "+" : "", L[L_SECONDS],
-                   f->waits[i], 34 + i * bw, i * WAIT_BUCKET,
-                   i == WAIT_BUCKETS - 1 ? "+" : "");
+                   "width=\"34\" height=\"%.1f\"><title>%s %s: %ld</title>"
+                   "</rect><text x=\"%.1f\" y=\"186\" class=\"tick\" "
+                   "text-anchor=\"%s\">%s</text>", 34 + i * bw, base - bh, bh,
+                   range, L[L_SECONDS], f->waits[i],
+                   i == WAIT_BUCKETS - 1 ? 34 + i * bw + 20 : 34 + (i + 1) * bw - 3,
+                   "middle", tick);
     }
-    lx = 34 + bw * MIN((double)f->service_level_seconds / WAIT_BUCKET,
-                           WAIT_BUCKETS);
+    /* the right edge of the bar that holds the service level's seconds */
+    lx = 34 + bw * MIN((double)f->service_level_seconds / WAIT_BUCKET + 1,
+                       WAIT_BUCKETS) - 3;
     ap_rprintf(r, "<line class=\"level\" x1=\"%.1f\" y1=\"6\" x2=\"%.1f\" "
-               "y2=\"%.0f\"/><text x=\"%.1f\" y=\"14\" class=\"tick level\">"
-               "%s %d%s</text></svg>", lx, lx, base, lx + 3, L[L_LEVELLINE],
-               f->service_level_seconds, L[L_SECONDS]);
+               "y2=\"%.0f\"/><text x=\"%.1f\" y=\"204\" class=\"tick "
+               "level\" text-anchor=\"middle\">%s %d%s</text></svg>", lx, lx,
+               base, lx, L[L_LEVELLINE], f->service_level_seconds,
+               L[L_SECONDS]);
 }
 
 static void send_html(request_rec *r, const figures_t *f, int japanese)
@@ -554,8 +570,8 @@ static void send_html(request_rec *r, const figures_t *f, int japanese)
                "font-size:1.5em}.chart{width:100%%;height:auto;"
                "max-height:16em}.axis{stroke:#888}.tick{font-size:9px;"
                "fill:#555}.offered{fill:#7a9cc6}.answered{fill:#3c9a5f}"
-               ".abandoned{fill:#d0543c}.wait{fill:#7a9cc6}.level{stroke:"
-               "#d0543c;stroke-dasharray:4;fill:#d0543c}table{border-"
+               ".abandoned{fill:#d0543c}.wait{fill:#7a9cc6}line.level{stroke:"
+               "#d0543c;stroke-dasharray:4}text.level{fill:#d0543c}table{border-"
                "collapse:collapse}td,th{padding:.2em .6em;border-bottom:"
                "1px solid #ddd;text-align:left}td.n{text-align:right}"
                ".legend span{margin-right:1em}.legend i{display:inline-block;"

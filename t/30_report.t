@@ -589,8 +589,8 @@ sub hour_bars {
     is(scalar @w, 13, "$name: 13 rect.bar.wait in svg.chart.waits");
     is(scalar(my @l = nodes($doc, '//svg[' . $cls->('chart', 'waits') . ']//line[' . $cls->('level') . ']')), 1,
        "$name: one line.level (the service level) in the waits chart");
-    is_deeply([ map { last_number($_->findvalue('./title')) } @w ], [0, 1, 2, 2, (0) x 9],
-              "$name: pick-ups per 10 s of waiting (10 | 20, 21 | 30, 31)");
+    is_deeply([ map { last_number($_->findvalue('./title')) } @w ], [0, 1, 1, 2, 1, (0) x 8],
+              "$name: pick-ups per 10 s of waiting, bars closed on the right (0 | 1-10: 10 | 11-20: 20 | 21-30: 21, 30 | 31-40: 31)");
 
     for my $id (@tile_ids) {
         my $text = join ' ', map { $_->textContent } nodes($doc, qq{//*[\@id="$id"]});
