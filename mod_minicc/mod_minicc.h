@@ -259,6 +259,7 @@ typedef struct {
  * SIDs, lengths); NULL when the CallSid is not a SID. */
 minicc_row_t *minicc_row_from_call(minicc_call_t *call, minicc_table_e table);
 const char *minicc_table_name(minicc_table_e table);
+int minicc_table_ncolumns(minicc_table_e table);
 /* The table called name; MINICC_TABLE_COUNT when there is none. */
 minicc_table_e minicc_table_by_name(const char *name);
 const char *minicc_row_describe(apr_pool_t *p, const minicc_row_t *row);

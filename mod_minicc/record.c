@@ -105,6 +105,11 @@ minicc_table_e minicc_table_by_name(const char *name)
     return MINICC_TABLE_COUNT;
 }
 
+int minicc_table_ncolumns(minicc_table_e table)
+{
+    return tables[table].ncolumns;
+}
+
 const char *minicc_table_label(minicc_table_e table)
 {
     return tables[table].label;

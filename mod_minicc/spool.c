@@ -307,8 +307,12 @@ static int replay(replayer_t *rp, apr_pool_t *p)
             continue;
         }
         table = minicc_table_by_name(rec.table);
-        if (table == MINICC_TABLE_COUNT) {
-            err = 1146;     /* ER_NO_SUCH_TABLE: not ours to retry */
+        if (table == MINICC_TABLE_COUNT
+            || rec.nvalues != minicc_table_ncolumns(table)) {
+            /* not a row this version can write (another version's spool?):
+             * a human's to look at, like a refused one */
+            err = 1146;     /* ER_NO_SUCH_TABLE */
+            table = MINICC_TABLE_COUNT;
         }
         else {
             err = minicc_db_write_on(s, p, dbd, table, rec.values,
@@ -328,6 +332,14 @@ static int replay(replayer_t *rp, apr_pool_t *p)
                              spool);
                 break;
             }
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, APLOGNO(30514)
+                         "spool %s: %s row for CallSid %s refused for good "
+                         "(%s): moved to %s", spool, rec.table,
+                         rec.nvalues && rec.values[0] ? rec.values[0] : "?",
+                         table == MINICC_TABLE_COUNT
+                             ? "not a row of this version's tables"
+                             : apr_psprintf(p, "error %d", err),
+                         rejects_path(p, spool));
             rejected++;
         }
         else {
@@ -448,8 +460,9 @@ void minicc_spool_child_init(apr_pool_t *pchild, server_rec *s)
                      "spooled will wait for another child");
         return;
     }
-    apr_pool_cleanup_register(pchild, rp, stop_replayer,
-                              apr_pool_cleanup_null);
+    /* a pre-cleanup: the thread must be joined before pchild destroys its
+     * subpools, the thread's own pool among them */
+    apr_pool_pre_cleanup_register(pchild, rp, stop_replayer);
 }
 
 int minicc_spool_backlog(apr_pool_t *p, server_rec *s, const char **oldest)
