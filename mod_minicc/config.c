@@ -469,10 +469,18 @@ static const char *set_auth_token_file(cmd_parms *cmd, void *dconf,
                             apr_strerror(rv, buf, sizeof(buf)));
     }
     while (apr_file_gets(line, sizeof(line), f) == APR_SUCCESS) {
-        char *t = apr_pstrdup(cmd->pool, line);
+        char *t = line, *end;
         const char *err;
 
-        apr_collapse_spaces(t, t);
+        /* only the line's ends: "token1 token2" on one line is a mistake
+         * to report, not one long token to accept */
+        while (apr_isspace(*t)) {
+            t++;
+        }
+        end = t + strlen(t);
+        while (end > t && apr_isspace(end[-1])) {
+            *--end = '\0';
+        }
         if (!*t || *t == '#') {
             continue;
         }
@@ -487,7 +495,7 @@ static const char *set_auth_token_file(cmd_parms *cmd, void *dconf,
             apr_file_close(f);
             return err;
         }
-        tokens[n++] = t;
+        tokens[n++] = apr_pstrdup(cmd->pool, t);
     }
     apr_file_close(f);
     if (!n) {
