@@ -143,21 +143,32 @@ static void db_log(const db_ctx_t *c, int level, const char *msg)
 }
 
 /* A connection for this request, or NULL (logged by mod_dbd and here).
- * mod_dbd drops a connection whose ping fails; the next one from the pool,
- * or a new one, may well work, so ask twice. */
+ * mod_dbd drops a connection whose ping fails and returns none; with
+ * reconnect=0 in DBDParams, after a restart every idle connection of the
+ * pool fails so, one by one, before mod_dbd opens a fresh one.  So ask
+ * again while asking is quick; a server that makes us wait (a timeout) is
+ * asked no more: the caller must not wait for a dozen timeouts. */
+#define ACQUIRE_ATTEMPTS 16
+#define ACQUIRE_BUDGET apr_time_from_msec(500)
+
 static ap_dbd_t *acquire(request_rec *r, const minicc_srv_conf *sc,
                          const char *doing)
 {
-    ap_dbd_t *dbd = sc->dbd_acquire(r);
+    apr_time_t start = apr_time_now();
+    ap_dbd_t *dbd = NULL;
+    int attempt;
 
-    if (!dbd) {
+    for (attempt = 0; attempt < ACQUIRE_ATTEMPTS && !dbd; attempt++) {
+        if (attempt && apr_time_now() - start > ACQUIRE_BUDGET) {
+            break;
+        }
         dbd = sc->dbd_acquire(r);
     }
     if (!dbd) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30201)
-                      "%s: no database connection from mod_dbd (see its "
-                      "message above: DBDParams, or is the server down?)",
-                      doing);
+                      "%s: no database connection from mod_dbd after %d "
+                      "attempts (see its messages above: DBDParams, or is "
+                      "the server down?)", doing, attempt);
     }
     return dbd;
 }
