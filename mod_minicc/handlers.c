@@ -13,7 +13,7 @@
 const char *minicc_param(minicc_call_t *call, const char *name)
 {
     const minicc_param_t *param = minicc_param_find(call->params, name);
-    char *value;
+    const char *value;
     int changed;
 
     if (!param) {

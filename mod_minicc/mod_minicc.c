@@ -45,7 +45,7 @@ static int read_body(request_rec *r, char **body, apr_size_t *len)
                       ap_escape_logitem(r->pool, cl), MINICC_MAX_BODY);
         return HTTP_REQUEST_ENTITY_TOO_LARGE;
     }
-    buf = apr_palloc(r->pool, cap);
+    buf = apr_palloc(r->pool, cap + 1);
     bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     while (!seen_eos) {
         apr_bucket *b;
@@ -84,7 +84,7 @@ static int read_body(request_rec *r, char **body, apr_size_t *len)
                 while (size + n > cap) {
                     cap *= 2;
                 }
-                bigger = apr_palloc(r->pool, cap);
+                bigger = apr_palloc(r->pool, cap + 1);
                 memcpy(bigger, buf, size);
                 buf = bigger;
             }
@@ -93,6 +93,7 @@ static int read_body(request_rec *r, char **body, apr_size_t *len)
         }
         apr_brigade_cleanup(bb);
     }
+    buf[size] = '\0';    /* minicc_form_parse wants it */
     *body = buf;
     *len = size;
     return OK;
@@ -120,7 +121,7 @@ static const char *requested_url(request_rec *r, const minicc_dir_conf *conf)
 }
 
 static int signature_ok(request_rec *r, const minicc_dir_conf *conf,
-                        const minicc_params_t *params)
+                        minicc_params_t *params)
 {
     const char *header = apr_table_get(r->headers_in, "X-Twilio-Signature");
     const char *url;
@@ -146,6 +147,7 @@ static int minicc_handler(request_rec *r)
 {
     minicc_webhook_fn webhook;
     minicc_call_t call;
+    apr_bucket_brigade *bb;
     char *body = NULL;
     const char *doc;
     apr_size_t len;
@@ -189,8 +191,14 @@ static int minicc_handler(request_rec *r)
     }
     ap_set_content_type(r, "text/xml; charset=utf-8");
     ap_set_content_length(r, len);
-    ap_rwrite(doc, (int)len, r);
-    return OK;
+    /* straight to the output filters, without ap_rwrite's buffering copy;
+     * a pool bucket, as the document lives in r->pool */
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_pool_create(doc, len, r->pool,
+                            r->connection->bucket_alloc));
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(
+                            r->connection->bucket_alloc));
+    return ap_pass_brigade_fchk(r, bb, "sending the TwiML");
 }
 
 /* After the configuration is read and virtual hosts are merged, and before

@@ -20,40 +20,56 @@
 
 /* ---- text.c: request parameters and the text rules of SPEC §4 and §6 ---- */
 
-/* One decoded form parameter.  Values may hold any byte, NUL included, so
- * they travel with their lengths until they are cleaned. */
+/* One form parameter.  Values may hold any byte, NUL included, so they
+ * travel with their lengths until they are cleaned.  A handler reads two
+ * or three of Twilio's twenty parameters, so values are decoded only when
+ * asked for: value is NULL until then. */
 typedef struct {
-    const char *name;
+    const char *name;           /* decoded */
     apr_size_t name_len;
-    const char *value;
+    const char *encoded;        /* the value as sent */
+    apr_size_t encoded_len;
+    const char *value;          /* decoded, NUL-terminated; or NULL */
     apr_size_t value_len;
 } minicc_param_t;
 
 typedef struct {
-    apr_array_header_t *raw;    /* minicc_param_t, in body order */
+    apr_pool_t *pool;
+    const char *body;
+    apr_size_t body_len;
+    apr_array_header_t *raw;    /* minicc_param_t, in body order; NULL
+                                 * until a parameter is first asked for */
 } minicc_params_t;
 
-/* Parses an application/x-www-form-urlencoded body.  Never fails: malformed
- * escapes are kept literally, a pair without '=' has an empty value. */
+/* An application/x-www-form-urlencoded body, split into parameters when
+ * one is first asked for (minicc_information needs none).  Never fails:
+ * malformed escapes are kept literally, a pair without '=' has an empty
+ * value.  The body must be NUL-terminated (body[len] == 0) and outlive
+ * the parameters. */
 minicc_params_t *minicc_form_parse(apr_pool_t *p, const char *body,
                                    apr_size_t len);
 
-/* The value of the last parameter called name (as PHP's $_POST, which the
- * original read), as raw bytes; NULL when absent. */
-const minicc_param_t *minicc_param_find(const minicc_params_t *params,
+/* The last parameter called name (as PHP's $_POST, which the original
+ * read), its value decoded; NULL when absent. */
+const minicc_param_t *minicc_param_find(minicc_params_t *params,
                                         const char *name);
+
+/* Splits the body and decodes every value (the signature covers them
+ * all); params->raw is valid after it. */
+void minicc_params_decode_all(minicc_params_t *params);
 
 /* What minicc_text_clean changed, for the log line that says so. */
 #define MINICC_CLEAN_NUL      0x1   /* NUL bytes dropped */
 #define MINICC_CLEAN_UTF8     0x2   /* invalid UTF-8 replaced by U+FFFD */
 #define MINICC_CLEAN_CONTROL  0x4   /* control characters dropped */
 
-/* Returns a NUL-terminated copy of in[0..len) that is valid UTF-8 without
- * NUL bytes; with drop_controls, also without C0 controls other than tab,
- * LF and CR, and without DEL (what XML 1.0 cannot carry).  *changed gets
- * the MINICC_CLEAN_* flags of what was done. */
-char *minicc_text_clean(apr_pool_t *p, const char *in, apr_size_t len,
-                        int drop_controls, int *changed);
+/* Returns in[0..len) as a NUL-terminated string that is valid UTF-8
+ * without NUL bytes; with drop_controls, also without C0 controls other
+ * than tab, LF and CR, and without DEL (what XML 1.0 cannot carry).  That
+ * is in itself when it already is (and in[len] is its NUL), else a copy.
+ * *changed gets the MINICC_CLEAN_* flags of what was done. */
+const char *minicc_text_clean(apr_pool_t *p, const char *in, apr_size_t len,
+                              int drop_controls, int *changed);
 
 /* Number of characters (code points) of a valid UTF-8 string. */
 apr_size_t minicc_utf8_length(const char *s);
@@ -81,7 +97,7 @@ const char *minicc_fill(apr_pool_t *p, const char *text, const char *name,
 /* The signature Twilio sends for a request to url with these (form)
  * parameters; NULL if libcrypto failed. */
 const char *minicc_signature(apr_pool_t *p, const char *token,
-                             const char *url, const minicc_params_t *params);
+                             const char *url, minicc_params_t *params);
 
 /* Nonzero when header is the signature of the request under one of the
  * tokens, for url as given or without "user:pass@", each also without its
@@ -89,8 +105,7 @@ const char *minicc_signature(apr_pool_t *p, const char *token,
  * accept. */
 int minicc_signature_valid(apr_pool_t *p, const char *const *tokens,
                            int ntokens, const char *url,
-                           const minicc_params_t *params,
-                           const char *header);
+                           minicc_params_t *params, const char *header);
 
 /* ---- spoolfmt.c: the spool's records ---- */
 

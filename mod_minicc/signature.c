@@ -40,14 +40,18 @@ static int compare_params(const void *x, const void *y)
  * sorted by name and, for a repeated name, by value, each distinct pair
  * once. */
 static const char *signed_data(apr_pool_t *p, const char *url,
-                               const minicc_params_t *params,
-                               apr_size_t *len)
+                               minicc_params_t *params, apr_size_t *len)
 {
-    int n = params ? params->raw->nelts : 0, i;
-    const minicc_param_t **sorted = apr_palloc(p, sizeof(*sorted) * (n + 1));
+    int n, i;
+    const minicc_param_t **sorted;
     apr_size_t size = strlen(url), at;
     char *data;
 
+    if (params) {
+        minicc_params_decode_all(params);
+    }
+    n = params ? params->raw->nelts : 0;
+    sorted = apr_palloc(p, sizeof(*sorted) * (n + 1));
     for (i = 0; i < n; i++) {
         sorted[i] = &APR_ARRAY_IDX(params->raw, i, minicc_param_t);
         size += sorted[i]->name_len + sorted[i]->value_len;
@@ -70,7 +74,7 @@ static const char *signed_data(apr_pool_t *p, const char *url,
 }
 
 const char *minicc_signature(apr_pool_t *p, const char *token,
-                             const char *url, const minicc_params_t *params)
+                             const char *url, minicc_params_t *params)
 {
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int mac_len = 0;
@@ -141,8 +145,7 @@ static const char *strip_userinfo(apr_pool_t *p, const char *url)
 
 int minicc_signature_valid(apr_pool_t *p, const char *const *tokens,
                            int ntokens, const char *url,
-                           const minicc_params_t *params,
-                           const char *header)
+                           minicc_params_t *params, const char *header)
 {
     const char *urls[4];
     int nurls = 0, t, u, valid = 0;

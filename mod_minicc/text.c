@@ -24,16 +24,26 @@ static char *form_decode(apr_pool_t *p, const char *s, apr_size_t len,
                          apr_size_t *out_len)
 {
     char *out = apr_palloc(p, len + 1);
-    apr_size_t i, o = 0;
+    apr_size_t i = 0, o = 0;
 
-    for (i = 0; i < len; i++) {
+    while (i < len) {
         int hi, lo;
+        apr_size_t run = i;
 
+        /* most of a Twilio body needs no decoding: copy such runs whole */
+        while (run < len && s[run] != '%' && s[run] != '+') {
+            run++;
+        }
+        memcpy(out + o, s + i, run - i);
+        o += run - i;
+        i = run;
+        if (i == len) {
+            break;
+        }
         if (s[i] == '+') {
             out[o++] = ' ';
         }
-        else if (s[i] == '%' && len - i > 2
-                 && (hi = hexval(s[i + 1])) >= 0
+        else if (len - i > 2 && (hi = hexval(s[i + 1])) >= 0
                  && (lo = hexval(s[i + 2])) >= 0) {
             out[o++] = (char)(hi * 16 + lo);
             i += 2;
@@ -41,6 +51,7 @@ static char *form_decode(apr_pool_t *p, const char *s, apr_size_t len,
         else {
             out[o++] = s[i];
         }
+        i++;
     }
     out[o] = '\0';
     *out_len = o;
@@ -51,9 +62,23 @@ minicc_params_t *minicc_form_parse(apr_pool_t *p, const char *body,
                                    apr_size_t len)
 {
     minicc_params_t *params = apr_palloc(p, sizeof(*params));
-    apr_size_t start = 0;
 
-    params->raw = apr_array_make(p, 16, sizeof(minicc_param_t));
+    params->pool = p;
+    params->body = body;
+    params->body_len = len;
+    params->raw = NULL;
+    return params;
+}
+
+/* Splits the body into pairs.  A name without escapes (Twilio's never
+ * have any) is used where it stands in the body: NUL-terminated or not,
+ * it is only ever read with its length. */
+static void split(minicc_params_t *params)
+{
+    const char *body = params->body;
+    apr_size_t len = params->body_len, start = 0;
+
+    params->raw = apr_array_make(params->pool, 24, sizeof(minicc_param_t));
     while (start < len) {
         const char *pair = body + start;
         const char *amp = memchr(pair, '&', len - start);
@@ -64,33 +89,59 @@ minicc_params_t *minicc_form_parse(apr_pool_t *p, const char *body,
         if (pair_len > 0) {
             minicc_param_t *param = apr_array_push(params->raw);
 
-            param->name = form_decode(p, pair, name_len, &param->name_len);
-            if (eq) {
-                param->value = form_decode(p, eq + 1, pair_len - name_len - 1,
-                                           &param->value_len);
+            if (memchr(pair, '%', name_len) || memchr(pair, '+', name_len)) {
+                param->name = form_decode(params->pool, pair, name_len,
+                                          &param->name_len);
             }
             else {
-                param->value = "";
-                param->value_len = 0;
+                param->name = pair;
+                param->name_len = name_len;
             }
+            param->encoded = eq ? eq + 1 : "";
+            param->encoded_len = eq ? pair_len - name_len - 1 : 0;
+            param->value = NULL;
+            param->value_len = 0;
         }
         start += pair_len + 1;
     }
-    return params;
 }
 
-const minicc_param_t *minicc_param_find(const minicc_params_t *params,
+static void decode_value(apr_pool_t *p, minicc_param_t *param)
+{
+    if (!param->value) {
+        param->value = form_decode(p, param->encoded, param->encoded_len,
+                                   &param->value_len);
+    }
+}
+
+void minicc_params_decode_all(minicc_params_t *params)
+{
+    int i;
+
+    if (!params->raw) {
+        split(params);
+    }
+    for (i = 0; i < params->raw->nelts; i++) {
+        decode_value(params->pool,
+                     &APR_ARRAY_IDX(params->raw, i, minicc_param_t));
+    }
+}
+
+const minicc_param_t *minicc_param_find(minicc_params_t *params,
                                         const char *name)
 {
     apr_size_t name_len = strlen(name);
     int i;
 
+    if (!params->raw) {
+        split(params);
+    }
     for (i = params->raw->nelts - 1; i >= 0; i--) {
-        const minicc_param_t *param =
-            &APR_ARRAY_IDX(params->raw, i, minicc_param_t);
+        minicc_param_t *param = &APR_ARRAY_IDX(params->raw, i, minicc_param_t);
 
         if (param->name_len == name_len
             && memcmp(param->name, name, name_len) == 0) {
+            decode_value(params->pool, param);
             return param;
         }
     }
@@ -122,15 +173,25 @@ static apr_size_t utf8_sequence(const unsigned char *s, apr_size_t avail)
     return need;
 }
 
-char *minicc_text_clean(apr_pool_t *p, const char *in, apr_size_t len,
-                        int drop_controls, int *changed)
+const char *minicc_text_clean(apr_pool_t *p, const char *in, apr_size_t len,
+                              int drop_controls, int *changed)
 {
-    /* Each invalid byte may grow into the 3 bytes of U+FFFD. */
-    char *out = apr_palloc(p, len * 3 + 1);
     const unsigned char *s = (const unsigned char *)in;
     apr_size_t i = 0, o = 0;
+    char *out;
 
     *changed = 0;
+    /* The common case, printable ASCII, is already clean: no copy. */
+    while (i < len && s[i] >= 0x20 && s[i] < 0x7F) {
+        i++;
+    }
+    if (i == len && in[len] == '\0') {
+        return in;
+    }
+    /* Each invalid byte may grow into the 3 bytes of U+FFFD. */
+    out = apr_palloc(p, len * 3 + 1);
+    memcpy(out, in, i);
+    o = i;
     while (i < len) {
         apr_size_t n;
 

@@ -34,7 +34,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-static void check_twiml(apr_pool_t *p, const minicc_params_t *params)
+static void check_twiml(apr_pool_t *p, minicc_params_t *params)
 {
     minicc_twiml *tw = minicc_twiml_start(p);
     const char *doc;
@@ -70,7 +70,7 @@ static void check_twiml(apr_pool_t *p, const minicc_params_t *params)
     xmlFreeDoc(x);
 }
 
-static void check_spool(apr_pool_t *p, const minicc_params_t *params,
+static void check_spool(apr_pool_t *p, minicc_params_t *params,
                         const char *data, size_t size)
 {
     const char **values = apr_pcalloc(p, sizeof(char *) * 8);
@@ -108,17 +108,23 @@ static void check_spool(apr_pool_t *p, const minicc_params_t *params,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     apr_pool_t *p;
+    char *body;
     minicc_params_t *params;
     const char *tokens[] = { "12345", "0123456789abcdef0123456789abcdef" };
 
     apr_pool_create(&p, root);
-    params = minicc_form_parse(p, (const char *)data, size);
+    /* the module reads bodies into NUL-terminated buffers */
+    body = apr_palloc(p, size + 1);
+    memcpy(body, data, size);
+    body[size] = '\0';
+    params = minicc_form_parse(p, body, size);
     (void)minicc_signature_valid(p, tokens, 2,
                                  "https://user:pw@cc.example.com:8443/minicc/"
                                  "incoming?x=1", params,
                                  "RSOYDt4T1cUTdK1PDd93/VVr8B8=");
+    minicc_params_decode_all(params);
     check_twiml(p, params);
-    check_spool(p, params, (const char *)data, size);
+    check_spool(p, params, body, size);
     apr_pool_destroy(p);
     return 0;
 }

@@ -27,7 +27,7 @@ static void ok(int cond, const char *what)
     }
 }
 
-static int param_is(const minicc_params_t *ps, const char *name,
+static int param_is(minicc_params_t *ps, const char *name,
                     const char *value, apr_size_t len)
 {
     const minicc_param_t *p = minicc_param_find(ps, name);
@@ -53,9 +53,14 @@ static void test_form(void)
     ps = minicc_form_parse(pool, "a=1+2", 5);
     ok(param_is(ps, "a", "1 2", 3), "form: '+' is a space");
     ps = minicc_form_parse(pool, "", 0);
+    minicc_params_decode_all(ps);
     ok(ps->raw->nelts == 0, "form: empty body, no parameters");
     ps = minicc_form_parse(pool, "&&&", 3);
+    minicc_params_decode_all(ps);
     ok(ps->raw->nelts == 0, "form: only separators, no parameters");
+    ps = minicc_form_parse(pool, "a%3Db=1&c+d=2", 13);
+    ok(param_is(ps, "a=b", "1", 1) && param_is(ps, "c d", "2", 1),
+       "form: escaped names decoded");
 }
 
 static int clean_is(const char *in, apr_size_t len, int controls,
