@@ -54,13 +54,17 @@ minicc_twiml *minicc_twiml_start(apr_pool_t *p)
 
     tw->pool = p;
     apr_pool_cleanup_register(p, tw, twiml_cleanup, apr_pool_cleanup_null);
-    tw->buffer = xmlBufferCreate();
+    tw->buffer = xmlBufferCreateSize(1024);
     tw->writer = tw->buffer ? xmlNewTextWriterMemory(tw->buffer, 0) : NULL;
     if (!tw->writer) {
         tw->failed = 1;
         return tw;
     }
-    check(tw, xmlTextWriterStartDocument(tw->writer, NULL, "UTF-8", NULL));
+    /* The declaration as xmlTextWriterStartDocument(.., "UTF-8", ..) would
+     * write it, but without the UTF-8 -> UTF-8 output encoder that call
+     * installs: every later write would go through it for nothing. */
+    check(tw, xmlTextWriterWriteRaw(tw->writer, BAD_CAST
+                                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"));
     check(tw, xmlTextWriterStartElement(tw->writer, BAD_CAST "Response"));
     return tw;
 }
