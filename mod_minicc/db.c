@@ -83,7 +83,7 @@ const char *minicc_db_configure(apr_pool_t *pconf, server_rec *s)
     labels[MINICC_STMT_OPERATOR_LOOKUP] = "minicc_operator_lookup";
     sql[MINICC_STMT_OPERATOR_LOOKUP] =
         "SELECT 1 FROM operators WHERE telnum = %s LIMIT 1";
-    for (i = MINICC_STMT_REPORT_SUMMARY; i < MINICC_STMT_COUNT; i++) {
+    for (i = MINICC_STMT_REPORT_HOURS; i < MINICC_STMT_COUNT; i++) {
         sql[i] = minicc_report_statement(i, &labels[i]);
     }
 

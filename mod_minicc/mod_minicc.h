@@ -203,10 +203,8 @@ typedef struct {
  * then the operator lookup. */
 enum {
     MINICC_STMT_OPERATOR_LOOKUP = MINICC_TABLE_COUNT,
-    MINICC_STMT_REPORT_SUMMARY,     /* report.c's, in its order */
-    MINICC_STMT_REPORT_PICKUPS,
+    MINICC_STMT_REPORT_HOURS,       /* report.c's, in its order */
     MINICC_STMT_REPORT_CALLS,
-    MINICC_STMT_REPORT_HOURS,
     MINICC_STMT_REPORT_WAITS,
     MINICC_STMT_REPORT_OPERATORS,
     MINICC_STMT_REPORT_ABANDONED,

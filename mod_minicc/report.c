@@ -29,38 +29,36 @@
 #define WAIT_BUCKET 10
 #define WAIT_BUCKETS 13
 
+/* One pass over each table for the month a supervisor asks for: the
+ * totals are the sums of the hours, the pick-up figures those of the
+ * histogram's bars, and the operators are counted per operator call before
+ * the (small) join names them. */
 static const struct {
     const char *label;
     const char *sql;
 } statements[] = {
-    /* MINICC_STMT_REPORT_SUMMARY */
-    { "minicc_report_summary",
-      "SELECT COUNT(*), COALESCE(SUM(" ANSWERED "), 0), "
-      "COALESCE(SUM(" ABANDONED "), 0), COALESCE(SUM(" SHORT_ABANDONED "), 0), "
-      "COALESCE(MAX(QueueTime), 0) FROM enqueue_data WHERE " IN_RANGE },
-    /* MINICC_STMT_REPORT_PICKUPS */
-    { "minicc_report_pickups",
-      "SELECT COUNT(*), COALESCE(AVG(QueueTime), 0), "
-      "COALESCE(SUM(QueueTime <= %d), 0) FROM queue_data WHERE " IN_RANGE },
+    /* MINICC_STMT_REPORT_HOURS */
+    { "minicc_report_hours",
+      "SELECT DATE(`Time`) AS d, HOUR(`Time`) AS hh, COUNT(*), "
+      "COALESCE(SUM(" ANSWERED "), 0), COALESCE(SUM(" ABANDONED "), 0), "
+      "COALESCE(SUM(" SHORT_ABANDONED "), 0), COALESCE(MAX(QueueTime), 0) "
+      "FROM enqueue_data WHERE " IN_RANGE " GROUP BY d, hh ORDER BY d, hh" },
     /* MINICC_STMT_REPORT_CALLS */
     { "minicc_report_calls",
       "SELECT COALESCE(AVG(CallDuration), 0) FROM statuscallback_data "
       "WHERE CallStatus = 'completed' AND " IN_RANGE },
-    /* MINICC_STMT_REPORT_HOURS */
-    { "minicc_report_hours",
-      "SELECT CONCAT(DATE(`Time`), 'T', LPAD(HOUR(`Time`), 2, '0')) AS h, "
-      "COUNT(*), COALESCE(SUM(" ANSWERED "), 0), "
-      "COALESCE(SUM(" ABANDONED "), 0) FROM enqueue_data WHERE " IN_RANGE
-      " GROUP BY h ORDER BY h" },
     /* MINICC_STMT_REPORT_WAITS */
     { "minicc_report_waits",
-      "SELECT LEAST(CEILING(QueueTime / 10), 12) AS b, COUNT(*) FROM queue_data "
-      "WHERE QueueTime IS NOT NULL AND " IN_RANGE " GROUP BY b ORDER BY b" },
+      "SELECT LEAST(CEILING(QueueTime / 10), 12) AS b, COUNT(*), "
+      "COUNT(QueueTime), COALESCE(SUM(QueueTime), 0), "
+      "COALESCE(SUM(QueueTime <= %d), 0) FROM queue_data WHERE " IN_RANGE
+      " GROUP BY b" },
     /* MINICC_STMT_REPORT_OPERATORS */
     { "minicc_report_operators",
-      "SELECT o.telnum, COUNT(*) FROM queue_data q JOIN operator_sessions o "
-      "ON o.CallSid = q.DequeingCallSid WHERE q.`Time` >= %s "
-      "AND q.`Time` < %s GROUP BY o.telnum ORDER BY COUNT(*) DESC, o.telnum" },
+      "SELECT o.telnum, SUM(q.n) AS answered FROM (SELECT DequeingCallSid, "
+      "COUNT(*) AS n FROM queue_data WHERE " IN_RANGE " GROUP BY "
+      "DequeingCallSid) q JOIN operator_sessions o ON o.CallSid = "
+      "q.DequeingCallSid GROUP BY o.telnum ORDER BY answered DESC, o.telnum" },
     /* MINICC_STMT_REPORT_ABANDONED */
     { "minicc_report_abandoned",
       "SELECT `From`, `Time`, QueueTime FROM enqueue_data WHERE " ABANDONED
@@ -70,7 +68,7 @@ static const struct {
 
 const char *minicc_report_statement(int id, const char **label)
 {
-    int i = id - MINICC_STMT_REPORT_SUMMARY;
+    int i = id - MINICC_STMT_REPORT_HOURS;
 
     *label = statements[i].label;
     return statements[i].sql;
@@ -166,10 +164,9 @@ static int gather(request_rec *r, const minicc_dir_conf *conf,
                                  NULL);
     const char *sa = apr_itoa(p, minicc_conf_short_abandon(conf));
     const char *sl = apr_itoa(p, minicc_conf_service_level(conf));
-    const char *summary_args[] = { sa, sa, lo, hi };
     const char *pickup_args[] = { sl, lo, hi };
     const char *range_args[] = { lo, hi };
-    const char *hour_args[] = { sa, lo, hi };
+    const char *hour_args[] = { sa, sa, lo, hi };
     const char *abandoned_args[] = { sa, lo, hi };
     apr_array_header_t *rows;
     date_t d;
@@ -181,29 +178,37 @@ static int gather(request_rec *r, const minicc_dir_conf *conf,
     f->service_level_seconds = minicc_conf_service_level(conf);
     f->short_abandon_seconds = minicc_conf_short_abandon(conf);
 
-    if (!(rows = minicc_db_select(r, MINICC_STMT_REPORT_SUMMARY, 4,
-                                  summary_args, 5)) || !rows->nelts) {
+    /* every hour of the range, the empty ones too: a chart with gaps
+     * would hide exactly the quiet hours a supervisor looks for */
+    if (!(rows = minicc_db_select(r, MINICC_STMT_REPORT_HOURS, 4, hour_args,
+                                  7))) {
         return 0;
     }
-    {
-        const char **row = APR_ARRAY_IDX(rows, 0, const char **);
+    f->hours = apr_array_make(p, 24, sizeof(hour_t));
+    for (d = from, j = 0; date_cmp(d, to) <= 0; d = next_day(d)) {
+        const char *day = date_str(p, d);
 
-        f->offered = num(row[0]);
-        f->answered = num(row[1]);
-        f->abandoned = num(row[2]);
-        f->short_abandoned = num(row[3]);
-        f->longest_wait = num(row[4]);
-    }
-    if (!(rows = minicc_db_select(r, MINICC_STMT_REPORT_PICKUPS, 3,
-                                  pickup_args, 3)) || !rows->nelts) {
-        return 0;
-    }
-    {
-        const char **row = APR_ARRAY_IDX(rows, 0, const char **);
+        for (i = 0; i < 24; i++) {
+            hour_t *h = apr_array_push(f->hours);
 
-        f->pickups = num(row[0]);
-        f->asa = row[1] ? atof(row[1]) : 0;
-        f->within_level = num(row[2]);
+            memset(h, 0, sizeof(*h));
+            h->hour = apr_psprintf(p, "%sT%02d", day, i);
+            if (j < rows->nelts) {
+                const char **row = APR_ARRAY_IDX(rows, j, const char **);
+
+                if (row[0] && !strcmp(row[0], day) && num(row[1]) == i) {
+                    h->offered = num(row[2]);
+                    h->answered = num(row[3]);
+                    h->abandoned = num(row[4]);
+                    f->offered += h->offered;
+                    f->answered += h->answered;
+                    f->abandoned += h->abandoned;
+                    f->short_abandoned += num(row[5]);
+                    f->longest_wait = MAX(f->longest_wait, num(row[6]));
+                    j++;
+                }
+            }
+        }
     }
     if (!(rows = minicc_db_select(r, MINICC_STMT_REPORT_CALLS, 2, range_args,
                                   1)) || !rows->nelts) {
@@ -211,47 +216,32 @@ static int gather(request_rec *r, const minicc_dir_conf *conf,
     }
     f->avg_call = APR_ARRAY_IDX(rows, 0, const char **)[0]
         ? atof(APR_ARRAY_IDX(rows, 0, const char **)[0]) : 0;
+
+    /* the bars; a NULL QueueTime is a pick-up without a bar */
+    if (!(rows = minicc_db_select(r, MINICC_STMT_REPORT_WAITS, 3, pickup_args,
+                                  5))) {
+        return 0;
+    }
+    {
+        long timed = 0, waited = 0;
+
+        for (i = 0; i < rows->nelts; i++) {
+            const char **row = APR_ARRAY_IDX(rows, i, const char **);
+            long b = row[0] ? num(row[0]) : -1;
+
+            if (b >= 0 && b < WAIT_BUCKETS) {
+                f->waits[b] = num(row[1]);
+            }
+            f->pickups += num(row[1]);
+            timed += num(row[2]);
+            waited += num(row[3]);
+            f->within_level += num(row[4]);
+        }
+        f->asa = timed ? (double)waited / timed : 0;
+    }
     f->abandon_rate = (f->answered + f->abandoned)
         ? (double)f->abandoned / (double)(f->answered + f->abandoned) : 0;
     f->service_level = f->pickups ? (double)f->within_level / f->pickups : 0;
-
-    /* every hour of the range, the empty ones too: a chart with gaps
-     * would hide exactly the quiet hours a supervisor looks for */
-    if (!(rows = minicc_db_select(r, MINICC_STMT_REPORT_HOURS, 3, hour_args,
-                                  4))) {
-        return 0;
-    }
-    f->hours = apr_array_make(p, 24, sizeof(hour_t));
-    for (d = from, j = 0; date_cmp(d, to) <= 0; d = next_day(d)) {
-        for (i = 0; i < 24; i++) {
-            hour_t *h = apr_array_push(f->hours);
-
-            memset(h, 0, sizeof(*h));
-            h->hour = apr_psprintf(p, "%sT%02d", date_str(p, d), i);
-            if (j < rows->nelts) {
-                const char **row = APR_ARRAY_IDX(rows, j, const char **);
-
-                if (row[0] && !strcmp(row[0], h->hour)) {
-                    h->offered = num(row[1]);
-                    h->answered = num(row[2]);
-                    h->abandoned = num(row[3]);
-                    j++;
-                }
-            }
-        }
-    }
-    if (!(rows = minicc_db_select(r, MINICC_STMT_REPORT_WAITS, 2, range_args,
-                                  2))) {
-        return 0;
-    }
-    for (i = 0; i < rows->nelts; i++) {
-        const char **row = APR_ARRAY_IDX(rows, i, const char **);
-        long b = num(row[0]);
-
-        if (b >= 0 && b < WAIT_BUCKETS) {
-            f->waits[b] = num(row[1]);
-        }
-    }
     if (!(f->operators = minicc_db_select(r, MINICC_STMT_REPORT_OPERATORS, 2,
                                           range_args, 2))
         || !(f->abandoned_calls = minicc_db_select(r,
