@@ -366,32 +366,28 @@ static const char *set_url(cmd_parms *cmd, void *dconf, const char *target,
     return err;
 }
 
-static const char *set_wait_pause(cmd_parms *cmd, void *dconf,
-                                  const char *arg)
-{
-    return parse_seconds(cmd, arg, 0, MAX_WAIT_PAUSE,
-                         &((minicc_dir_conf *)dconf)->wait_pause);
-}
+/* The directives that take seconds: where the value goes and what range
+ * makes sense, passed to the one setter through cmd->info. */
+typedef struct {
+    apr_size_t offset;
+    int min, max;
+} seconds_slot_t;
 
-static const char *set_gather_timeout(cmd_parms *cmd, void *dconf,
-                                      const char *arg)
-{
-    return parse_seconds(cmd, arg, 1, MAX_GATHER_TIMEOUT,
-                         &((minicc_dir_conf *)dconf)->gather_timeout);
-}
+static const seconds_slot_t wait_pause_slot = {
+    APR_OFFSETOF(minicc_dir_conf, wait_pause), 0, MAX_WAIT_PAUSE };
+static const seconds_slot_t gather_timeout_slot = {
+    APR_OFFSETOF(minicc_dir_conf, gather_timeout), 1, MAX_GATHER_TIMEOUT };
+static const seconds_slot_t service_level_slot = {
+    APR_OFFSETOF(minicc_dir_conf, service_level), 1, MAX_THRESHOLD };
+static const seconds_slot_t short_abandon_slot = {
+    APR_OFFSETOF(minicc_dir_conf, short_abandon), 0, MAX_THRESHOLD };
 
-static const char *set_service_level(cmd_parms *cmd, void *dconf,
-                                     const char *arg)
+static const char *set_seconds(cmd_parms *cmd, void *dconf, const char *arg)
 {
-    return parse_seconds(cmd, arg, 1, MAX_THRESHOLD,
-                         &((minicc_dir_conf *)dconf)->service_level);
-}
+    const seconds_slot_t *slot = cmd->info;
 
-static const char *set_short_abandon(cmd_parms *cmd, void *dconf,
-                                     const char *arg)
-{
-    return parse_seconds(cmd, arg, 0, MAX_THRESHOLD,
-                         &((minicc_dir_conf *)dconf)->short_abandon);
+    return parse_seconds(cmd, arg, slot->min, slot->max,
+                         (int *)((char *)dconf + slot->offset));
 }
 
 static const char *set_announce_wait(cmd_parms *cmd, void *dconf, int flag)
@@ -549,43 +545,46 @@ static const char *set_spool(cmd_parms *cmd, void *dconf, const char *arg)
     return NULL;
 }
 
+/* Server config, virtual hosts, <Directory> and <Location>; not .htaccess:
+ * what a call hears is the administrator's to say. */
+#define DIR_CONF (RSRC_CONF | ACCESS_CONF)
+
 const command_rec minicc_cmds[] = {
-    AP_INIT_TAKE1("MiniCCQueue", set_queue, NULL, RSRC_CONF | ACCESS_CONF,
+    AP_INIT_TAKE1("MiniCCQueue", set_queue, NULL, DIR_CONF,
                   "the Twilio queue's name (default support)"),
-    AP_INIT_TAKE1("MiniCCLanguage", set_language, NULL, RSRC_CONF | ACCESS_CONF,
+    AP_INIT_TAKE1("MiniCCLanguage", set_language, NULL, DIR_CONF,
                   "language of every <Say> (default en-US)"),
-    AP_INIT_TAKE1("MiniCCVoice", set_voice, NULL, RSRC_CONF | ACCESS_CONF,
+    AP_INIT_TAKE1("MiniCCVoice", set_voice, NULL, DIR_CONF,
                   "voice of every <Say>, e.g. alice or Polly.Mizuki"),
-    AP_INIT_TAKE2("MiniCCMessage", set_message, NULL, RSRC_CONF | ACCESS_CONF,
+    AP_INIT_TAKE2("MiniCCMessage", set_message, NULL, DIR_CONF,
                   "a message key and its text"),
-    AP_INIT_TAKE1("MiniCCHoldMusic", set_hold_music, NULL, RSRC_CONF | ACCESS_CONF,
+    AP_INIT_TAKE1("MiniCCHoldMusic", set_hold_music, NULL, DIR_CONF,
                   "URL of the hold music played while callers wait"),
-    AP_INIT_TAKE1("MiniCCWaitPause", set_wait_pause, NULL, RSRC_CONF | ACCESS_CONF,
+    AP_INIT_TAKE1("MiniCCWaitPause", set_seconds, (void *)&wait_pause_slot,
+                  DIR_CONF,
                   "seconds of silence before the position announcement"),
-    AP_INIT_TAKE1("MiniCCGatherTimeout", set_gather_timeout, NULL, RSRC_CONF | ACCESS_CONF,
+    AP_INIT_TAKE1("MiniCCGatherTimeout", set_seconds,
+                  (void *)&gather_timeout_slot, DIR_CONF,
                   "seconds the IVR waits for a key (default 10)"),
-    AP_INIT_FLAG("MiniCCAnnounceWait", set_announce_wait, NULL, RSRC_CONF | ACCESS_CONF,
+    AP_INIT_FLAG("MiniCCAnnounceWait", set_announce_wait, NULL, DIR_CONF,
                  "On to say the expected wait to queued callers"),
-    AP_INIT_TAKE2("MiniCCURL", set_url, NULL, RSRC_CONF | ACCESS_CONF,
+    AP_INIT_TAKE2("MiniCCURL", set_url, NULL, DIR_CONF,
                   "a target (incoming operator wait guidance exit "
                   "information) and the URL written for it in TwiML"),
-    AP_INIT_TAKE12("MiniCCAuthToken", set_auth_token, NULL,
-                   RSRC_CONF | ACCESS_CONF,
+    AP_INIT_TAKE12("MiniCCAuthToken", set_auth_token, NULL, DIR_CONF,
                    "Twilio auth token (and a second one while rotating): "
                    "requests must carry a valid X-Twilio-Signature"),
-    AP_INIT_TAKE1("MiniCCAuthTokenFile", set_auth_token_file, NULL,
-                  RSRC_CONF | ACCESS_CONF,
+    AP_INIT_TAKE1("MiniCCAuthTokenFile", set_auth_token_file, NULL, DIR_CONF,
                   "file holding the Twilio auth token (one or two lines)"),
-    AP_INIT_TAKE1("MiniCCPublicURL", set_public_url, NULL,
-                  RSRC_CONF | ACCESS_CONF,
+    AP_INIT_TAKE1("MiniCCPublicURL", set_public_url, NULL, DIR_CONF,
                   "scheme://host[:port] that Twilio calls, when Apache is "
                   "behind a proxy or TLS terminator"),
-    AP_INIT_TAKE1("MiniCCServiceLevel", set_service_level, NULL,
-                  RSRC_CONF | ACCESS_CONF,
+    AP_INIT_TAKE1("MiniCCServiceLevel", set_seconds,
+                  (void *)&service_level_slot, DIR_CONF,
                   "report: pick-ups within this many seconds of waiting are "
                   "within the service level (default 20)"),
-    AP_INIT_TAKE1("MiniCCShortAbandon", set_short_abandon, NULL,
-                  RSRC_CONF | ACCESS_CONF,
+    AP_INIT_TAKE1("MiniCCShortAbandon", set_seconds,
+                  (void *)&short_abandon_slot, DIR_CONF,
                   "report: hang-ups within this many seconds are short "
                   "abandons, left out of the abandon rate (default 5)"),
     AP_INIT_TAKE1("MiniCCSpool", set_spool, NULL, RSRC_CONF,
