@@ -65,7 +65,8 @@ void minicc_params_decode_all(minicc_params_t *params);
 
 /* Returns in[0..len) as a NUL-terminated string that is valid UTF-8
  * without NUL bytes; with drop_controls, also without C0 controls other
- * than tab, LF and CR, and without DEL (what XML 1.0 cannot carry).  That
+ * than tab, LF and CR, DEL, U+FFFE and U+FFFF (what XML 1.0 cannot
+ * carry).  That
  * is in itself when it already is (and in[len] is its NUL), else a copy.
  * *changed gets the MINICC_CLEAN_* flags of what was done. */
 const char *minicc_text_clean(apr_pool_t *p, const char *in, apr_size_t len,

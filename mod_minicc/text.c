@@ -214,6 +214,13 @@ const char *minicc_text_clean(apr_pool_t *p, const char *in, apr_size_t len,
             i++;
             continue;
         }
+        /* U+FFFE and U+FFFF are valid UTF-8 but not XML characters */
+        if (drop_controls && n == 3 && s[i] == 0xEF && s[i + 1] == 0xBF
+            && (s[i + 2] == 0xBE || s[i + 2] == 0xBF)) {
+            *changed |= MINICC_CLEAN_CONTROL;
+            i += n;
+            continue;
+        }
         memcpy(out + o, s + i, n);
         o += n;
         i += n;

@@ -92,6 +92,8 @@ static void test_clean(void)
                 MINICC_CLEAN_UTF8), "clean: past U+10FFFF rejected");
     ok(clean_is("a\x01\tb\x7f", 5, 1, "a\tb", MINICC_CLEAN_CONTROL),
        "clean: controls dropped for XML, tab kept");
+    ok(clean_is("a\xEF\xBF\xBF" "b\xEF\xBF\xBE", 8, 1, "ab",
+                MINICC_CLEAN_CONTROL), "clean: U+FFFF and U+FFFE dropped for XML");
     ok(clean_is("a\x01" "b", 3, 0, "a\x01" "b", 0),
        "clean: controls kept for storage");
     ok(minicc_utf8_length("\xE3\x81\x82" "ab") == 3, "utf8 length");
