@@ -3,8 +3,8 @@
 /*
  * minicc-report (SPEC §5): the supervisors' figures for a range of days,
  * as one self-contained HTML page (inline CSS and SVG), JSON, or CSV.
- * Everything is aggregated by MariaDB, through statements mod_dbd prepares
- * like the webhooks' own; the indexes of sql/minicc.sql fit these queries.
+ * The figures are read from summaries MariaDB keeps (see the statements
+ * below), through statements mod_dbd prepares like the webhooks' own.
  */
 #define MINICC_WITH_HTTPD
 #include "mod_minicc.h"
@@ -17,11 +17,8 @@
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 
-#define ANSWERED "QueueResult IN ('bridged', 'bridging-in-process', " \
-                 "'redirected-from-bridged')"
 #define ABANDONED "QueueResult = 'hangup' AND COALESCE(QueueTime, 0) >= %d"
-#define SHORT_ABANDONED "QueueResult = 'hangup' AND COALESCE(QueueTime, 0) < %d"
-#define IN_RANGE "`Time` >= %s AND `Time` < %s"
+#define IN_RANGE(column) column " >= %s AND " column " < %s"
 
 /* Queue-time histogram: bar 0 holds waits of 0 s, bar k those of
  * 10k-9 to 10k s, the last one everything longer: with bars closed on the
@@ -29,40 +26,43 @@
 #define WAIT_BUCKET 10
 #define WAIT_BUCKETS 13
 
-/* One pass over each table for the month a supervisor asks for: the
- * totals are the sums of the hours, the pick-up figures those of the
- * histogram's bars, and the operators are counted per operator call before
- * the (small) join names them. */
+/* The figures come from the summaries that sql/minicc.sql's triggers keep
+ * (report_hours, report_hangups, report_pickups, report_operators): a month
+ * is some thousand rows however many calls it had.  They hold counts, so
+ * the thresholds are applied here.  Only the call-back list reads
+ * enqueue_data itself, newest first by its (QueueResult, Time) index. */
 static const struct {
     const char *label;
     const char *sql;
 } statements[] = {
     /* MINICC_STMT_REPORT_HOURS */
     { "minicc_report_hours",
-      "SELECT DATE(`Time`) AS d, HOUR(`Time`) AS hh, COUNT(*), "
-      "COALESCE(SUM(" ANSWERED "), 0), COALESCE(SUM(" ABANDONED "), 0), "
-      "COALESCE(SUM(" SHORT_ABANDONED "), 0), COALESCE(MAX(QueueTime), 0) "
-      "FROM enqueue_data WHERE " IN_RANGE " GROUP BY d, hh ORDER BY d, hh" },
+      "SELECT DATE(h.`Hour`), HOUR(h.`Hour`), h.Offered, h.Answered, "
+      "COALESCE(g.abandoned, 0), COALESCE(g.short, 0), "
+      "COALESCE(h.LongestWait, 0) FROM report_hours h LEFT JOIN "
+      "(SELECT `Hour`, SUM(IF(Seconds >= %d, N, 0)) AS abandoned, "
+      "SUM(IF(Seconds < %d, N, 0)) AS short FROM report_hangups WHERE "
+      IN_RANGE("`Hour`") " GROUP BY `Hour`) g ON g.`Hour` = h.`Hour` "
+      "WHERE " IN_RANGE("h.`Hour`") " ORDER BY h.`Hour`" },
     /* MINICC_STMT_REPORT_CALLS */
     { "minicc_report_calls",
-      "SELECT COALESCE(AVG(CallDuration), 0) FROM statuscallback_data "
-      "WHERE CallStatus = 'completed' AND " IN_RANGE },
+      "SELECT COALESCE(SUM(CallSeconds) / NULLIF(SUM(CallsTimed), 0), 0) "
+      "FROM report_hours WHERE " IN_RANGE("`Hour`") },
     /* MINICC_STMT_REPORT_WAITS */
     { "minicc_report_waits",
-      "SELECT LEAST(CEILING(QueueTime / 10), 12) AS b, COUNT(*), "
-      "COUNT(QueueTime), COALESCE(SUM(QueueTime), 0), "
-      "COALESCE(SUM(QueueTime <= %d), 0) FROM queue_data WHERE " IN_RANGE
-      " GROUP BY b" },
+      "SELECT IF(Timed, LEAST(CEILING(Seconds / 10), 12), NULL) AS b, "
+      "SUM(N), SUM(IF(Timed, N, 0)), SUM(IF(Timed, Seconds * N, 0)), "
+      "SUM(IF(Timed AND Seconds <= %d, N, 0)) FROM report_pickups WHERE "
+      IN_RANGE("`Day`") " GROUP BY b" },
     /* MINICC_STMT_REPORT_OPERATORS */
     { "minicc_report_operators",
-      "SELECT o.telnum, SUM(q.n) AS answered FROM (SELECT DequeingCallSid, "
-      "COUNT(*) AS n FROM queue_data WHERE " IN_RANGE " GROUP BY "
-      "DequeingCallSid) q JOIN operator_sessions o ON o.CallSid = "
-      "q.DequeingCallSid GROUP BY o.telnum ORDER BY answered DESC, o.telnum" },
+      "SELECT NULLIF(telnum, ''), SUM(Answered) AS answered FROM "
+      "report_operators WHERE " IN_RANGE("`Day`") " GROUP BY telnum "
+      "HAVING answered > 0 ORDER BY answered DESC, telnum" },
     /* MINICC_STMT_REPORT_ABANDONED */
     { "minicc_report_abandoned",
       "SELECT `From`, `Time`, QueueTime FROM enqueue_data WHERE " ABANDONED
-      " AND " IN_RANGE " ORDER BY `Time` DESC LIMIT 1000" }
+      " AND " IN_RANGE("`Time`") " ORDER BY `Time` DESC LIMIT 1000" }
     /* (the call-back list is for people to work through, not an export) */
 };
 
@@ -166,7 +166,7 @@ static int gather(request_rec *r, const minicc_dir_conf *conf,
     const char *sl = apr_itoa(p, minicc_conf_service_level(conf));
     const char *pickup_args[] = { sl, lo, hi };
     const char *range_args[] = { lo, hi };
-    const char *hour_args[] = { sa, sa, lo, hi };
+    const char *hour_args[] = { sa, sa, lo, hi, lo, hi };
     const char *abandoned_args[] = { sa, lo, hi };
     apr_array_header_t *rows;
     date_t d;
@@ -180,7 +180,7 @@ static int gather(request_rec *r, const minicc_dir_conf *conf,
 
     /* every hour of the range, the empty ones too: a chart with gaps
      * would hide exactly the quiet hours a supervisor looks for */
-    if (!(rows = minicc_db_select(r, MINICC_STMT_REPORT_HOURS, 4, hour_args,
+    if (!(rows = minicc_db_select(r, MINICC_STMT_REPORT_HOURS, 6, hour_args,
                                   7))) {
         return 0;
     }

@@ -72,3 +72,262 @@ CREATE TABLE IF NOT EXISTS operator_sessions (
     LastSeen  DATETIME(6) NOT NULL,
     KEY operator_sessions_telnum (telnum)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- ---------------------------------------------------------------------
+-- Report summaries.  minicc-report reads these instead of the tables
+-- above, so that a month of a busy call center is a few thousand rows
+-- rather than millions.  The triggers below keep them in step with every
+-- INSERT, UPDATE and DELETE of the tables above -- the webhooks', the
+-- spool's replays and an administrator's purge alike -- by adding and
+-- subtracting, which concurrent writers can do in any order.  They hold
+-- counts, not the thresholds' answers: MiniCCShortAbandon and
+-- MiniCCServiceLevel are applied when the report is read.
+--
+-- CALL minicc_report_rebuild() recomputes all four from the tables above
+-- (one transaction; webhooks arriving meanwhile wait for it).  This script
+-- calls it itself when the summaries are empty but the data is not: that
+-- is the upgrade from a schema without them.
+-- ---------------------------------------------------------------------
+
+-- Per hour (local time, as the Time columns): enqueue_data and the
+-- completed calls of statuscallback_data.
+CREATE TABLE IF NOT EXISTS report_hours (
+    `Hour`       DATETIME NOT NULL PRIMARY KEY,
+    Offered      INT      NOT NULL DEFAULT 0,  -- enqueue_data rows
+    Answered     INT      NOT NULL DEFAULT 0,  -- of which bridged
+    LongestWait  INT      NULL,                -- MAX(QueueTime)
+    CallsTimed   INT      NOT NULL DEFAULT 0,  -- completed, with a CallDuration
+    CallSeconds  BIGINT   NOT NULL DEFAULT 0   -- their CallDuration summed
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- Hang-ups in the queue per hour and QueueTime (a missing one counts as
+-- 0; clamped to -1..3600, the range of MiniCCShortAbandon, which keeps
+-- every comparison with it true and the table small).
+CREATE TABLE IF NOT EXISTS report_hangups (
+    `Hour`   DATETIME NOT NULL,
+    Seconds  INT      NOT NULL,
+    N        INT      NOT NULL,
+    PRIMARY KEY (`Hour`, Seconds)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- Pick-ups (queue_data rows) per day and exact QueueTime; Timed = 0 holds
+-- the rows without a QueueTime (counted, but in no average).
+CREATE TABLE IF NOT EXISTS report_pickups (
+    `Day`    DATE     NOT NULL,
+    Timed    BOOLEAN  NOT NULL,
+    Seconds  INT      NOT NULL,
+    N        INT      NOT NULL,
+    PRIMARY KEY (`Day`, Timed, Seconds)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- Pick-ups per day and operator: queue_data.DequeingCallSid named by
+-- operator_sessions ('' for an operator call without a number).
+CREATE TABLE IF NOT EXISTS report_operators (
+    `Day`     DATE        NOT NULL,
+    telnum    VARCHAR(64) NOT NULL,
+    Answered  INT         NOT NULL,
+    PRIMARY KEY (`Day`, telnum)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+DELIMITER //
+
+CREATE OR REPLACE FUNCTION minicc_hour(t DATETIME(6)) RETURNS DATETIME
+    DETERMINISTIC NO SQL
+    RETURN DATE_FORMAT(t, '%Y-%m-%d %H:00:00')//
+
+-- One enqueue_data row counted in (sign 1) or out (sign -1).
+CREATE OR REPLACE PROCEDURE minicc_count_enqueue(t DATETIME(6),
+        result VARCHAR(32), qtime INT, sign INT)
+    MODIFIES SQL DATA
+BEGIN
+    DECLARE h DATETIME DEFAULT minicc_hour(t);
+
+    INSERT INTO report_hours (`Hour`, Offered, Answered, LongestWait)
+    VALUES (h, sign, sign * COALESCE(result IN ('bridged',
+            'bridging-in-process', 'redirected-from-bridged'), 0),
+            IF(sign > 0, qtime, NULL))
+    ON DUPLICATE KEY UPDATE
+        Offered = Offered + VALUES(Offered),
+        Answered = Answered + VALUES(Answered),
+        LongestWait = IF(VALUES(LongestWait) IS NULL
+                         OR LongestWait >= VALUES(LongestWait),
+                         LongestWait, VALUES(LongestWait));
+    -- A maximum cannot be subtracted from: when the row leaving the hour
+    -- may have been its longest wait, ask the table (an hour's rows, by
+    -- the enqueue_time index; the row's new state is already there).
+    IF sign < 0 AND qtime >= (SELECT LongestWait FROM report_hours
+                              WHERE `Hour` = h) THEN
+        UPDATE report_hours SET LongestWait =
+            (SELECT MAX(QueueTime) FROM enqueue_data
+             WHERE `Time` >= h AND `Time` < h + INTERVAL 1 HOUR)
+        WHERE `Hour` = h;
+    END IF;
+    IF result = 'hangup' THEN
+        INSERT INTO report_hangups (`Hour`, Seconds, N)
+        VALUES (h, LEAST(GREATEST(COALESCE(qtime, 0), -1), 3600), sign)
+        ON DUPLICATE KEY UPDATE N = N + VALUES(N);
+    END IF;
+END//
+
+-- One queue_data row counted in or out: its pick-up and its operator
+-- (when operator_sessions knows the operator call yet; if not, the
+-- operator_sessions trigger counts it when that row arrives).
+CREATE OR REPLACE PROCEDURE minicc_count_pickup(t DATETIME(6), qtime INT,
+        dequeing VARCHAR(34), sign INT)
+    MODIFIES SQL DATA
+BEGIN
+    INSERT INTO report_pickups (`Day`, Timed, Seconds, N)
+    VALUES (DATE(t), qtime IS NOT NULL, COALESCE(qtime, 0), sign)
+    ON DUPLICATE KEY UPDATE N = N + VALUES(N);
+    INSERT INTO report_operators (`Day`, telnum, Answered)
+    SELECT DATE(t), COALESCE(telnum, ''), sign FROM operator_sessions
+    WHERE CallSid = dequeing
+    ON DUPLICATE KEY UPDATE Answered = Answered + VALUES(Answered);
+END//
+
+-- An operator call counted in or out: the pick-ups already recorded for
+-- it, per day.
+CREATE OR REPLACE PROCEDURE minicc_count_operator_call(sid VARCHAR(34),
+        number VARCHAR(64), sign INT)
+    MODIFIES SQL DATA
+BEGIN
+    INSERT INTO report_operators (`Day`, telnum, Answered)
+    SELECT DATE(`Time`) AS d, COALESCE(number, ''), sign * COUNT(*)
+    FROM queue_data WHERE DequeingCallSid = sid GROUP BY d
+    ON DUPLICATE KEY UPDATE Answered = Answered + VALUES(Answered);
+END//
+
+-- One statuscallback_data row counted in or out.
+CREATE OR REPLACE PROCEDURE minicc_count_call(t DATETIME(6),
+        status VARCHAR(32), duration INT, sign INT)
+    MODIFIES SQL DATA
+BEGIN
+    IF status = 'completed' AND duration IS NOT NULL THEN
+        INSERT INTO report_hours (`Hour`, CallsTimed, CallSeconds)
+        VALUES (minicc_hour(t), sign, sign * duration)
+        ON DUPLICATE KEY UPDATE CallsTimed = CallsTimed + VALUES(CallsTimed),
+                                CallSeconds = CallSeconds + VALUES(CallSeconds);
+    END IF;
+END//
+
+CREATE OR REPLACE TRIGGER enqueue_data_report_insert AFTER INSERT
+    ON enqueue_data FOR EACH ROW
+    CALL minicc_count_enqueue(NEW.`Time`, NEW.QueueResult, NEW.QueueTime, 1)//
+CREATE OR REPLACE TRIGGER enqueue_data_report_update AFTER UPDATE
+    ON enqueue_data FOR EACH ROW
+BEGIN
+    IF minicc_hour(OLD.`Time`) <> minicc_hour(NEW.`Time`)
+       OR NOT OLD.QueueResult <=> NEW.QueueResult
+       OR NOT OLD.QueueTime <=> NEW.QueueTime THEN
+        CALL minicc_count_enqueue(OLD.`Time`, OLD.QueueResult, OLD.QueueTime, -1);
+        CALL minicc_count_enqueue(NEW.`Time`, NEW.QueueResult, NEW.QueueTime, 1);
+    END IF;
+END//
+CREATE OR REPLACE TRIGGER enqueue_data_report_delete AFTER DELETE
+    ON enqueue_data FOR EACH ROW
+    CALL minicc_count_enqueue(OLD.`Time`, OLD.QueueResult, OLD.QueueTime, -1)//
+
+CREATE OR REPLACE TRIGGER queue_data_report_insert AFTER INSERT
+    ON queue_data FOR EACH ROW
+    CALL minicc_count_pickup(NEW.`Time`, NEW.QueueTime, NEW.DequeingCallSid, 1)//
+CREATE OR REPLACE TRIGGER queue_data_report_update AFTER UPDATE
+    ON queue_data FOR EACH ROW
+BEGIN
+    IF DATE(OLD.`Time`) <> DATE(NEW.`Time`)
+       OR NOT OLD.QueueTime <=> NEW.QueueTime
+       OR NOT OLD.DequeingCallSid <=> NEW.DequeingCallSid THEN
+        CALL minicc_count_pickup(OLD.`Time`, OLD.QueueTime, OLD.DequeingCallSid, -1);
+        CALL minicc_count_pickup(NEW.`Time`, NEW.QueueTime, NEW.DequeingCallSid, 1);
+    END IF;
+END//
+CREATE OR REPLACE TRIGGER queue_data_report_delete AFTER DELETE
+    ON queue_data FOR EACH ROW
+    CALL minicc_count_pickup(OLD.`Time`, OLD.QueueTime, OLD.DequeingCallSid, -1)//
+
+CREATE OR REPLACE TRIGGER operator_sessions_report_insert AFTER INSERT
+    ON operator_sessions FOR EACH ROW
+    CALL minicc_count_operator_call(NEW.CallSid, NEW.telnum, 1)//
+CREATE OR REPLACE TRIGGER operator_sessions_report_update AFTER UPDATE
+    ON operator_sessions FOR EACH ROW
+BEGIN
+    IF NOT OLD.telnum <=> NEW.telnum OR OLD.CallSid <> NEW.CallSid THEN
+        CALL minicc_count_operator_call(OLD.CallSid, OLD.telnum, -1);
+        CALL minicc_count_operator_call(NEW.CallSid, NEW.telnum, 1);
+    END IF;
+END//
+CREATE OR REPLACE TRIGGER operator_sessions_report_delete AFTER DELETE
+    ON operator_sessions FOR EACH ROW
+    CALL minicc_count_operator_call(OLD.CallSid, OLD.telnum, -1)//
+
+CREATE OR REPLACE TRIGGER statuscallback_data_report_insert AFTER INSERT
+    ON statuscallback_data FOR EACH ROW
+    CALL minicc_count_call(NEW.`Time`, NEW.CallStatus, NEW.CallDuration, 1)//
+CREATE OR REPLACE TRIGGER statuscallback_data_report_update AFTER UPDATE
+    ON statuscallback_data FOR EACH ROW
+BEGIN
+    IF minicc_hour(OLD.`Time`) <> minicc_hour(NEW.`Time`)
+       OR NOT OLD.CallStatus <=> NEW.CallStatus
+       OR NOT OLD.CallDuration <=> NEW.CallDuration THEN
+        CALL minicc_count_call(OLD.`Time`, OLD.CallStatus, OLD.CallDuration, -1);
+        CALL minicc_count_call(NEW.`Time`, NEW.CallStatus, NEW.CallDuration, 1);
+    END IF;
+END//
+CREATE OR REPLACE TRIGGER statuscallback_data_report_delete AFTER DELETE
+    ON statuscallback_data FOR EACH ROW
+    CALL minicc_count_call(OLD.`Time`, OLD.CallStatus, OLD.CallDuration, -1)//
+
+-- The summaries from scratch, in one transaction: the locking reads of
+-- INSERT ... SELECT make webhooks that arrive meanwhile wait, and their
+-- triggers then count them on top.
+CREATE OR REPLACE PROCEDURE minicc_report_rebuild()
+    MODIFIES SQL DATA
+BEGIN
+    START TRANSACTION;
+    DELETE FROM report_hours;
+    DELETE FROM report_hangups;
+    DELETE FROM report_pickups;
+    DELETE FROM report_operators;
+    INSERT INTO report_hours (`Hour`, Offered, Answered, LongestWait)
+    SELECT minicc_hour(`Time`) AS h, COUNT(*),
+           SUM(COALESCE(QueueResult IN ('bridged', 'bridging-in-process',
+                                        'redirected-from-bridged'), 0)),
+           MAX(QueueTime)
+    FROM enqueue_data GROUP BY h;
+    INSERT INTO report_hours (`Hour`, CallsTimed, CallSeconds)
+    SELECT minicc_hour(`Time`) AS h, COUNT(*), SUM(CallDuration)
+    FROM statuscallback_data
+    WHERE CallStatus = 'completed' AND CallDuration IS NOT NULL GROUP BY h
+    ON DUPLICATE KEY UPDATE CallsTimed = VALUES(CallsTimed),
+                            CallSeconds = VALUES(CallSeconds);
+    INSERT INTO report_hangups (`Hour`, Seconds, N)
+    SELECT minicc_hour(`Time`) AS h,
+           LEAST(GREATEST(COALESCE(QueueTime, 0), -1), 3600) AS s, COUNT(*)
+    FROM enqueue_data WHERE QueueResult = 'hangup' GROUP BY h, s;
+    INSERT INTO report_pickups (`Day`, Timed, Seconds, N)
+    SELECT DATE(`Time`) AS d, QueueTime IS NOT NULL AS tm,
+           COALESCE(QueueTime, 0) AS s, COUNT(*)
+    FROM queue_data GROUP BY d, tm, s;
+    INSERT INTO report_operators (`Day`, telnum, Answered)
+    SELECT DATE(q.`Time`) AS d, COALESCE(o.telnum, '') AS tn, COUNT(*)
+    FROM queue_data q JOIN operator_sessions o ON o.CallSid = q.DequeingCallSid
+    GROUP BY d, tn;
+    COMMIT;
+END//
+
+-- The upgrade: summaries created just now over data recorded before.
+CREATE OR REPLACE PROCEDURE minicc_report_rebuild_if_new()
+    MODIFIES SQL DATA
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM report_hours)
+       AND NOT EXISTS (SELECT 1 FROM report_pickups)
+       AND NOT EXISTS (SELECT 1 FROM report_operators)
+       AND (EXISTS (SELECT 1 FROM enqueue_data)
+            OR EXISTS (SELECT 1 FROM queue_data)
+            OR EXISTS (SELECT 1 FROM statuscallback_data)) THEN
+        CALL minicc_report_rebuild();
+    END IF;
+END//
+
+DELIMITER ;
+
+CALL minicc_report_rebuild_if_new();
