@@ -9,8 +9,6 @@ use Apache::Test qw(-withtestmore);
 use File::Temp qw(tempdir);
 use MiniCCTest;
 
-my $httpd = $ENV{HTTPD} || '/usr/sbin/apache2';
-my $mods = '/usr/lib/apache2/modules';
 my $so = top_dir() . '/mod_minicc/.libs/mod_minicc.so';
 
 # [directive line(s) inside <Location>, directive name expected in the message]
@@ -34,33 +32,9 @@ plan tests => 1 + @bad * 2 + 2 + 2 + 2;
 ok(-e $so, "module built: $so") or diag("build the module first (make)");
 
 my $tmp = tempdir('minicc-configtest-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-my $n = 0;
-
 sub configtest {
     my (%o) = @_;
-    my $file = "$tmp/httpd-" . ++$n . '.conf';
-    my $dbd = $o{no_dbd} ? '' : "LoadModule dbd_module $mods/mod_dbd.so\nDBDriver mysql\n"
-        . qq{DBDParams "host=127.0.0.1 port=1 dbname=minicc user=minicc pass=minicc"\n};
-    open my $fh, '>', $file or die "$file: $!";
-    print $fh <<"CONF";
-ServerRoot "$tmp"
-ServerName localhost
-Listen 127.0.0.1:1
-PidFile "$tmp/httpd.pid"
-ErrorLog "$tmp/error_log"
-LoadModule mpm_prefork_module $mods/mod_mpm_prefork.so
-LoadModule authz_core_module $mods/mod_authz_core.so
-$dbd
-LoadModule minicc_module "$so"
-<Location /cc/incoming>
-    SetHandler minicc-incoming
-$o{inside}
-</Location>
-CONF
-    close $fh;
-    my $out = qx{"$httpd" -t -d "$tmp" -f "$file" 2>&1};
-    my $rc = $? >> 8;
-    return ($rc, $out);
+    return configtest_location($tmp, $o{inside}, no_dbd => $o{no_dbd});
 }
 
 for my $case (@bad) {

@@ -10,8 +10,6 @@ use Apache::Test qw(-withtestmore);
 use File::Temp qw(tempdir);
 use MiniCCTest;
 
-my $httpd = $ENV{HTTPD} || '/usr/sbin/apache2';
-my $mods = '/usr/lib/apache2/modules';
 my $so = top_dir() . '/mod_minicc/.libs/mod_minicc.so';
 
 my $tmp = tempdir('minicc-sigconfig-XXXXXX', TMPDIR => 1, CLEANUP => 1);
@@ -90,33 +88,7 @@ plan tests => 1 + @bad * 4 + @good * 2;
 
 ok(-e $so, "module built: $so") or diag("build the module first (make)");
 
-my $n = 0;
-sub configtest {
-    my ($inside) = @_;
-    my $file = "$tmp/httpd-" . ++$n . '.conf';
-    open my $fh, '>', $file or die "$file: $!";
-    print $fh <<"CONF";
-ServerRoot "$tmp"
-ServerName localhost
-Listen 127.0.0.1:1
-PidFile "$tmp/httpd.pid"
-ErrorLog "$tmp/error_log"
-LoadModule mpm_prefork_module $mods/mod_mpm_prefork.so
-LoadModule authz_core_module $mods/mod_authz_core.so
-LoadModule dbd_module $mods/mod_dbd.so
-DBDriver mysql
-DBDParams "host=127.0.0.1 port=1 dbname=minicc user=minicc pass=minicc"
-LoadModule minicc_module "$so"
-<Location /cc/incoming>
-    SetHandler minicc-incoming
-    $inside
-</Location>
-CONF
-    close $fh;
-    my $out = qx{"$httpd" -t -d "$tmp" -f "$file" 2>&1};
-    my $rc = $? >> 8;
-    return ($rc, $out);
-}
+sub configtest { my ($inside) = @_; return configtest_location($tmp, "    $inside") }
 
 (my $show = sub { my $s = shift; $s =~ s/\Q$tmp\E/TMP/g; $s =~ s/\t/\\t/g; $s });
 for my $case (@bad) {

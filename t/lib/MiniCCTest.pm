@@ -19,7 +19,7 @@ our @EXPORT = qw(
     Response Say Gather Enqueue Redirect Pause Play Dial Queue Hangup
     DEFAULT_MSG DEFAULT_HOLD
     sid dbh db_row db_count db_do db_wait_up mariadb_private top_dir
-    raw_http same
+    raw_http same configtest_location
 );
 
 our %DEFAULT_MSG = (
@@ -192,6 +192,41 @@ sub same {
         return 1;
     }
     return "$x" eq "$y";
+}
+
+# ---------------------------------------------------------------------------
+# `apache2 -t` on a minimal configuration written into $dir: prefork,
+# mod_dbd (unless no_dbd) pointing nowhere, mod_minicc, and one
+# <Location /cc/incoming> with SetHandler minicc-incoming and the lines
+# $inside.  Returns (exit status, what it printed).
+my $configtest_n = 0;
+sub configtest_location {
+    my ($dir, $inside, %o) = @_;
+    my $httpd = $ENV{HTTPD} || '/usr/sbin/apache2';
+    my $mods = '/usr/lib/apache2/modules';
+    my $so = top_dir() . '/mod_minicc/.libs/mod_minicc.so';
+    my $file = "$dir/httpd-" . ++$configtest_n . '.conf';
+    my $dbd = $o{no_dbd} ? '' : "LoadModule dbd_module $mods/mod_dbd.so\nDBDriver mysql\n"
+        . qq{DBDParams "host=127.0.0.1 port=1 dbname=minicc user=minicc pass=minicc"\n};
+    open my $fh, '>', $file or croak "$file: $!";
+    print $fh <<"CONF";
+ServerRoot "$dir"
+ServerName localhost
+Listen 127.0.0.1:1
+PidFile "$dir/httpd.pid"
+ErrorLog "$dir/error_log"
+LoadModule mpm_prefork_module $mods/mod_mpm_prefork.so
+LoadModule authz_core_module $mods/mod_authz_core.so
+$dbd
+LoadModule minicc_module "$so"
+<Location /cc/incoming>
+    SetHandler minicc-incoming
+$inside
+</Location>
+CONF
+    close $fh;
+    my $out = qx{"$httpd" -t -d "$dir" -f "$file" 2>&1};
+    return ($? >> 8, $out);
 }
 
 # ---------------------------------------------------------------------------
