@@ -77,13 +77,21 @@ const char *minicc_db_configure(apr_pool_t *pconf, server_rec *s)
                "and DBDParams";
     }
     for (i = 0; i < MINICC_TABLE_COUNT; i++) {
+        int k;
+
         labels[i] = minicc_table_label(i);
-        sql[i] = minicc_table_upsert_sql(pconf, i);
+        sql[i] = minicc_table_upsert_sql(pconf, i, 1);
+        for (k = 0; k < MINICC_BATCH_LEVELS; k++) {
+            int id = MINICC_STMT_BATCH + i * MINICC_BATCH_LEVELS + k;
+
+            labels[id] = apr_psprintf(pconf, "%s_x%d", labels[i], 2 << k);
+            sql[id] = minicc_table_upsert_sql(pconf, i, 2 << k);
+        }
     }
     labels[MINICC_STMT_OPERATOR_LOOKUP] = "minicc_operator_lookup";
     sql[MINICC_STMT_OPERATOR_LOOKUP] =
         "SELECT 1 FROM operators WHERE telnum = %s LIMIT 1";
-    for (i = MINICC_STMT_REPORT_HOURS; i < MINICC_STMT_COUNT; i++) {
+    for (i = MINICC_STMT_REPORT_HOURS; i < MINICC_STMT_BATCH; i++) {
         sql[i] = minicc_report_statement(i, &labels[i]);
     }
 
@@ -414,13 +422,88 @@ static const char *writing(apr_pool_t *p, minicc_table_e table,
 
 int minicc_db_write(request_rec *r, const minicc_row_t *row)
 {
-    db_ctx_t c;
-    const char *doing = writing(r->pool, row->table, row->values);
+    const minicc_srv_conf *sc = ap_get_module_config(r->server->module_config,
+                                                     &minicc_module);
+    int err;
 
-    if (!open_ctx(&c, r, doing)) {
-        return -1;
+    if (sc->batch) {
+        return minicc_batch_write(r, sc->batch, row);
     }
-    return run(&c, row->table, row->nvalues, row->values, NULL, doing);
+    minicc_db_write_rows(r, &row, 1, &err);
+    return err;
+}
+
+/* n rows (a power of two, at most MINICC_BATCH_MAX) in one statement. */
+static int write_chunk(const db_ctx_t *c, const minicc_row_t *const *rows,
+                       int n)
+{
+    minicc_table_e table = rows[0]->table;
+    int nvalues = rows[0]->nvalues, id, k, i;
+    const char **args;
+    const char *doing;
+
+    if (n == 1) {
+        return run(c, table, nvalues, rows[0]->values, NULL,
+                   writing(c->pool, table, rows[0]->values));
+    }
+    for (k = 0; (2 << k) < n; ) {
+        k++;
+    }
+    id = MINICC_STMT_BATCH + table * MINICC_BATCH_LEVELS + k;
+    args = apr_palloc(c->pool, sizeof(char *) * nvalues * n);
+    for (i = 0; i < n; i++) {
+        memcpy(args + i * nvalues, rows[i]->values, sizeof(char *) * nvalues);
+    }
+    doing = apr_psprintf(c->pool, "recording %d %s rows in one statement "
+                         "(CallSid %s ... %s)", n, minicc_table_name(table),
+                         rows[0]->values[0], rows[n - 1]->values[0]);
+    return run(c, id, nvalues * n, args, NULL, doing);
+}
+
+void minicc_db_write_rows(request_rec *r, const minicc_row_t *const *rows,
+                          int n, int *errs)
+{
+    db_ctx_t c;
+    int done = 0, i;
+
+    if (!open_ctx(&c, r, n == 1 ? writing(r->pool, rows[0]->table,
+                                          rows[0]->values)
+                                : apr_psprintf(r->pool, "recording %d %s "
+                                               "rows", n,
+                                               minicc_table_name(
+                                                   rows[0]->table)))) {
+        for (i = 0; i < n; i++) {
+            errs[i] = -1;
+        }
+        return;
+    }
+    while (done < n) {
+        int chunk = MINICC_BATCH_MAX, err;
+
+        while (chunk > n - done) {
+            chunk >>= 1;
+        }
+        err = write_chunk(&c, rows + done, chunk);
+        if (err && chunk > 1 && minicc_db_error_is_permanent(err)) {
+            /* one row the database refuses: find it, keep the others */
+            for (i = done; i < done + chunk; i++) {
+                errs[i] = write_chunk(&c, rows + i, 1);
+            }
+        }
+        else if (err && !minicc_db_error_is_permanent(err)) {
+            /* the server or the connection: the rest would fail the same */
+            for (i = done; i < n; i++) {
+                errs[i] = err;
+            }
+            return;
+        }
+        else {
+            for (i = done; i < done + chunk; i++) {
+                errs[i] = err;
+            }
+        }
+        done += chunk;
+    }
 }
 
 int minicc_db_write_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,

@@ -200,8 +200,13 @@ typedef struct {
     int short_abandon;
 } minicc_dir_conf;
 
+/* Multi-row upserts (batch.c): 2, 4, ... MINICC_BATCH_MAX rows at once. */
+#define MINICC_BATCH_LEVELS 4
+#define MINICC_BATCH_MAX (1 << MINICC_BATCH_LEVELS)
+
 /* mod_dbd statements: one upsert per table (indexed by minicc_table_e),
- * then the operator lookup. */
+ * the operator lookup, the report's, then the multi-row upserts: for table
+ * t and 2 << k rows, MINICC_STMT_BATCH + t * MINICC_BATCH_LEVELS + k. */
 enum {
     MINICC_STMT_OPERATOR_LOOKUP = MINICC_TABLE_COUNT,
     MINICC_STMT_REPORT_HOURS,       /* report.c's, in its order */
@@ -209,8 +214,12 @@ enum {
     MINICC_STMT_REPORT_WAITS,
     MINICC_STMT_REPORT_OPERATORS,
     MINICC_STMT_REPORT_ABANDONED,
-    MINICC_STMT_COUNT
+    MINICC_STMT_BATCH,
+    MINICC_STMT_COUNT = MINICC_STMT_BATCH
+                        + MINICC_TABLE_COUNT * MINICC_BATCH_LEVELS
 };
+
+typedef struct minicc_batch minicc_batch_t;
 
 /* Per-server state, set once at configuration time and read-only after. */
 typedef struct {
@@ -220,6 +229,8 @@ typedef struct {
     const char *labels[MINICC_STMT_COUNT];
     const char *sql[MINICC_STMT_COUNT];
     const char *spool;          /* MiniCCSpool, the main server's */
+    minicc_batch_t *batch;      /* this child's row queue (threaded MPMs;
+                                 * set by child_init, NULL otherwise) */
 } minicc_srv_conf;
 
 extern const command_rec minicc_cmds[];
@@ -278,8 +289,10 @@ int minicc_table_ncolumns(minicc_table_e table);
 minicc_table_e minicc_table_by_name(const char *name);
 const char *minicc_row_describe(apr_pool_t *p, const minicc_row_t *row);
 
-/* The SQL that upserts a row of table, with mod_dbd's %s placeholders. */
-const char *minicc_table_upsert_sql(apr_pool_t *p, minicc_table_e table);
+/* The SQL that upserts nrows rows of table, with mod_dbd's %s
+ * placeholders (the rows' values one after the other). */
+const char *minicc_table_upsert_sql(apr_pool_t *p, minicc_table_e table,
+                                    int nrows);
 const char *minicc_table_label(minicc_table_e table);
 
 /* ---- db.c: mod_dbd ---- */
@@ -302,9 +315,16 @@ typedef enum { MINICC_CUSTOMER = 0, MINICC_OPERATOR = 1,
                MINICC_LOOKUP_FAILED = -1 } minicc_caller_e;
 minicc_caller_e minicc_db_is_operator(request_rec *r, const char *telnum);
 
-/* Writes a row: 0, -1 without a connection, else the MySQL error number
- * (each failure logged once). */
+/* Writes a row (through this child's batch queue when there is one): 0,
+ * -1 without a connection, else the MySQL error number (each failure
+ * logged once). */
 int minicc_db_write(request_rec *r, const minicc_row_t *row);
+/* Writes n rows of one table on this request's connection, in as few
+ * statements as the prepared sizes allow; errs[i] as minicc_db_write's
+ * for rows[i].  A row the database refuses for good is tried alone, so
+ * that it does not take the others with it. */
+void minicc_db_write_rows(request_rec *r, const minicc_row_t *const *rows,
+                          int n, int *errs);
 /* The same on a connection the spool's replay holds. */
 int minicc_db_write_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
                        minicc_table_e table, const char **values,
@@ -316,6 +336,16 @@ apr_array_header_t *minicc_db_select(request_rec *r, int id, int nargs,
 
 /* Nonzero when err is about the row itself: retrying cannot help. */
 int minicc_db_error_is_permanent(int err);
+
+/* ---- batch.c: group commit of the rows of concurrent webhooks ---- */
+
+/* The queue of a child, NULL when the MPM runs one request per process
+ * (nothing to group) or it could not be made (logged). */
+minicc_batch_t *minicc_batch_create(apr_pool_t *pchild, server_rec *s);
+/* Writes row together with the rows other threads are writing at the same
+ * moment; returns when its statement returned, as minicc_db_write. */
+int minicc_batch_write(request_rec *r, minicc_batch_t *b,
+                       const minicc_row_t *row);
 
 /* ---- report.c: minicc-report ---- */
 

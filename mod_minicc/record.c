@@ -132,11 +132,13 @@ static const char *arrival_column(const table_t *t)
  * webhook, or an old row replayed late, never overwrites a newer one.
  * MySQL assigns left to right, so the arrival column comes last and every
  * comparison sees the stored arrival time. */
-const char *minicc_table_upsert_sql(apr_pool_t *p, minicc_table_e table)
+const char *minicc_table_upsert_sql(apr_pool_t *p, minicc_table_e table,
+                                    int nrows)
 {
     const table_t *t = &tables[table];
     const char *arrival = arrival_column(t);
     const char *names = "", *holders = "", *updates = "", *last = "";
+    const char *rows = "";
     int i;
 
     for (i = 0; i < t->ncolumns; i++) {
@@ -163,9 +165,14 @@ const char *minicc_table_upsert_sql(apr_pool_t *p, minicc_table_e table)
             break;
         }
     }
-    return apr_psprintf(p, "INSERT INTO `%s` (%s) VALUES (%s) "
+    /* rows of one statement are applied in order: a later row of the same
+     * call meets the earlier one as the stored row, as across statements */
+    for (i = 0; i < nrows; i++) {
+        rows = apr_pstrcat(p, rows, i ? ", (" : "(", holders, ")", NULL);
+    }
+    return apr_psprintf(p, "INSERT INTO `%s` (%s) VALUES %s "
                         "ON DUPLICATE KEY UPDATE %s%s", t->name, names,
-                        holders, updates, last);
+                        rows, updates, last);
 }
 
 /* Local time, as reports are read in the server's time zone; microseconds

@@ -1,0 +1,117 @@
+# Group commit (mod_minicc/batch.c): webhooks recording at the same moment
+# in one child share multi-row upserts, and nothing else changes -- every
+# answer, every row with the values sent, fewer statements than rows.  A
+# row the database refuses for good is found by trying the rows of its
+# statement one by one: it alone goes to the rejects file, the others are
+# recorded.  Runs its own httpd (event MPM, one child of 32 threads, see
+# t/lib/MiniCCSpoolTest.pm) so that the requests meet in one child; the
+# database is made to wait (LOCK TABLES) while they arrive, so that the
+# batches do form however fast the machine is.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use DBI ();
+use Time::HiRes ();
+use MiniCCTest;
+use MiniCCSpoolTest;
+
+my $THREADS = 32;
+my $CALLS = 128;
+
+plan tests => 1
+  + 1 + 4 + 3      # many exits at once
+  + 1 + 4 + 5;     # one row refused
+
+my $srv = httpd_start(name => 'batch', extra => "LogLevel info minicc:trace1\n",
+                      dbd => { Min => 2, Keep => 8, Max => 8 },
+                      mpm_conf => <<"MPM");
+StartServers 1
+ServerLimit 1
+ThreadLimit $THREADS
+ThreadsPerChild $THREADS
+MinSpareThreads 1
+MaxSpareThreads $THREADS
+MaxRequestWorkers $THREADS
+MaxConnectionsPerChild 0
+MPM
+ok($srv, 'httpd with one child of 32 threads started') or BAIL_OUT('no httpd');
+
+# A connection of our own that holds enqueue_data while the webhooks come.
+sub locker {
+    my $port = $ENV{MINICC_TEST_DB_PORT};
+    return DBI->connect("DBI:MariaDB:database=minicc;host=127.0.0.1;port=$port",
+                        'minicc', 'minicc', { RaiseError => 1, PrintError => 0, AutoCommit => 1 });
+}
+sub executions {
+    return scalar((dbh()->selectrow_array("SHOW GLOBAL STATUS LIKE 'Com_stmt_execute'"))[1]);
+}
+# "wrote N enqueue_data rows for N webhooks" lines of the error log
+sub batch_sizes {
+    return map { /wrote (\d+) enqueue_data rows/ ? $1 : () } split /\n/, read_log($srv);
+}
+# Sends $reqs from $THREADS clients while enqueue_data is locked for $hold
+# seconds; returns the results.
+sub send_locked {
+    my ($reqs, $hold) = @_;
+    my $lock = locker();
+    $lock->do('LOCK TABLES enqueue_data WRITE');
+    my $h = clients_start($srv, $reqs, $THREADS, start_at => Time::HiRes::time() + 0.3);
+    Time::HiRes::sleep($hold);
+    $lock->do('UNLOCK TABLES');
+    $lock->disconnect;
+    return clients_wait($h);
+}
+
+# ---------------------------------------------------------------------------
+# Many exits at once.
+my $tag = "batch-$$-" . time;
+my @reqs = @{ call_requests($tag, ['exit'], $CALLS) };
+my $before = executions();
+my @res = send_locked(\@reqs, 2);
+my $executed = executions() - $before;
+my @bad = grep { !twiml_is($res[$_], expected_answer('exit')) } 0 .. $#reqs;
+is(scalar @bad, 0, "all $CALLS answers the normal TwiML")
+    or diag(join "\n", map { "request $_: " . ($res[$_] ? "$res[$_]{code} $res[$_]{body}" : 'none') } @bad[0 .. 4]);
+rows_match(\@reqs, "$CALLS exits");
+my @sizes = batch_sizes();
+ok((grep { $_ == 16 } @sizes), 'while the database made them wait, 16 rows went in one statement')
+    or diag("batches: @sizes");
+cmp_ok($executed, '<', $CALLS, "fewer statements than rows ($executed for $CALLS)");
+is(log_count($srv, qr/AH30(?:205|501|503|504)/), 0, 'no write failed, nothing spooled or lost');
+
+# ---------------------------------------------------------------------------
+# One row the database refuses for good, in the middle of a batch: a
+# trigger that says "data too long" (1406) for one CallerName.
+dbh()->do(q{CREATE OR REPLACE TRIGGER minicc_test_refuse BEFORE INSERT ON enqueue_data
+            FOR EACH ROW IF NEW.CallerName = 'refuse me' THEN
+            SIGNAL SQLSTATE '22001' SET MYSQL_ERRNO = 1406, MESSAGE_TEXT = 'refused by the test';
+            END IF});
+$tag = "batch-refuse-$$-" . time;
+my @reqs2 = @{ call_requests($tag, ['exit'], $THREADS) };
+my $victim = 7;
+{
+    my %pairs = @{ $reqs2[$victim]{pairs} };
+    $pairs{CallerName} = 'refuse me';
+    $reqs2[$victim]{pairs} = [%pairs];
+}
+my $log_before = length read_log($srv);
+my @res2 = send_locked(\@reqs2, 2);
+dbh()->do('DROP TRIGGER minicc_test_refuse');
+my $log = substr(read_log($srv), $log_before);
+
+is(scalar(grep { twiml_is($res2[$_], expected_answer('exit')) } 0 .. $#reqs2), scalar @reqs2,
+   'every answer normal, the refused row\'s too');
+my $victim_sid = $reqs2[$victim]{sid};
+my @others = grep { $_ != $victim } 0 .. $#reqs2;
+rows_match([ @reqs2[@others] ], 'the other rows');
+is(db_count('enqueue_data', $victim_sid), 0, 'the refused row is not in enqueue_data');
+my $rejects = spool_records(slurp("$srv->{spool}.rejects") // '');
+is_deeply([ map { $_->[1][0] } @$rejects ], [$victim_sid], 'it alone is in the rejects file');
+is(scalar(() = $log =~ /AH30504[^\n]*CallSid \Q$victim_sid\E/g), 1, 'one line says it was refused for good');
+like($log, qr/AH30205[^\n]*recording \d+ enqueue_data rows in one statement[^\n]*error 1406/,
+     'the batch\'s failure is logged with what it was doing');
+ok(!-s $srv->{spool}, 'no other row was spooled');
+
+httpd_stop($srv);
