@@ -37,13 +37,15 @@ static const struct {
 } statements[] = {
     /* MINICC_STMT_REPORT_HOURS */
     { "minicc_report_hours",
-      "SELECT DATE(h.`Hour`), HOUR(h.`Hour`), h.Offered, h.Answered, "
+      "SELECT DATE(h.`Hour`), HOUR(h.`Hour`), h.offered, h.answered, "
       "COALESCE(g.abandoned, 0), COALESCE(g.short, 0), "
-      "COALESCE(h.LongestWait, 0) FROM report_hours h LEFT JOIN "
-      "(SELECT `Hour`, SUM(IF(Seconds >= %d, N, 0)) AS abandoned, "
+      "COALESCE(h.longest, 0) FROM (SELECT `Hour`, SUM(Offered) AS offered, "
+      "SUM(Answered) AS answered, MAX(LongestWait) AS longest FROM "
+      "report_hours WHERE " IN_RANGE("`Hour`") " GROUP BY `Hour`) h "
+      "LEFT JOIN (SELECT `Hour`, SUM(IF(Seconds >= %d, N, 0)) AS abandoned, "
       "SUM(IF(Seconds < %d, N, 0)) AS short FROM report_hangups WHERE "
       IN_RANGE("`Hour`") " GROUP BY `Hour`) g ON g.`Hour` = h.`Hour` "
-      "WHERE " IN_RANGE("h.`Hour`") " ORDER BY h.`Hour`" },
+      "ORDER BY h.`Hour`" },
     /* MINICC_STMT_REPORT_CALLS */
     { "minicc_report_calls",
       "SELECT COALESCE(SUM(CallSeconds) / NULLIF(SUM(CallsTimed), 0), 0) "
@@ -166,7 +168,7 @@ static int gather(request_rec *r, const minicc_dir_conf *conf,
     const char *sl = apr_itoa(p, minicc_conf_service_level(conf));
     const char *pickup_args[] = { sl, lo, hi };
     const char *range_args[] = { lo, hi };
-    const char *hour_args[] = { sa, sa, lo, hi, lo, hi };
+    const char *hour_args[] = { lo, hi, sa, sa, lo, hi };
     const char *abandoned_args[] = { sa, lo, hi };
     apr_array_header_t *rows;
     date_t d;

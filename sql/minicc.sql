@@ -90,14 +90,18 @@ CREATE TABLE IF NOT EXISTS operator_sessions (
 -- ---------------------------------------------------------------------
 
 -- Per hour (local time, as the Time columns): enqueue_data and the
--- completed calls of statuscallback_data.
+-- completed calls of statuscallback_data.  Every call of the hour would
+-- update the same row, one at a time: a Shard (CRC32(CallSid) & 15)
+-- spreads them over 16 rows, which the report adds up.
 CREATE TABLE IF NOT EXISTS report_hours (
-    `Hour`       DATETIME NOT NULL PRIMARY KEY,
+    `Hour`       DATETIME NOT NULL,
+    Shard        TINYINT  NOT NULL,
     Offered      INT      NOT NULL DEFAULT 0,  -- enqueue_data rows
     Answered     INT      NOT NULL DEFAULT 0,  -- of which bridged
     LongestWait  INT      NULL,                -- MAX(QueueTime)
     CallsTimed   INT      NOT NULL DEFAULT 0,  -- completed, with a CallDuration
-    CallSeconds  BIGINT   NOT NULL DEFAULT 0   -- their CallDuration summed
+    CallSeconds  BIGINT   NOT NULL DEFAULT 0,  -- their CallDuration summed
+    PRIMARY KEY (`Hour`, Shard)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- Hang-ups in the queue per hour and QueueTime (a missing one counts as
@@ -136,14 +140,16 @@ CREATE OR REPLACE FUNCTION minicc_hour(t DATETIME(6)) RETURNS DATETIME
     RETURN DATE_FORMAT(t, '%Y-%m-%d %H:00:00')//
 
 -- One enqueue_data row counted in (sign 1) or out (sign -1).
-CREATE OR REPLACE PROCEDURE minicc_count_enqueue(t DATETIME(6),
-        result VARCHAR(32), qtime INT, sign INT)
+CREATE OR REPLACE PROCEDURE minicc_count_enqueue(sid VARCHAR(34),
+        t DATETIME(6), result VARCHAR(32), qtime INT, sign INT)
     MODIFIES SQL DATA
 BEGIN
     DECLARE h DATETIME DEFAULT minicc_hour(t);
+    DECLARE part TINYINT DEFAULT CRC32(sid) & 15;   -- not "shard": a
+                                                    -- variable hides a column
 
-    INSERT INTO report_hours (`Hour`, Offered, Answered, LongestWait)
-    VALUES (h, sign, sign * COALESCE(result IN ('bridged',
+    INSERT INTO report_hours (`Hour`, Shard, Offered, Answered, LongestWait)
+    VALUES (h, part, sign, sign * COALESCE(result IN ('bridged',
             'bridging-in-process', 'redirected-from-bridged'), 0),
             IF(sign > 0, qtime, NULL))
     ON DUPLICATE KEY UPDATE
@@ -153,14 +159,16 @@ BEGIN
                          OR LongestWait >= VALUES(LongestWait),
                          LongestWait, VALUES(LongestWait));
     -- A maximum cannot be subtracted from: when the row leaving the hour
-    -- may have been its longest wait, ask the table (an hour's rows, by
-    -- the enqueue_time index; the row's new state is already there).
+    -- may have been its shard's longest wait, ask the table (an hour's
+    -- rows, by the enqueue_time index, which holds CallSid too; the row's
+    -- new state is already there).
     IF sign < 0 AND qtime >= (SELECT LongestWait FROM report_hours
-                              WHERE `Hour` = h) THEN
+                              WHERE `Hour` = h AND Shard = part) THEN
         UPDATE report_hours SET LongestWait =
             (SELECT MAX(QueueTime) FROM enqueue_data
-             WHERE `Time` >= h AND `Time` < h + INTERVAL 1 HOUR)
-        WHERE `Hour` = h;
+             WHERE `Time` >= h AND `Time` < h + INTERVAL 1 HOUR
+               AND CRC32(CallSid) & 15 = part)
+        WHERE `Hour` = h AND Shard = part;
     END IF;
     IF result = 'hangup' THEN
         INSERT INTO report_hangups (`Hour`, Seconds, N)
@@ -198,13 +206,13 @@ BEGIN
 END//
 
 -- One statuscallback_data row counted in or out.
-CREATE OR REPLACE PROCEDURE minicc_count_call(t DATETIME(6),
-        status VARCHAR(32), duration INT, sign INT)
+CREATE OR REPLACE PROCEDURE minicc_count_call(sid VARCHAR(34),
+        t DATETIME(6), status VARCHAR(32), duration INT, sign INT)
     MODIFIES SQL DATA
 BEGIN
     IF status = 'completed' AND duration IS NOT NULL THEN
-        INSERT INTO report_hours (`Hour`, CallsTimed, CallSeconds)
-        VALUES (minicc_hour(t), sign, sign * duration)
+        INSERT INTO report_hours (`Hour`, Shard, CallsTimed, CallSeconds)
+        VALUES (minicc_hour(t), CRC32(sid) & 15, sign, sign * duration)
         ON DUPLICATE KEY UPDATE CallsTimed = CallsTimed + VALUES(CallsTimed),
                                 CallSeconds = CallSeconds + VALUES(CallSeconds);
     END IF;
@@ -212,20 +220,20 @@ END//
 
 CREATE OR REPLACE TRIGGER enqueue_data_report_insert AFTER INSERT
     ON enqueue_data FOR EACH ROW
-    CALL minicc_count_enqueue(NEW.`Time`, NEW.QueueResult, NEW.QueueTime, 1)//
+    CALL minicc_count_enqueue(NEW.CallSid, NEW.`Time`, NEW.QueueResult, NEW.QueueTime, 1)//
 CREATE OR REPLACE TRIGGER enqueue_data_report_update AFTER UPDATE
     ON enqueue_data FOR EACH ROW
 BEGIN
     IF minicc_hour(OLD.`Time`) <> minicc_hour(NEW.`Time`)
        OR NOT OLD.QueueResult <=> NEW.QueueResult
        OR NOT OLD.QueueTime <=> NEW.QueueTime THEN
-        CALL minicc_count_enqueue(OLD.`Time`, OLD.QueueResult, OLD.QueueTime, -1);
-        CALL minicc_count_enqueue(NEW.`Time`, NEW.QueueResult, NEW.QueueTime, 1);
+        CALL minicc_count_enqueue(OLD.CallSid, OLD.`Time`, OLD.QueueResult, OLD.QueueTime, -1);
+        CALL minicc_count_enqueue(NEW.CallSid, NEW.`Time`, NEW.QueueResult, NEW.QueueTime, 1);
     END IF;
 END//
 CREATE OR REPLACE TRIGGER enqueue_data_report_delete AFTER DELETE
     ON enqueue_data FOR EACH ROW
-    CALL minicc_count_enqueue(OLD.`Time`, OLD.QueueResult, OLD.QueueTime, -1)//
+    CALL minicc_count_enqueue(OLD.CallSid, OLD.`Time`, OLD.QueueResult, OLD.QueueTime, -1)//
 
 CREATE OR REPLACE TRIGGER queue_data_report_insert AFTER INSERT
     ON queue_data FOR EACH ROW
@@ -261,20 +269,20 @@ CREATE OR REPLACE TRIGGER operator_sessions_report_delete AFTER DELETE
 
 CREATE OR REPLACE TRIGGER statuscallback_data_report_insert AFTER INSERT
     ON statuscallback_data FOR EACH ROW
-    CALL minicc_count_call(NEW.`Time`, NEW.CallStatus, NEW.CallDuration, 1)//
+    CALL minicc_count_call(NEW.CallSid, NEW.`Time`, NEW.CallStatus, NEW.CallDuration, 1)//
 CREATE OR REPLACE TRIGGER statuscallback_data_report_update AFTER UPDATE
     ON statuscallback_data FOR EACH ROW
 BEGIN
     IF minicc_hour(OLD.`Time`) <> minicc_hour(NEW.`Time`)
        OR NOT OLD.CallStatus <=> NEW.CallStatus
        OR NOT OLD.CallDuration <=> NEW.CallDuration THEN
-        CALL minicc_count_call(OLD.`Time`, OLD.CallStatus, OLD.CallDuration, -1);
-        CALL minicc_count_call(NEW.`Time`, NEW.CallStatus, NEW.CallDuration, 1);
+        CALL minicc_count_call(OLD.CallSid, OLD.`Time`, OLD.CallStatus, OLD.CallDuration, -1);
+        CALL minicc_count_call(NEW.CallSid, NEW.`Time`, NEW.CallStatus, NEW.CallDuration, 1);
     END IF;
 END//
 CREATE OR REPLACE TRIGGER statuscallback_data_report_delete AFTER DELETE
     ON statuscallback_data FOR EACH ROW
-    CALL minicc_count_call(OLD.`Time`, OLD.CallStatus, OLD.CallDuration, -1)//
+    CALL minicc_count_call(OLD.CallSid, OLD.`Time`, OLD.CallStatus, OLD.CallDuration, -1)//
 
 -- The summaries from scratch, in one transaction: the locking reads of
 -- INSERT ... SELECT make webhooks that arrive meanwhile wait, and their
@@ -287,16 +295,17 @@ BEGIN
     DELETE FROM report_hangups;
     DELETE FROM report_pickups;
     DELETE FROM report_operators;
-    INSERT INTO report_hours (`Hour`, Offered, Answered, LongestWait)
-    SELECT minicc_hour(`Time`) AS h, COUNT(*),
+    INSERT INTO report_hours (`Hour`, Shard, Offered, Answered, LongestWait)
+    SELECT minicc_hour(`Time`) AS h, CRC32(CallSid) & 15 AS sh, COUNT(*),
            SUM(COALESCE(QueueResult IN ('bridged', 'bridging-in-process',
                                         'redirected-from-bridged'), 0)),
            MAX(QueueTime)
-    FROM enqueue_data GROUP BY h;
-    INSERT INTO report_hours (`Hour`, CallsTimed, CallSeconds)
-    SELECT minicc_hour(`Time`) AS h, COUNT(*), SUM(CallDuration)
+    FROM enqueue_data GROUP BY h, sh;
+    INSERT INTO report_hours (`Hour`, Shard, CallsTimed, CallSeconds)
+    SELECT minicc_hour(`Time`) AS h, CRC32(CallSid) & 15 AS sh, COUNT(*),
+           SUM(CallDuration)
     FROM statuscallback_data
-    WHERE CallStatus = 'completed' AND CallDuration IS NOT NULL GROUP BY h
+    WHERE CallStatus = 'completed' AND CallDuration IS NOT NULL GROUP BY h, sh
     ON DUPLICATE KEY UPDATE CallsTimed = VALUES(CallsTimed),
                             CallSeconds = VALUES(CallSeconds);
     INSERT INTO report_hangups (`Hour`, Seconds, N)

@@ -174,9 +174,9 @@ sub report_is {
 # Non-zero summary rows, in key order: what the triggers left.
 sub summary_rows {
     my %rows;
-    $rows{report_hours} = dbh()->selectall_arrayref('SELECT CAST(`Hour` AS CHAR), Offered, Answered, '
+    $rows{report_hours} = dbh()->selectall_arrayref('SELECT CAST(`Hour` AS CHAR), Shard, Offered, Answered, '
         . 'LongestWait, CallsTimed, CallSeconds FROM report_hours WHERE Offered <> 0 OR Answered <> 0 '
-        . 'OR CallsTimed <> 0 OR CallSeconds <> 0 OR LongestWait IS NOT NULL ORDER BY `Hour`');
+        . 'OR CallsTimed <> 0 OR CallSeconds <> 0 OR LongestWait IS NOT NULL ORDER BY `Hour`, Shard');
     $rows{report_hangups} = dbh()->selectall_arrayref('SELECT CAST(`Hour` AS CHAR), Seconds, N '
         . 'FROM report_hangups WHERE N <> 0 ORDER BY `Hour`, Seconds');
     $rows{report_pickups} = dbh()->selectall_arrayref('SELECT CAST(`Day` AS CHAR), Timed, Seconds, N '
