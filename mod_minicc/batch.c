@@ -13,6 +13,19 @@
  * means the row is committed (or spooled).  A thread alone writes at once,
  * as it would without the queue.
  *
+ * The writers keep their connections between statements (up to
+ * BATCH_KEEP, and always one fewer than DBDMax, so that lookups and
+ * mod_authn_dbd still get one): a connection used within the last
+ * second is not pinged again, one idle for longer is, as mod_dbd would.
+ * A kept connection that fails is given back and the rows are tried once
+ * more on a fresh one, so that a database restart costs no row.
+ *
+ * A request that already holds a connection (mod_authn_dbd's, taken
+ * before authentication) never waits for a writer: it writes at once, on
+ * that connection, taking the queued rows along; and a writer without
+ * one never takes its row.  Otherwise threads asleep on the queue could
+ * hold every connection of the pool while their writer waits for one.
+ *
  * The queue is the child's only shared state besides the spool's; it is
  * made in child_init and lives as long as the child.
  */
@@ -29,12 +42,25 @@ typedef struct batch_item {
     const minicc_row_t *row;
     struct batch_item *next;
     int taken;                  /* a writer has it */
+    int has_connection;         /* its request holds a connection */
     int done;                   /* its statement returned: err is set */
     int err;
 } batch_item_t;
 
+#define BATCH_KEEP 4
+#define BATCH_FRESH apr_time_from_sec(1)
+
+typedef struct {
+    ap_dbd_t *dbd;
+    apr_time_t used;            /* its last statement */
+} kept_conn_t;
+
 struct minicc_batch {
+    server_rec *s;
     apr_thread_mutex_t *lock;
+    kept_conn_t idle[BATCH_KEEP];   /* kept connections not in use */
+    int nidle;
+    int nkept;                      /* idle or in use by a writer */
     struct {
         apr_thread_cond_t *wake;    /* a statement of this table returned */
         batch_item_t *head, *tail;  /* rows waiting for a writer */
@@ -43,16 +69,23 @@ struct minicc_batch {
     } table[MINICC_TABLE_COUNT];
 };
 
-minicc_batch_t *minicc_batch_create(apr_pool_t *pchild, server_rec *s)
+static apr_status_t give_back_kept(void *data)
+{
+    minicc_batch_t *b = data;
+
+    while (b->nidle) {
+        minicc_db_close(b->s, b->idle[--b->nidle].dbd);
+    }
+    b->nkept = 0;
+    return APR_SUCCESS;
+}
+
+static minicc_batch_t *batch_create(apr_pool_t *pchild, server_rec *s)
 {
     minicc_batch_t *b;
     apr_status_t rv;
-    int threaded = 0, i;
+    int i;
 
-    if (ap_mpm_query(AP_MPMQ_IS_THREADED, &threaded) != APR_SUCCESS
-        || threaded == AP_MPMQ_NOT_SUPPORTED) {
-        return NULL;
-    }
     b = apr_pcalloc(pchild, sizeof(*b));
     rv = apr_thread_mutex_create(&b->lock, APR_THREAD_MUTEX_DEFAULT, pchild);
     for (i = 0; i < MINICC_TABLE_COUNT && rv == APR_SUCCESS; i++) {
@@ -64,11 +97,50 @@ minicc_batch_t *minicc_batch_create(apr_pool_t *pchild, server_rec *s)
                      "webhook writes its row alone");
         return NULL;
     }
+    b->s = s;
+    /* before mod_dbd's pool (in a subpool of pchild) goes: apr_reslist
+     * must have every connection back when it is destroyed */
+    apr_pool_pre_cleanup_register(pchild, b, give_back_kept);
     return b;
 }
 
+void minicc_batch_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    int threaded = 0;
+    server_rec *sp;
+
+    if (ap_mpm_query(AP_MPMQ_IS_THREADED, &threaded) != APR_SUCCESS
+        || threaded == AP_MPMQ_NOT_SUPPORTED) {
+        return;
+    }
+    for (sp = s; sp; sp = sp->next) {
+        minicc_srv_conf *sc = ap_get_module_config(sp->module_config,
+                                                   &minicc_module);
+        server_rec **key = apr_palloc(pchild, sizeof(*key));
+        minicc_batch_t *b = batch_create(pchild, sp);
+
+        if (!sc->batches) {
+            sc->batches = apr_hash_make(pchild);
+        }
+        if (b) {
+            *key = sp;
+            apr_hash_set(sc->batches, key, sizeof(*key), b);
+        }
+    }
+}
+
+minicc_batch_t *minicc_batch_of(request_rec *r)
+{
+    const minicc_srv_conf *sc = ap_get_module_config(r->server->module_config,
+                                                     &minicc_module);
+
+    return sc->batches ? apr_hash_get(sc->batches, &r->server,
+                                      sizeof(r->server)) : NULL;
+}
+
 /* Takes me and up to MINICC_BATCH_MAX - 1 rows from the head of my
- * table's queue, oldest first. */
+ * table's queue, oldest first (those of requests holding a connection
+ * only when I hold one too). */
 static int take(minicc_batch_t *b, batch_item_t *me, batch_item_t **out)
 {
     minicc_table_e t = me->row->table;
@@ -79,7 +151,8 @@ static int take(minicc_batch_t *b, batch_item_t *me, batch_item_t **out)
     while (*link) {
         batch_item_t *it = *link;
 
-        if (it == me || n < MINICC_BATCH_MAX) {
+        if (it == me || (n < MINICC_BATCH_MAX
+                         && (me->has_connection || !it->has_connection))) {
             *link = it->next;
             it->taken = 1;
             b->table[t].queued--;
@@ -95,11 +168,108 @@ static int take(minicc_batch_t *b, batch_item_t *me, batch_item_t **out)
     return n;
 }
 
+/* After a statement: a kept connection that worked waits for the next
+ * writer; any other goes back to mod_dbd. */
+static void give_back(minicc_batch_t *b, ap_dbd_t *dbd, int kept)
+{
+    if (kept) {
+        apr_thread_mutex_lock(b->lock);
+        b->nkept--;
+        apr_thread_mutex_unlock(b->lock);
+    }
+    minicc_db_close(b->s, dbd);
+}
+
+/* A connection for a writer: unless fresh is asked for, a kept one if
+ * one is idle (pinged if it sat idle for long: *reused is then set); else
+ * a new one from mod_dbd.  *kept says whether it counts among the kept
+ * ones.  NULL when there is none (logged). */
+static ap_dbd_t *writer_connection(request_rec *r, minicc_batch_t *b,
+                                   const char *doing, int fresh, int *kept,
+                                   int *reused)
+{
+    kept_conn_t conn = { NULL, 0 };
+    ap_dbd_t *dbd;
+
+    *reused = 0;
+    apr_thread_mutex_lock(b->lock);
+    if (b->nidle && !fresh) {
+        conn = b->idle[--b->nidle];
+    }
+    apr_thread_mutex_unlock(b->lock);
+    if (conn.dbd) {
+        if (r->request_time - conn.used < BATCH_FRESH
+            || minicc_db_recheck(r, conn.dbd, doing)) {
+            *kept = *reused = 1;
+            return conn.dbd;
+        }
+        give_back(b, conn.dbd, 1);
+    }
+    if (!(dbd = minicc_db_open(r, doing))) {
+        return NULL;
+    }
+    apr_thread_mutex_lock(b->lock);
+    *kept = b->nkept < BATCH_KEEP && b->nkept < minicc_db_pool_max(dbd) - 1;
+    b->nkept += *kept;
+    apr_thread_mutex_unlock(b->lock);
+    return dbd;
+}
+
+static void keep(request_rec *r, minicc_batch_t *b, ap_dbd_t *dbd)
+{
+    apr_thread_mutex_lock(b->lock);
+    b->idle[b->nidle].dbd = dbd;
+    b->idle[b->nidle].used = r->request_time;
+    b->nidle++;
+    apr_thread_mutex_unlock(b->lock);
+}
+
+/* The rows on a writer's connection; once more on a fresh connection when
+ * a kept one failed for a reason other than the rows themselves. */
+static void write_batch(request_rec *r, minicc_batch_t *b, ap_dbd_t *own,
+                        const minicc_row_t *const *rows, int n, int *errs)
+{
+    const char *doing = apr_psprintf(r->pool, "recording %d %s row%s", n,
+                                     minicc_table_name(rows[0]->table),
+                                     n == 1 ? "" : "s");
+    int attempt, kept = 0, reused = 0, i;
+
+    if (own) {
+        minicc_db_write_rows_on(r, own, rows, n, errs);
+        return;
+    }
+    for (attempt = 0; attempt < 2; attempt++) {
+        ap_dbd_t *dbd = writer_connection(r, b, doing, attempt, &kept,
+                                          &reused);
+        int failed = 0;
+
+        if (!dbd) {
+            for (i = 0; i < n; i++) {
+                errs[i] = -1;
+            }
+            return;
+        }
+        minicc_db_write_rows_on(r, dbd, rows, n, errs);
+        for (i = 0; i < n; i++) {
+            failed |= errs[i] && !minicc_db_error_is_permanent(errs[i]);
+        }
+        if (!failed && kept) {
+            keep(r, b, dbd);
+            return;
+        }
+        give_back(b, dbd, kept);
+        if (!failed || !reused) {
+            return;
+        }
+    }
+}
+
 int minicc_batch_write(request_rec *r, minicc_batch_t *b,
                        const minicc_row_t *row)
 {
     minicc_table_e t = row->table;
-    batch_item_t me = { row, NULL, 0, 0, 0 };
+    ap_dbd_t *own = minicc_db_request_connection(r);
+    batch_item_t me = { row, NULL, 0, own != NULL, 0, 0 };
     batch_item_t *items[MINICC_BATCH_MAX];
     const minicc_row_t *rows[MINICC_BATCH_MAX];
     int errs[MINICC_BATCH_MAX];
@@ -116,7 +286,7 @@ int minicc_batch_write(request_rec *r, minicc_batch_t *b,
     while (!me.done) {
         int n, i;
 
-        if (me.taken || (b->table[t].writing
+        if (me.taken || (!own && b->table[t].writing
                          && b->table[t].queued < MINICC_BATCH_MAX)) {
             apr_thread_cond_wait(b->table[t].wake, b->lock);
             continue;
@@ -128,7 +298,7 @@ int minicc_batch_write(request_rec *r, minicc_batch_t *b,
         for (i = 0; i < n; i++) {
             rows[i] = items[i]->row;
         }
-        minicc_db_write_rows(r, rows, n, errs);
+        write_batch(r, b, own, rows, n, errs);
         if (n > 1) {
             ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
                           "wrote %d %s rows for %d webhooks", n,
@@ -149,10 +319,15 @@ int minicc_batch_write(request_rec *r, minicc_batch_t *b,
 
 #else /* !APR_HAS_THREADS */
 
-minicc_batch_t *minicc_batch_create(apr_pool_t *pchild, server_rec *s)
+void minicc_batch_child_init(apr_pool_t *pchild, server_rec *s)
 {
     (void)pchild;
     (void)s;
+}
+
+minicc_batch_t *minicc_batch_of(request_rec *r)
+{
+    (void)r;
     return NULL;
 }
 

@@ -160,7 +160,7 @@ static void db_log(const db_ctx_t *c, int level, const char *msg)
 #define ACQUIRE_BUDGET apr_time_from_msec(500)
 
 static ap_dbd_t *acquire(request_rec *r, const minicc_srv_conf *sc,
-                         const char *doing)
+                         const char *doing, int to_keep)
 {
     apr_time_t start = apr_time_now();
     ap_dbd_t *dbd = NULL;
@@ -170,7 +170,13 @@ static ap_dbd_t *acquire(request_rec *r, const minicc_srv_conf *sc,
         if (attempt && apr_time_now() - start > ACQUIRE_BUDGET) {
             break;
         }
-        dbd = sc->dbd_acquire(r);
+        /* to_keep: one the caller keeps beyond this request (batch.c) */
+        dbd = to_keep ? sc->dbd_open(r->pool, r->server) : sc->dbd_acquire(r);
+    }
+    if (!to_keep) {
+        /* remembered for batch.c: a request holding a connection writes
+         * on it rather than wait for, or take, another */
+        ap_set_module_config(r->request_config, &minicc_module, dbd);
     }
     if (!dbd) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30201)
@@ -260,6 +266,22 @@ static int prepare_all_again(const db_ctx_t *c, dbd_session_t *st,
     return 1;
 }
 
+/* Whether libmariadb let go of the connection's statements: when it
+ * reconnects a handle (inside mod_dbd's ping) it detaches every statement
+ * of the old session (stmt->mysql = NULL).  The thread id alone does not
+ * tell: after a restart MariaDB counts from 1 again, and a new session can
+ * get the old one's id.  apr_dbd_mysql's apr_dbd_prepared_t starts with
+ * its MYSQL_STMT (apr-util 1.x); MYSQL_STMT is libmariadb's public struct. */
+static int statements_detached(const db_ctx_t *c)
+{
+    void *stmt = apr_hash_get(c->dbd->prepared,
+                              c->sc->labels[MINICC_STMT_OPERATOR_LOOKUP],
+                              APR_HASH_KEY_STRING);
+
+    return stmt && !strcmp(apr_dbd_name(c->dbd->driver), "mysql")
+        && *(MYSQL_STMT **)stmt && !(*(MYSQL_STMT **)stmt)->mysql;
+}
+
 /* Before a connection is used: statements of a session that is gone are
  * prepared again.  Zero when that failed (logged). */
 static int check_session(const db_ctx_t *c, const char *doing)
@@ -267,7 +289,8 @@ static int check_session(const db_ctx_t *c, const char *doing)
     dbd_session_t *st = NULL;
 
     apr_pool_userdata_get((void **)&st, CONN_STATE_KEY, c->dbd->pool);
-    if (!st || st->session == session_of(c->dbd)) {
+    if (!st || (st->session == session_of(c->dbd)
+                && !statements_detached(c))) {
         return 1;
     }
     return prepare_all_again(c, st, doing);
@@ -293,13 +316,19 @@ static int renew_session(const db_ctx_t *c, const char *doing)
 
 /* A connection for this request, its statements current; zero when there
  * is none (logged). */
-static int open_ctx(db_ctx_t *c, request_rec *r, const char *doing)
+static void ctx_init(db_ctx_t *c, request_rec *r, ap_dbd_t *dbd)
 {
     c->s = r->server;
     c->r = r;
     c->pool = r->pool;
     c->sc = ap_get_module_config(r->server->module_config, &minicc_module);
-    return (c->dbd = acquire(r, c->sc, doing)) && check_session(c, doing);
+    c->dbd = dbd;
+}
+
+static int open_ctx(db_ctx_t *c, request_rec *r, const char *doing)
+{
+    ctx_init(c, r, NULL);
+    return (c->dbd = acquire(r, c->sc, doing, 0)) && check_session(c, doing);
 }
 
 int minicc_db_prepare_request(request_rec *r)
@@ -422,12 +451,11 @@ static const char *writing(apr_pool_t *p, minicc_table_e table,
 
 int minicc_db_write(request_rec *r, const minicc_row_t *row)
 {
-    const minicc_srv_conf *sc = ap_get_module_config(r->server->module_config,
-                                                     &minicc_module);
+    minicc_batch_t *b = minicc_batch_of(r);
     int err;
 
-    if (sc->batch) {
-        return minicc_batch_write(r, sc->batch, row);
+    if (b) {
+        return minicc_batch_write(r, b, row);
     }
     minicc_db_write_rows(r, &row, 1, &err);
     return err;
@@ -460,34 +488,22 @@ static int write_chunk(const db_ctx_t *c, const minicc_row_t *const *rows,
     return run(c, id, nvalues * n, args, NULL, doing);
 }
 
-void minicc_db_write_rows(request_rec *r, const minicc_row_t *const *rows,
-                          int n, int *errs)
+static void write_rows(const db_ctx_t *c, const minicc_row_t *const *rows,
+                       int n, int *errs)
 {
-    db_ctx_t c;
     int done = 0, i;
 
-    if (!open_ctx(&c, r, n == 1 ? writing(r->pool, rows[0]->table,
-                                          rows[0]->values)
-                                : apr_psprintf(r->pool, "recording %d %s "
-                                               "rows", n,
-                                               minicc_table_name(
-                                                   rows[0]->table)))) {
-        for (i = 0; i < n; i++) {
-            errs[i] = -1;
-        }
-        return;
-    }
     while (done < n) {
         int chunk = MINICC_BATCH_MAX, err;
 
         while (chunk > n - done) {
             chunk >>= 1;
         }
-        err = write_chunk(&c, rows + done, chunk);
+        err = write_chunk(c, rows + done, chunk);
         if (err && chunk > 1 && minicc_db_error_is_permanent(err)) {
             /* one row the database refuses: find it, keep the others */
             for (i = done; i < done + chunk; i++) {
-                errs[i] = write_chunk(&c, rows + i, 1);
+                errs[i] = write_chunk(c, rows + i, 1);
             }
         }
         else if (err && !minicc_db_error_is_permanent(err)) {
@@ -504,6 +520,90 @@ void minicc_db_write_rows(request_rec *r, const minicc_row_t *const *rows,
         }
         done += chunk;
     }
+}
+
+static const char *writing_rows(apr_pool_t *p, const minicc_row_t *const *rows,
+                                int n)
+{
+    return n == 1 ? writing(p, rows[0]->table, rows[0]->values)
+                  : apr_psprintf(p, "recording %d %s rows", n,
+                                 minicc_table_name(rows[0]->table));
+}
+
+void minicc_db_write_rows(request_rec *r, const minicc_row_t *const *rows,
+                          int n, int *errs)
+{
+    db_ctx_t c;
+    int i;
+
+    if (!open_ctx(&c, r, writing_rows(r->pool, rows, n))) {
+        for (i = 0; i < n; i++) {
+            errs[i] = -1;
+        }
+        return;
+    }
+    write_rows(&c, rows, n, errs);
+}
+
+void minicc_db_write_rows_on(request_rec *r, ap_dbd_t *dbd,
+                             const minicc_row_t *const *rows, int n,
+                             int *errs)
+{
+    db_ctx_t c;
+
+    ctx_init(&c, r, dbd);
+    write_rows(&c, rows, n, errs);
+}
+
+/* ---- connections kept beyond a request (batch.c) ---- */
+
+ap_dbd_t *minicc_db_request_connection(request_rec *r)
+{
+    return ap_get_module_config(r->request_config, &minicc_module);
+}
+
+ap_dbd_t *minicc_db_open(request_rec *r, const char *doing)
+{
+    db_ctx_t c;
+
+    ctx_init(&c, r, NULL);
+    if (!(c.dbd = acquire(r, c.sc, doing, 1))) {
+        return NULL;
+    }
+    if (!check_session(&c, doing)) {
+        c.sc->dbd_close(r->server, c.dbd);
+        return NULL;
+    }
+    return c.dbd;
+}
+
+int minicc_db_recheck(request_rec *r, ap_dbd_t *dbd, const char *doing)
+{
+    db_ctx_t c;
+
+    ctx_init(&c, r, dbd);
+    return apr_dbd_check_conn(dbd->driver, r->pool, dbd->handle) == APR_SUCCESS
+        && check_session(&c, doing);
+}
+
+void minicc_db_close(server_rec *s, ap_dbd_t *dbd)
+{
+    const minicc_srv_conf *sc = ap_get_module_config(s->module_config,
+                                                     &minicc_module);
+
+    sc->dbd_close(s, dbd);
+}
+
+int minicc_db_pool_max(ap_dbd_t *dbd)
+{
+    dbd_session_t *st = NULL;
+
+    apr_pool_userdata_get((void **)&st, CONN_STATE_KEY, dbd->pool);
+#if APR_HAS_THREADS
+    return st ? st->cfg->nmax : 1;
+#else
+    return 1;
+#endif
 }
 
 int minicc_db_write_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,

@@ -237,14 +237,7 @@ static int minicc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 
 static void minicc_child_init(apr_pool_t *pchild, server_rec *s)
 {
-    server_rec *sp;
-
-    for (sp = s; sp; sp = sp->next) {
-        minicc_srv_conf *sc = ap_get_module_config(sp->module_config,
-                                                   &minicc_module);
-
-        sc->batch = minicc_batch_create(pchild, sp);
-    }
+    minicc_batch_child_init(pchild, s);
     minicc_spool_child_init(pchild, s);
 }
 

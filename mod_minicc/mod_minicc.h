@@ -229,8 +229,9 @@ typedef struct {
     const char *labels[MINICC_STMT_COUNT];
     const char *sql[MINICC_STMT_COUNT];
     const char *spool;          /* MiniCCSpool, the main server's */
-    minicc_batch_t *batch;      /* this child's row queue (threaded MPMs;
-                                 * set by child_init, NULL otherwise) */
+    apr_hash_t *batches;        /* this child's row queues, one per
+                                 * server_rec (threaded MPMs; made by
+                                 * child_init, read-only after) */
 } minicc_srv_conf;
 
 extern const command_rec minicc_cmds[];
@@ -325,6 +326,23 @@ int minicc_db_write(request_rec *r, const minicc_row_t *row);
  * that it does not take the others with it. */
 void minicc_db_write_rows(request_rec *r, const minicc_row_t *const *rows,
                           int n, int *errs);
+/* The same on a connection the caller holds (from minicc_db_open). */
+void minicc_db_write_rows_on(request_rec *r, ap_dbd_t *dbd,
+                             const minicc_row_t *const *rows, int n,
+                             int *errs);
+
+/* A connection the caller keeps beyond this request (batch.c), from
+ * mod_dbd's pool, its statements current; NULL when there is none
+ * (logged).  Give it back with minicc_db_close. */
+ap_dbd_t *minicc_db_open(request_rec *r, const char *doing);
+/* The connection this request already took from mod_dbd, or NULL. */
+ap_dbd_t *minicc_db_request_connection(request_rec *r);
+/* Pings a kept connection that sat idle, as mod_dbd does when it hands
+ * one out, and makes its statements current: zero when it is unusable. */
+int minicc_db_recheck(request_rec *r, ap_dbd_t *dbd, const char *doing);
+void minicc_db_close(server_rec *s, ap_dbd_t *dbd);
+/* DBDMax of the pool the connection came from. */
+int minicc_db_pool_max(ap_dbd_t *dbd);
 /* The same on a connection the spool's replay holds. */
 int minicc_db_write_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
                        minicc_table_e table, const char **values,
@@ -339,9 +357,13 @@ int minicc_db_error_is_permanent(int err);
 
 /* ---- batch.c: group commit of the rows of concurrent webhooks ---- */
 
-/* The queue of a child, NULL when the MPM runs one request per process
- * (nothing to group) or it could not be made (logged). */
-minicc_batch_t *minicc_batch_create(apr_pool_t *pchild, server_rec *s);
+/* Makes this child's queues, one per server_rec: a virtual host without
+ * directives of ours shares the main server's minicc_srv_conf, but may
+ * have a mod_dbd pool (and database) of its own.  None when the MPM runs
+ * one request per process (nothing to group). */
+void minicc_batch_child_init(apr_pool_t *pchild, server_rec *s);
+/* The queue of the request's server, or NULL. */
+minicc_batch_t *minicc_batch_of(request_rec *r);
 /* Writes row together with the rows other threads are writing at the same
  * moment; returns when its statement returned, as minicc_db_write. */
 int minicc_batch_write(request_rec *r, minicc_batch_t *b,

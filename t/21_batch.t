@@ -3,7 +3,9 @@
 # answer, every row with the values sent, fewer statements than rows.  A
 # row the database refuses for good is found by trying the rows of its
 # statement one by one: it alone goes to the rejects file, the others are
-# recorded.  Runs its own httpd (event MPM, one child of 32 threads, see
+# recorded.  A virtual host with a mod_dbd pool of its own (another
+# database) shares the main server's mod_minicc settings, but never its
+# statements: each row lands in its own server's database.  Runs its own httpd (event MPM, one child of 32 threads, see
 # t/lib/MiniCCSpoolTest.pm) so that the requests meet in one child; the
 # database is made to wait (LOCK TABLES) while they arrive, so that the
 # batches do form however fast the machine is.
@@ -22,9 +24,31 @@ my $CALLS = 128;
 
 plan tests => 1
   + 1 + 4 + 3      # many exits at once
-  + 1 + 4 + 5;     # one row refused
+  + 1 + 4 + 5      # one row refused
+  + 4;             # two servers, two databases
 
-my $srv = httpd_start(name => 'batch', extra => "LogLevel info minicc:trace1\n",
+# The virtual host's database: the same schema, another name.
+my $dbdir = $ENV{MINICC_TEST_DB_DIR};
+my $top = MiniCCTest::top_dir();
+system("(echo 'CREATE DATABASE IF NOT EXISTS minicc_b;"
+     . " GRANT ALL ON minicc_b.* TO minicc\@\"127.0.0.1\"; USE minicc_b;';"
+     . " cat '$top/sql/minicc.sql') | '$top/scripts/mariadb-private' sql '$dbdir'") == 0
+    or BAIL_OUT('cannot create the database minicc_b');
+my $port_b = MiniCCSpoolTest::free_port();
+my $dbport = $ENV{MINICC_TEST_DB_PORT};
+my $vhost = <<"VHOST";
+LogLevel info minicc:trace1
+Listen 127.0.0.1:$port_b
+<VirtualHost 127.0.0.1:$port_b>
+    DBDriver mysql
+    DBDParams "host=127.0.0.1 port=$dbport dbname=minicc_b user=minicc pass=minicc"
+    DBDMin 1
+    DBDKeep 4
+    DBDMax 8
+</VirtualHost>
+VHOST
+
+my $srv = httpd_start(name => 'batch', extra => $vhost,
                       dbd => { Min => 2, Keep => 8, Max => 8 },
                       mpm_conf => <<"MPM");
 StartServers 1
@@ -113,5 +137,38 @@ is(scalar(() = $log =~ /AH30504[^\n]*CallSid \Q$victim_sid\E/g), 1, 'one line sa
 like($log, qr/AH30205[^\n]*recording \d+ enqueue_data rows in one statement[^\n]*error 1406/,
      'the batch\'s failure is logged with what it was doing');
 ok(!-s $srv->{spool}, 'no other row was spooled');
+
+# ---------------------------------------------------------------------------
+# Two servers of one child, two databases: exits to both at once, while
+# both tables wait.
+my $srv_b = { %$srv, port => $port_b };
+my $dbh_b = DBI->connect("DBI:MariaDB:database=minicc_b;host=127.0.0.1;port=$dbport",
+                         'minicc', 'minicc', { RaiseError => 1, PrintError => 0, AutoCommit => 1 });
+$tag = "batch-vhost-$$-" . time;
+my @for_a = @{ call_requests("$tag-a", ['exit'], 48) };
+my @for_b = @{ call_requests("$tag-b", ['exit'], 48) };
+{
+    my $lock = locker();
+    $lock->do('LOCK TABLES enqueue_data WRITE, minicc_b.enqueue_data WRITE');
+    my $at = Time::HiRes::time() + 0.3;
+    my $ha = clients_start($srv, \@for_a, $THREADS / 2, start_at => $at);
+    my $hb = clients_start($srv_b, \@for_b, $THREADS / 2, start_at => $at);
+    Time::HiRes::sleep(2);
+    $lock->do('UNLOCK TABLES');
+    $lock->disconnect;
+    my @ra = clients_wait($ha);
+    my @rb = clients_wait($hb);
+    is(scalar(grep { twiml_is($_, expected_answer('exit')) } @ra, @rb), @for_a + @for_b,
+       'every answer of both servers normal');
+}
+sub found_in {
+    my ($dbh, $reqs) = @_;
+    my @sids = map { $_->{sid} } @$reqs;
+    return scalar $dbh->selectrow_array('SELECT COUNT(*) FROM enqueue_data WHERE CallSid IN ('
+                                        . join(',', ('?') x @sids) . ')', undef, @sids);
+}
+is(found_in(dbh(), \@for_a), scalar @for_a, "the main server's rows in minicc");
+is(found_in($dbh_b, \@for_b), scalar @for_b, "the virtual host's rows in minicc_b");
+is(found_in(dbh(), \@for_b) + found_in($dbh_b, \@for_a), 0, 'none in the other database');
 
 httpd_stop($srv);
