@@ -145,7 +145,7 @@ static int take(minicc_batch_t *b, batch_item_t *me, batch_item_t **out)
 {
     minicc_table_e t = me->row->table;
     batch_item_t **link = &b->table[t].head, *prev = NULL;
-    int n = 0;
+    int n = 0, i;
 
     out[n++] = me;
     while (*link) {
@@ -165,6 +165,17 @@ static int take(minicc_batch_t *b, batch_item_t *me, batch_item_t **out)
         link = &it->next;
     }
     b->table[t].tail = prev;
+    /* in the order that keeps concurrent statements free of deadlocks */
+    for (i = 1; i < n; i++) {
+        batch_item_t *it = out[i];
+        long key = minicc_row_order(it->row);
+        int j = i;
+
+        for (; j > 0 && minicc_row_order(out[j - 1]->row) > key; j--) {
+            out[j] = out[j - 1];
+        }
+        out[j] = it;
+    }
     return n;
 }
 

@@ -253,6 +253,9 @@ static int prepare_all_again(const db_ctx_t *c, dbd_session_t *st,
                    "'%s' again failed: error %d: %s", doing,
                    (const char *)label, err,
                    apr_dbd_error(dbd->driver, dbd->handle, err)));
+            /* some statements are new, some not: whatever session comes
+             * next (even one with this thread id) prepares them all */
+            st->session = 0;
             return 0;
         }
         apr_hash_set(dbd->prepared, label, APR_HASH_KEY_STRING, stmt);

@@ -289,6 +289,10 @@ int minicc_table_ncolumns(minicc_table_e table);
 /* The table called name; MINICC_TABLE_COUNT when there is none. */
 minicc_table_e minicc_table_by_name(const char *name);
 const char *minicc_row_describe(apr_pool_t *p, const minicc_row_t *row);
+/* Where a row goes in a multi-row statement: by QueueTime (none first).
+ * The triggers of sql/minicc.sql lock summary rows keyed by QueueTime;
+ * statements that all take them in the same order never deadlock. */
+long minicc_row_order(const minicc_row_t *row);
 
 /* The SQL that upserts nrows rows of table, with mod_dbd's %s
  * placeholders (the rows' values one after the other). */

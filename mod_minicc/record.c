@@ -12,6 +12,8 @@
 
 #include <http_protocol.h>
 
+#include <limits.h>
+
 typedef enum {
     COL_CALLSID,      /* the key: a valid SID or the row is refused */
     COL_SID,          /* another SID: malformed → NULL */
@@ -247,6 +249,19 @@ minicc_row_t *minicc_row_from_call(minicc_call_t *call, minicc_table_e table)
         row->values[i] = v;
     }
     return row;
+}
+
+long minicc_row_order(const minicc_row_t *row)
+{
+    const table_t *t = &tables[row->table];
+    int i;
+
+    for (i = 0; i < t->ncolumns; i++) {
+        if (!strcmp(t->columns[i].column, "QueueTime")) {
+            return row->values[i] ? atol(row->values[i]) : LONG_MIN;
+        }
+    }
+    return LONG_MIN;
 }
 
 const char *minicc_row_describe(apr_pool_t *p, const minicc_row_t *row)

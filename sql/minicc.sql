@@ -91,8 +91,9 @@ CREATE TABLE IF NOT EXISTS operator_sessions (
 
 -- Per hour (local time, as the Time columns): enqueue_data and the
 -- completed calls of statuscallback_data.  Every call of the hour would
--- update the same row, one at a time: a Shard (CRC32(CallSid) & 15)
--- spreads them over 16 rows, which the report adds up.
+-- update the same row, one at a time: each database connection counts in
+-- its own of 16 rows (Shard = CONNECTION_ID() & 15), which the report adds
+-- up; a multi-row statement locks just one.
 CREATE TABLE IF NOT EXISTS report_hours (
     `Hour`       DATETIME NOT NULL,
     Shard        TINYINT  NOT NULL,
@@ -140,13 +141,15 @@ CREATE OR REPLACE FUNCTION minicc_hour(t DATETIME(6)) RETURNS DATETIME
     RETURN DATE_FORMAT(t, '%Y-%m-%d %H:00:00')//
 
 -- One enqueue_data row counted in (sign 1) or out (sign -1).
-CREATE OR REPLACE PROCEDURE minicc_count_enqueue(sid VARCHAR(34),
-        t DATETIME(6), result VARCHAR(32), qtime INT, sign INT)
+CREATE OR REPLACE PROCEDURE minicc_count_enqueue(t DATETIME(6),
+        result VARCHAR(32), qtime INT, sign INT)
     MODIFIES SQL DATA
 BEGIN
     DECLARE h DATETIME DEFAULT minicc_hour(t);
-    DECLARE part TINYINT DEFAULT CRC32(sid) & 15;   -- not "shard": a
-                                                    -- variable hides a column
+    DECLARE part TINYINT DEFAULT CONNECTION_ID() & 15;  -- not "shard": a
+                                                        -- variable hides a
+                                                        -- column
+    DECLARE longest INT;
 
     INSERT INTO report_hours (`Hour`, Shard, Offered, Answered, LongestWait)
     VALUES (h, part, sign, sign * COALESCE(result IN ('bridged',
@@ -159,16 +162,16 @@ BEGIN
                          OR LongestWait >= VALUES(LongestWait),
                          LongestWait, VALUES(LongestWait));
     -- A maximum cannot be subtracted from: when the row leaving the hour
-    -- may have been its shard's longest wait, ask the table (an hour's
-    -- rows, by the enqueue_time index, which holds CallSid too; the row's
-    -- new state is already there).
-    IF sign < 0 AND qtime >= (SELECT LongestWait FROM report_hours
-                              WHERE `Hour` = h AND Shard = part) THEN
-        UPDATE report_hours SET LongestWait =
-            (SELECT MAX(QueueTime) FROM enqueue_data
-             WHERE `Time` >= h AND `Time` < h + INTERVAL 1 HOUR
-               AND CRC32(CallSid) & 15 = part)
-        WHERE `Hour` = h AND Shard = part;
+    -- may have been its longest wait, ask the table (an hour's rows, by
+    -- the enqueue_time index; the row's new state is already there; a
+    -- locking read, so that a longer wait being written is not missed)
+    -- and put the answer in this shard, clearing the others.
+    IF sign < 0 AND qtime >= (SELECT MAX(LongestWait) FROM report_hours
+                              WHERE `Hour` = h) THEN
+        SELECT MAX(QueueTime) INTO longest FROM enqueue_data
+        WHERE `Time` >= h AND `Time` < h + INTERVAL 1 HOUR LOCK IN SHARE MODE;
+        UPDATE report_hours SET LongestWait = IF(Shard = part, longest, NULL)
+        WHERE `Hour` = h;
     END IF;
     IF result = 'hangup' THEN
         INSERT INTO report_hangups (`Hour`, Seconds, N)
@@ -206,13 +209,13 @@ BEGIN
 END//
 
 -- One statuscallback_data row counted in or out.
-CREATE OR REPLACE PROCEDURE minicc_count_call(sid VARCHAR(34),
-        t DATETIME(6), status VARCHAR(32), duration INT, sign INT)
+CREATE OR REPLACE PROCEDURE minicc_count_call(t DATETIME(6),
+        status VARCHAR(32), duration INT, sign INT)
     MODIFIES SQL DATA
 BEGIN
     IF status = 'completed' AND duration IS NOT NULL THEN
         INSERT INTO report_hours (`Hour`, Shard, CallsTimed, CallSeconds)
-        VALUES (minicc_hour(t), CRC32(sid) & 15, sign, sign * duration)
+        VALUES (minicc_hour(t), CONNECTION_ID() & 15, sign, sign * duration)
         ON DUPLICATE KEY UPDATE CallsTimed = CallsTimed + VALUES(CallsTimed),
                                 CallSeconds = CallSeconds + VALUES(CallSeconds);
     END IF;
@@ -220,20 +223,20 @@ END//
 
 CREATE OR REPLACE TRIGGER enqueue_data_report_insert AFTER INSERT
     ON enqueue_data FOR EACH ROW
-    CALL minicc_count_enqueue(NEW.CallSid, NEW.`Time`, NEW.QueueResult, NEW.QueueTime, 1)//
+    CALL minicc_count_enqueue(NEW.`Time`, NEW.QueueResult, NEW.QueueTime, 1)//
 CREATE OR REPLACE TRIGGER enqueue_data_report_update AFTER UPDATE
     ON enqueue_data FOR EACH ROW
 BEGIN
     IF minicc_hour(OLD.`Time`) <> minicc_hour(NEW.`Time`)
        OR NOT OLD.QueueResult <=> NEW.QueueResult
        OR NOT OLD.QueueTime <=> NEW.QueueTime THEN
-        CALL minicc_count_enqueue(OLD.CallSid, OLD.`Time`, OLD.QueueResult, OLD.QueueTime, -1);
-        CALL minicc_count_enqueue(NEW.CallSid, NEW.`Time`, NEW.QueueResult, NEW.QueueTime, 1);
+        CALL minicc_count_enqueue(OLD.`Time`, OLD.QueueResult, OLD.QueueTime, -1);
+        CALL minicc_count_enqueue(NEW.`Time`, NEW.QueueResult, NEW.QueueTime, 1);
     END IF;
 END//
 CREATE OR REPLACE TRIGGER enqueue_data_report_delete AFTER DELETE
     ON enqueue_data FOR EACH ROW
-    CALL minicc_count_enqueue(OLD.CallSid, OLD.`Time`, OLD.QueueResult, OLD.QueueTime, -1)//
+    CALL minicc_count_enqueue(OLD.`Time`, OLD.QueueResult, OLD.QueueTime, -1)//
 
 CREATE OR REPLACE TRIGGER queue_data_report_insert AFTER INSERT
     ON queue_data FOR EACH ROW
@@ -269,20 +272,20 @@ CREATE OR REPLACE TRIGGER operator_sessions_report_delete AFTER DELETE
 
 CREATE OR REPLACE TRIGGER statuscallback_data_report_insert AFTER INSERT
     ON statuscallback_data FOR EACH ROW
-    CALL minicc_count_call(NEW.CallSid, NEW.`Time`, NEW.CallStatus, NEW.CallDuration, 1)//
+    CALL minicc_count_call(NEW.`Time`, NEW.CallStatus, NEW.CallDuration, 1)//
 CREATE OR REPLACE TRIGGER statuscallback_data_report_update AFTER UPDATE
     ON statuscallback_data FOR EACH ROW
 BEGIN
     IF minicc_hour(OLD.`Time`) <> minicc_hour(NEW.`Time`)
        OR NOT OLD.CallStatus <=> NEW.CallStatus
        OR NOT OLD.CallDuration <=> NEW.CallDuration THEN
-        CALL minicc_count_call(OLD.CallSid, OLD.`Time`, OLD.CallStatus, OLD.CallDuration, -1);
-        CALL minicc_count_call(NEW.CallSid, NEW.`Time`, NEW.CallStatus, NEW.CallDuration, 1);
+        CALL minicc_count_call(OLD.`Time`, OLD.CallStatus, OLD.CallDuration, -1);
+        CALL minicc_count_call(NEW.`Time`, NEW.CallStatus, NEW.CallDuration, 1);
     END IF;
 END//
 CREATE OR REPLACE TRIGGER statuscallback_data_report_delete AFTER DELETE
     ON statuscallback_data FOR EACH ROW
-    CALL minicc_count_call(OLD.CallSid, OLD.`Time`, OLD.CallStatus, OLD.CallDuration, -1)//
+    CALL minicc_count_call(OLD.`Time`, OLD.CallStatus, OLD.CallDuration, -1)//
 
 -- The summaries from scratch, in one transaction: the locking reads of
 -- INSERT ... SELECT make webhooks that arrive meanwhile wait, and their
@@ -296,16 +299,15 @@ BEGIN
     DELETE FROM report_pickups;
     DELETE FROM report_operators;
     INSERT INTO report_hours (`Hour`, Shard, Offered, Answered, LongestWait)
-    SELECT minicc_hour(`Time`) AS h, CRC32(CallSid) & 15 AS sh, COUNT(*),
+    SELECT minicc_hour(`Time`) AS h, 0, COUNT(*),
            SUM(COALESCE(QueueResult IN ('bridged', 'bridging-in-process',
                                         'redirected-from-bridged'), 0)),
            MAX(QueueTime)
-    FROM enqueue_data GROUP BY h, sh;
+    FROM enqueue_data GROUP BY h;
     INSERT INTO report_hours (`Hour`, Shard, CallsTimed, CallSeconds)
-    SELECT minicc_hour(`Time`) AS h, CRC32(CallSid) & 15 AS sh, COUNT(*),
-           SUM(CallDuration)
+    SELECT minicc_hour(`Time`) AS h, 0, COUNT(*), SUM(CallDuration)
     FROM statuscallback_data
-    WHERE CallStatus = 'completed' AND CallDuration IS NOT NULL GROUP BY h, sh
+    WHERE CallStatus = 'completed' AND CallDuration IS NOT NULL GROUP BY h
     ON DUPLICATE KEY UPDATE CallsTimed = VALUES(CallsTimed),
                             CallSeconds = VALUES(CallSeconds);
     INSERT INTO report_hangups (`Hour`, Seconds, N)

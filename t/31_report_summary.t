@@ -174,9 +174,10 @@ sub report_is {
 # Non-zero summary rows, in key order: what the triggers left.
 sub summary_rows {
     my %rows;
-    $rows{report_hours} = dbh()->selectall_arrayref('SELECT CAST(`Hour` AS CHAR), Shard, Offered, Answered, '
-        . 'LongestWait, CallsTimed, CallSeconds FROM report_hours WHERE Offered <> 0 OR Answered <> 0 '
-        . 'OR CallsTimed <> 0 OR CallSeconds <> 0 OR LongestWait IS NOT NULL ORDER BY `Hour`, Shard');
+    # the shards (one per database connection) added up
+    $rows{report_hours} = dbh()->selectall_arrayref('SELECT CAST(`Hour` AS CHAR), SUM(Offered) o, '
+        . 'SUM(Answered) a, MAX(LongestWait) l, SUM(CallsTimed) c, SUM(CallSeconds) s FROM report_hours '
+        . 'GROUP BY `Hour` HAVING o <> 0 OR a <> 0 OR c <> 0 OR s <> 0 OR l IS NOT NULL ORDER BY `Hour`');
     $rows{report_hangups} = dbh()->selectall_arrayref('SELECT CAST(`Hour` AS CHAR), Seconds, N '
         . 'FROM report_hangups WHERE N <> 0 ORDER BY `Hour`, Seconds');
     $rows{report_pickups} = dbh()->selectall_arrayref('SELECT CAST(`Day` AS CHAR), Timed, Seconds, N '
