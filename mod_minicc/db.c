@@ -270,19 +270,25 @@ static int prepare_all_again(const db_ctx_t *c, dbd_session_t *st,
 }
 
 /* Whether libmariadb let go of the connection's statements: when it
- * reconnects a handle (inside mod_dbd's ping) it detaches every statement
- * of the old session (stmt->mysql = NULL).  The thread id alone does not
- * tell: after a restart MariaDB counts from 1 again, and a new session can
- * get the old one's id.  apr_dbd_mysql's apr_dbd_prepared_t starts with
- * its MYSQL_STMT (apr-util 1.x); MYSQL_STMT is libmariadb's public struct. */
+ * reconnects a handle (inside mod_dbd's ping) it marks every statement of
+ * the old session unprepared (state MYSQL_STMT_INITTED: error 2030 on the
+ * next execution), or detaches it (stmt->mysql = NULL).  The thread id
+ * alone does not tell: after a restart MariaDB counts from 1 again, and a
+ * new session can get the old one's id.  apr_dbd_mysql's
+ * apr_dbd_prepared_t starts with its MYSQL_STMT (apr-util 1.x);
+ * MYSQL_STMT is libmariadb's public struct. */
 static int statements_detached(const db_ctx_t *c)
 {
-    void *stmt = apr_hash_get(c->dbd->prepared,
-                              c->sc->labels[MINICC_STMT_OPERATOR_LOOKUP],
-                              APR_HASH_KEY_STRING);
+    void *prepared = apr_hash_get(c->dbd->prepared,
+                                  c->sc->labels[MINICC_STMT_OPERATOR_LOOKUP],
+                                  APR_HASH_KEY_STRING);
+    MYSQL_STMT *stmt;
 
-    return stmt && !strcmp(apr_dbd_name(c->dbd->driver), "mysql")
-        && *(MYSQL_STMT **)stmt && !(*(MYSQL_STMT **)stmt)->mysql;
+    if (!prepared || strcmp(apr_dbd_name(c->dbd->driver), "mysql")) {
+        return 0;
+    }
+    stmt = *(MYSQL_STMT **)prepared;
+    return stmt && (!stmt->mysql || stmt->state == MYSQL_STMT_INITTED);
 }
 
 /* Before a connection is used: statements of a session that is gone are
