@@ -13,12 +13,13 @@
  * means the row is committed (or spooled).  A thread alone writes at once,
  * as it would without the queue.
  *
- * The writers keep their connections between statements (up to
- * BATCH_KEEP, and always one fewer than DBDMax, so that lookups and
- * mod_authn_dbd still get one): a connection used within the last
- * second is not pinged again, one idle for longer is, as mod_dbd would.
- * A kept connection that fails is given back and the rows are tried once
- * more on a fresh one, so that a database restart costs no row.
+ * The writers -- and the operator lookups of first contacts -- keep their
+ * connections between requests, as many as DBDKeep and always one fewer
+ * than DBDMax (so that mod_authn_dbd still gets one): a connection used
+ * within the last second is not pinged again, one idle for longer is, as
+ * mod_dbd would.  A kept connection that fails is given back and the
+ * statement is tried once more on a fresh one, so that a database restart
+ * costs no row and no caller.
  *
  * A request that already holds a connection (mod_authn_dbd's, taken
  * before authentication) never waits for a writer: it writes at once, on
@@ -47,7 +48,7 @@ typedef struct batch_item {
     int err;
 } batch_item_t;
 
-#define BATCH_KEEP 4
+#define KEPT_MAX 64
 #define BATCH_FRESH apr_time_from_sec(1)
 
 typedef struct {
@@ -58,7 +59,7 @@ typedef struct {
 struct minicc_batch {
     server_rec *s;
     apr_thread_mutex_t *lock;
-    kept_conn_t idle[BATCH_KEEP];   /* kept connections not in use */
+    kept_conn_t idle[KEPT_MAX];     /* kept connections not in use */
     int nidle;
     int nkept;                      /* idle or in use by a writer */
     struct {
@@ -179,8 +180,7 @@ static int take(minicc_batch_t *b, batch_item_t *me, batch_item_t **out)
     return n;
 }
 
-/* After a statement: a kept connection that worked waits for the next
- * writer; any other goes back to mod_dbd. */
+/* A connection that is not to be kept goes back to mod_dbd. */
 static void give_back(minicc_batch_t *b, ap_dbd_t *dbd, int kept)
 {
     if (kept) {
@@ -191,13 +191,9 @@ static void give_back(minicc_batch_t *b, ap_dbd_t *dbd, int kept)
     minicc_db_close(b->s, dbd);
 }
 
-/* A connection for a writer: unless fresh is asked for, a kept one if
- * one is idle (pinged if it sat idle for long: *reused is then set); else
- * a new one from mod_dbd.  *kept says whether it counts among the kept
- * ones.  NULL when there is none (logged). */
-static ap_dbd_t *writer_connection(request_rec *r, minicc_batch_t *b,
-                                   const char *doing, int fresh, int *kept,
-                                   int *reused)
+ap_dbd_t *minicc_batch_connection(request_rec *r, minicc_batch_t *b,
+                                  const char *doing, int fresh, int *kept,
+                                  int *reused)
 {
     kept_conn_t conn = { NULL, 0 };
     ap_dbd_t *dbd;
@@ -220,14 +216,19 @@ static ap_dbd_t *writer_connection(request_rec *r, minicc_batch_t *b,
         return NULL;
     }
     apr_thread_mutex_lock(b->lock);
-    *kept = b->nkept < BATCH_KEEP && b->nkept < minicc_db_pool_max(dbd) - 1;
+    *kept = b->nkept < KEPT_MAX && b->nkept < minicc_db_pool_keep(dbd);
     b->nkept += *kept;
     apr_thread_mutex_unlock(b->lock);
     return dbd;
 }
 
-static void keep(request_rec *r, minicc_batch_t *b, ap_dbd_t *dbd)
+void minicc_batch_release(request_rec *r, minicc_batch_t *b, ap_dbd_t *dbd,
+                          int kept, int worked)
 {
+    if (!kept || !worked) {
+        give_back(b, dbd, kept);
+        return;
+    }
     apr_thread_mutex_lock(b->lock);
     b->idle[b->nidle].dbd = dbd;
     b->idle[b->nidle].used = r->request_time;
@@ -250,8 +251,8 @@ static void write_batch(request_rec *r, minicc_batch_t *b, ap_dbd_t *own,
         return;
     }
     for (attempt = 0; attempt < 2; attempt++) {
-        ap_dbd_t *dbd = writer_connection(r, b, doing, attempt, &kept,
-                                          &reused);
+        ap_dbd_t *dbd = minicc_batch_connection(r, b, doing, attempt, &kept,
+                                                &reused);
         int failed = 0;
 
         if (!dbd) {
@@ -264,11 +265,7 @@ static void write_batch(request_rec *r, minicc_batch_t *b, ap_dbd_t *own,
         for (i = 0; i < n; i++) {
             failed |= errs[i] && !minicc_db_error_is_permanent(errs[i]);
         }
-        if (!failed && kept) {
-            keep(r, b, dbd);
-            return;
-        }
-        give_back(b, dbd, kept);
+        minicc_batch_release(r, b, dbd, kept, !failed);
         if (!failed || !reused) {
             return;
         }

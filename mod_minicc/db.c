@@ -397,26 +397,56 @@ static int run(const db_ctx_t *c, int id, int nargs, const char **args,
     return err;
 }
 
-minicc_caller_e minicc_db_is_operator(request_rec *r, const char *telnum)
+/* The lookup on a connection: 1 found, 0 not, -1 the statement failed. */
+static int lookup_on(const db_ctx_t *c, const char *telnum, const char *doing)
 {
-    db_ctx_t c;
     apr_dbd_results_t *res;
     apr_dbd_row_t *row = NULL;
-    const char *doing = apr_psprintf(r->pool, "looking up caller %s in "
-                                     "operators",
-                                     ap_escape_logitem(r->pool, telnum));
     int found = 0;
 
-    if (!open_ctx(&c, r, doing)
-        || run(&c, MINICC_STMT_OPERATOR_LOOKUP, 1, &telnum, &res, doing)) {
-        return MINICC_LOOKUP_FAILED;
+    if (run(c, MINICC_STMT_OPERATOR_LOOKUP, 1, &telnum, &res, doing)) {
+        return -1;
     }
     /* read to the end: a sequential result left unread spoils the pooled
      * connection for the next request */
-    while (apr_dbd_get_row(c.dbd->driver, r->pool, res, &row, -1) == 0) {
+    while (apr_dbd_get_row(c->dbd->driver, c->pool, res, &row, -1) == 0) {
         found = 1;
     }
-    return found ? MINICC_OPERATOR : MINICC_CUSTOMER;
+    return found;
+}
+
+minicc_caller_e minicc_db_is_operator(request_rec *r, const char *telnum)
+{
+    minicc_batch_t *b = minicc_batch_of(r);
+    db_ctx_t c;
+    const char *doing = apr_psprintf(r->pool, "looking up caller %s in "
+                                     "operators",
+                                     ap_escape_logitem(r->pool, telnum));
+    int found = -1, attempt;
+
+    /* the child's kept connections spare this first contact mod_dbd's
+     * ping; a request holding its own (mod_authn_dbd's) uses that */
+    for (attempt = 0; b && !minicc_db_request_connection(r) && attempt < 2;
+         attempt++) {
+        int kept, reused;
+        ap_dbd_t *dbd = minicc_batch_connection(r, b, doing, attempt, &kept,
+                                                &reused);
+
+        if (!dbd) {
+            return MINICC_LOOKUP_FAILED;
+        }
+        ctx_init(&c, r, dbd);
+        found = lookup_on(&c, telnum, doing);
+        minicc_batch_release(r, b, dbd, kept, found >= 0);
+        if (found >= 0 || !reused) {
+            break;
+        }
+    }
+    if (found < 0 && (!b || minicc_db_request_connection(r))) {
+        found = open_ctx(&c, r, doing) ? lookup_on(&c, telnum, doing) : -1;
+    }
+    return found < 0 ? MINICC_LOOKUP_FAILED
+                     : found ? MINICC_OPERATOR : MINICC_CUSTOMER;
 }
 
 apr_array_header_t *minicc_db_select(request_rec *r, int id, int nargs,
@@ -603,15 +633,16 @@ void minicc_db_close(server_rec *s, ap_dbd_t *dbd)
     sc->dbd_close(s, dbd);
 }
 
-int minicc_db_pool_max(ap_dbd_t *dbd)
+int minicc_db_pool_keep(ap_dbd_t *dbd)
 {
     dbd_session_t *st = NULL;
 
     apr_pool_userdata_get((void **)&st, CONN_STATE_KEY, dbd->pool);
 #if APR_HAS_THREADS
-    return st ? st->cfg->nmax : 1;
+    return st ? (st->cfg->nkeep < st->cfg->nmax ? st->cfg->nkeep
+                                                : st->cfg->nmax - 1) : 0;
 #else
-    return 1;
+    return 0;
 #endif
 }
 

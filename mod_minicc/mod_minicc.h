@@ -345,8 +345,9 @@ ap_dbd_t *minicc_db_request_connection(request_rec *r);
  * one out, and makes its statements current: zero when it is unusable. */
 int minicc_db_recheck(request_rec *r, ap_dbd_t *dbd, const char *doing);
 void minicc_db_close(server_rec *s, ap_dbd_t *dbd);
-/* DBDMax of the pool the connection came from. */
-int minicc_db_pool_max(ap_dbd_t *dbd);
+/* How many connections of the pool the connection came from may be kept
+ * by batch.c: DBDKeep, and always one fewer than DBDMax. */
+int minicc_db_pool_keep(ap_dbd_t *dbd);
 /* The same on a connection the spool's replay holds. */
 int minicc_db_write_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
                        minicc_table_e table, const char **values,
@@ -368,6 +369,16 @@ int minicc_db_error_is_permanent(int err);
 void minicc_batch_child_init(apr_pool_t *pchild, server_rec *s);
 /* The queue of the request's server, or NULL. */
 minicc_batch_t *minicc_batch_of(request_rec *r);
+/* A connection kept between requests: unless fresh is asked for, an idle
+ * kept one (*reused set; pinged if it sat idle for more than a second),
+ * else a new one from mod_dbd, which *kept says whether to keep.  NULL
+ * when there is none (logged).  Hand it back with minicc_batch_release,
+ * saying whether it worked: one that failed goes back to mod_dbd. */
+ap_dbd_t *minicc_batch_connection(request_rec *r, minicc_batch_t *b,
+                                  const char *doing, int fresh, int *kept,
+                                  int *reused);
+void minicc_batch_release(request_rec *r, minicc_batch_t *b, ap_dbd_t *dbd,
+                          int kept, int worked);
 /* Writes row together with the rows other threads are writing at the same
  * moment; returns when its statement returned, as minicc_db_write. */
 int minicc_batch_write(request_rec *r, minicc_batch_t *b,
