@@ -106,19 +106,21 @@ cmp_ok($executed, '<', $CALLS, "fewer statements than rows ($executed for $CALLS
 is(log_count($srv, qr/AH30(?:205|501|503|504)/), 0, 'no write failed, nothing spooled or lost');
 
 # ---------------------------------------------------------------------------
-# One row the database refuses for good, in the middle of a batch: a
-# trigger that says "data too long" (1406) for one CallerName.
+# Rows the database refuses for good, in the middle of batches: a trigger
+# that says "data too long" (1406) for one CallerName.  Four of them, so
+# that whichever request happens to be written alone first, the others
+# are in multi-row statements.
 dbh()->do(q{CREATE OR REPLACE TRIGGER minicc_test_refuse BEFORE INSERT ON enqueue_data
             FOR EACH ROW IF NEW.CallerName = 'refuse me' THEN
             SIGNAL SQLSTATE '22001' SET MYSQL_ERRNO = 1406, MESSAGE_TEXT = 'refused by the test';
             END IF});
 $tag = "batch-refuse-$$-" . time;
 my @reqs2 = @{ call_requests($tag, ['exit'], $THREADS) };
-my $victim = 7;
-{
-    my %pairs = @{ $reqs2[$victim]{pairs} };
+my @victims = (3, 11, 19, 27);
+for my $v (@victims) {
+    my %pairs = @{ $reqs2[$v]{pairs} };
     $pairs{CallerName} = 'refuse me';
-    $reqs2[$victim]{pairs} = [%pairs];
+    $reqs2[$v]{pairs} = [%pairs];
 }
 my $log_before = length read_log($srv);
 my @res2 = send_locked(\@reqs2, 2);
@@ -126,16 +128,18 @@ dbh()->do('DROP TRIGGER minicc_test_refuse');
 my $log = substr(read_log($srv), $log_before);
 
 is(scalar(grep { twiml_is($res2[$_], expected_answer('exit')) } 0 .. $#reqs2), scalar @reqs2,
-   'every answer normal, the refused row\'s too');
-my $victim_sid = $reqs2[$victim]{sid};
-my @others = grep { $_ != $victim } 0 .. $#reqs2;
+   'every answer normal, the refused rows\' too');
+my %victim = map { $_ => 1 } @victims;
+my @victim_sids = sort map { $reqs2[$_]{sid} } @victims;
+my @others = grep { !$victim{$_} } 0 .. $#reqs2;
 rows_match([ @reqs2[@others] ], 'the other rows');
-is(db_count('enqueue_data', $victim_sid), 0, 'the refused row is not in enqueue_data');
+is(scalar(grep { db_count('enqueue_data', $_) } @victim_sids), 0, 'no refused row is in enqueue_data');
 my $rejects = spool_records(slurp("$srv->{spool}.rejects") // '');
-is_deeply([ map { $_->[1][0] } @$rejects ], [$victim_sid], 'it alone is in the rejects file');
-is(scalar(() = $log =~ /AH30504[^\n]*CallSid \Q$victim_sid\E/g), 1, 'one line says it was refused for good');
+is_deeply([ sort map { $_->[1][0] } @$rejects ], \@victim_sids, 'they alone are in the rejects file');
+is(scalar(grep { my $sid = $_; scalar(() = $log =~ /AH30504[^\n]*CallSid \Q$sid\E/g) == 1 } @victim_sids),
+   scalar @victim_sids, 'one line for each says it was refused for good');
 like($log, qr/AH30205[^\n]*recording \d+ enqueue_data rows in one statement[^\n]*error 1406/,
-     'the batch\'s failure is logged with what it was doing');
+     'a batch\'s failure is logged with what it was doing');
 ok(!-s $srv->{spool}, 'no other row was spooled');
 
 # ---------------------------------------------------------------------------
