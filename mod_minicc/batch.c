@@ -44,6 +44,7 @@ typedef struct batch_item {
     struct batch_item *next;
     int taken;                  /* a writer has it */
     int has_connection;         /* its request holds a connection */
+    long order;                 /* minicc_row_order of its row */
     int done;                   /* its statement returned: err is set */
     int err;
 } batch_item_t;
@@ -169,10 +170,9 @@ static int take(minicc_batch_t *b, batch_item_t *me, batch_item_t **out)
     /* in the order that keeps concurrent statements free of deadlocks */
     for (i = 1; i < n; i++) {
         batch_item_t *it = out[i];
-        long key = minicc_row_order(it->row);
         int j = i;
 
-        for (; j > 0 && minicc_row_order(out[j - 1]->row) > key; j--) {
+        for (; j > 0 && out[j - 1]->order > it->order; j--) {
             out[j] = out[j - 1];
         }
         out[j] = it;
@@ -191,9 +191,13 @@ static void give_back(minicc_batch_t *b, ap_dbd_t *dbd, int kept)
     minicc_db_close(b->s, dbd);
 }
 
-ap_dbd_t *minicc_batch_connection(request_rec *r, minicc_batch_t *b,
-                                  const char *doing, int fresh, int *kept,
-                                  int *reused)
+/* A connection: unless fresh is asked for, an idle kept one (*reused set;
+ * pinged if it sat idle for more than BATCH_FRESH), else a new one from
+ * mod_dbd, which *kept says whether to keep.  NULL when there is none
+ * (logged). */
+static ap_dbd_t *take_connection(request_rec *r, minicc_batch_t *b,
+                                 const char *doing, int fresh, int *kept,
+                                 int *reused)
 {
     kept_conn_t conn = { NULL, 0 };
     ap_dbd_t *dbd;
@@ -222,8 +226,10 @@ ap_dbd_t *minicc_batch_connection(request_rec *r, minicc_batch_t *b,
     return dbd;
 }
 
-void minicc_batch_release(request_rec *r, minicc_batch_t *b, ap_dbd_t *dbd,
-                          int kept, int worked)
+/* After use: a kept connection that worked waits for the next request;
+ * any other goes back to mod_dbd. */
+static void release_connection(request_rec *r, minicc_batch_t *b,
+                               ap_dbd_t *dbd, int kept, int worked)
 {
     if (!kept || !worked) {
         give_back(b, dbd, kept);
@@ -236,38 +242,66 @@ void minicc_batch_release(request_rec *r, minicc_batch_t *b, ap_dbd_t *dbd,
     apr_thread_mutex_unlock(b->lock);
 }
 
-/* The rows on a writer's connection; once more on a fresh connection when
- * a kept one failed for a reason other than the rows themselves. */
+int minicc_batch_run(request_rec *r, minicc_batch_t *b, const char *doing,
+                     minicc_batch_fn fn, void *baton)
+{
+    int attempt, kept = 0, reused = 0, worked = 0;
+
+    for (attempt = 0; attempt < 2; attempt++) {
+        ap_dbd_t *dbd = take_connection(r, b, doing, attempt, &kept,
+                                        &reused);
+
+        if (!dbd) {
+            return -1;
+        }
+        worked = fn(r, dbd, baton);
+        release_connection(r, b, dbd, kept, worked);
+        if (worked || !reused) {
+            break;
+        }
+    }
+    return worked;
+}
+
+typedef struct {
+    const minicc_row_t *const *rows;
+    int n;
+    int *errs;
+} rows_baton_t;
+
+/* Zero when a row failed for a reason other than the row itself. */
+static int write_rows(request_rec *r, ap_dbd_t *dbd, void *baton)
+{
+    rows_baton_t *w = baton;
+    int i;
+
+    minicc_db_write_rows_on(r, dbd, w->rows, w->n, w->errs);
+    for (i = 0; i < w->n; i++) {
+        if (w->errs[i] && !minicc_db_error_is_permanent(w->errs[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The rows on the request's own connection, or on a kept one. */
 static void write_batch(request_rec *r, minicc_batch_t *b, ap_dbd_t *own,
                         const minicc_row_t *const *rows, int n, int *errs)
 {
-    const char *doing = apr_psprintf(r->pool, "recording %d %s row%s", n,
-                                     minicc_table_name(rows[0]->table),
-                                     n == 1 ? "" : "s");
-    int attempt, kept = 0, reused = 0, i;
+    rows_baton_t w = { rows, n, errs };
+    int i;
 
     if (own) {
         minicc_db_write_rows_on(r, own, rows, n, errs);
         return;
     }
-    for (attempt = 0; attempt < 2; attempt++) {
-        ap_dbd_t *dbd = minicc_batch_connection(r, b, doing, attempt, &kept,
-                                                &reused);
-        int failed = 0;
-
-        if (!dbd) {
-            for (i = 0; i < n; i++) {
-                errs[i] = -1;
-            }
-            return;
-        }
-        minicc_db_write_rows_on(r, dbd, rows, n, errs);
+    if (minicc_batch_run(r, b, apr_psprintf(r->pool, "recording %d %s row%s",
+                                            n, minicc_table_name(
+                                                rows[0]->table),
+                                            n == 1 ? "" : "s"),
+                         write_rows, &w) < 0) {
         for (i = 0; i < n; i++) {
-            failed |= errs[i] && !minicc_db_error_is_permanent(errs[i]);
-        }
-        minicc_batch_release(r, b, dbd, kept, !failed);
-        if (!failed || !reused) {
-            return;
+            errs[i] = -1;
         }
     }
 }
@@ -277,7 +311,8 @@ int minicc_batch_write(request_rec *r, minicc_batch_t *b,
 {
     minicc_table_e t = row->table;
     ap_dbd_t *own = minicc_db_request_connection(r);
-    batch_item_t me = { row, NULL, 0, own != NULL, 0, 0 };
+    batch_item_t me = { row, NULL, 0, own != NULL,
+                        minicc_row_order(row), 0, 0 };
     batch_item_t *items[MINICC_BATCH_MAX];
     const minicc_row_t *rows[MINICC_BATCH_MAX];
     int errs[MINICC_BATCH_MAX];

@@ -415,38 +415,42 @@ static int lookup_on(const db_ctx_t *c, const char *telnum, const char *doing)
     return found;
 }
 
+typedef struct {
+    const char *telnum;
+    const char *doing;
+    int found;
+} lookup_baton_t;
+
+static int lookup_kept(request_rec *r, ap_dbd_t *dbd, void *baton)
+{
+    lookup_baton_t *l = baton;
+    db_ctx_t c;
+
+    ctx_init(&c, r, dbd);
+    l->found = lookup_on(&c, l->telnum, l->doing);
+    return l->found >= 0;
+}
+
 minicc_caller_e minicc_db_is_operator(request_rec *r, const char *telnum)
 {
     minicc_batch_t *b = minicc_batch_of(r);
+    lookup_baton_t l;
     db_ctx_t c;
-    const char *doing = apr_psprintf(r->pool, "looking up caller %s in "
-                                     "operators",
-                                     ap_escape_logitem(r->pool, telnum));
-    int found = -1, attempt;
 
+    l.telnum = telnum;
+    l.doing = apr_psprintf(r->pool, "looking up caller %s in operators",
+                           ap_escape_logitem(r->pool, telnum));
+    l.found = -1;
     /* the child's kept connections spare this first contact mod_dbd's
      * ping; a request holding its own (mod_authn_dbd's) uses that */
-    for (attempt = 0; b && !minicc_db_request_connection(r) && attempt < 2;
-         attempt++) {
-        int kept, reused;
-        ap_dbd_t *dbd = minicc_batch_connection(r, b, doing, attempt, &kept,
-                                                &reused);
-
-        if (!dbd) {
-            return MINICC_LOOKUP_FAILED;
-        }
-        ctx_init(&c, r, dbd);
-        found = lookup_on(&c, telnum, doing);
-        minicc_batch_release(r, b, dbd, kept, found >= 0);
-        if (found >= 0 || !reused) {
-            break;
-        }
+    if (b && !minicc_db_request_connection(r)) {
+        minicc_batch_run(r, b, l.doing, lookup_kept, &l);
     }
-    if (found < 0 && (!b || minicc_db_request_connection(r))) {
-        found = open_ctx(&c, r, doing) ? lookup_on(&c, telnum, doing) : -1;
+    else if (open_ctx(&c, r, l.doing)) {
+        l.found = lookup_on(&c, telnum, l.doing);
     }
-    return found < 0 ? MINICC_LOOKUP_FAILED
-                     : found ? MINICC_OPERATOR : MINICC_CUSTOMER;
+    return l.found < 0 ? MINICC_LOOKUP_FAILED
+                       : l.found ? MINICC_OPERATOR : MINICC_CUSTOMER;
 }
 
 apr_array_header_t *minicc_db_select(request_rec *r, int id, int nargs,

@@ -369,16 +369,13 @@ int minicc_db_error_is_permanent(int err);
 void minicc_batch_child_init(apr_pool_t *pchild, server_rec *s);
 /* The queue of the request's server, or NULL. */
 minicc_batch_t *minicc_batch_of(request_rec *r);
-/* A connection kept between requests: unless fresh is asked for, an idle
- * kept one (*reused set; pinged if it sat idle for more than a second),
- * else a new one from mod_dbd, which *kept says whether to keep.  NULL
- * when there is none (logged).  Hand it back with minicc_batch_release,
- * saying whether it worked: one that failed goes back to mod_dbd. */
-ap_dbd_t *minicc_batch_connection(request_rec *r, minicc_batch_t *b,
-                                  const char *doing, int fresh, int *kept,
-                                  int *reused);
-void minicc_batch_release(request_rec *r, minicc_batch_t *b, ap_dbd_t *dbd,
-                          int kept, int worked);
+/* Runs fn on a connection the child keeps between requests (no mod_dbd
+ * ping for one used within the last second); when fn says a kept
+ * connection did not work (nonzero: it did), once more on a fresh one.
+ * fn's answer, or -1 when there was no connection (logged). */
+typedef int (*minicc_batch_fn)(request_rec *r, ap_dbd_t *dbd, void *baton);
+int minicc_batch_run(request_rec *r, minicc_batch_t *b, const char *doing,
+                     minicc_batch_fn fn, void *baton);
 /* Writes row together with the rows other threads are writing at the same
  * moment; returns when its statement returned, as minicc_db_write. */
 int minicc_batch_write(request_rec *r, minicc_batch_t *b,
