@@ -504,12 +504,17 @@ int minicc_db_write(request_rec *r, const minicc_row_t *row)
     return err;
 }
 
-/* n rows (a power of two, at most MINICC_BATCH_MAX) in one statement. */
+/* n rows (at most MINICC_BATCH_MAX) in one statement, so in one commit.
+ * Statements are prepared for 2, 4, 8 ... rows: the last row fills the
+ * places left over.  Written again in the same statement it changes
+ * nothing (the upsert keeps the newer values, and they are the same), and
+ * the report triggers count only a change, while a second statement would
+ * cost a second round trip and a second flush of the redo log. */
 static int write_chunk(const db_ctx_t *c, const minicc_row_t *const *rows,
                        int n)
 {
     minicc_table_e table = rows[0]->table;
-    int nvalues = rows[0]->nvalues, id, k, i;
+    int nvalues = rows[0]->nvalues, id, k, places, i;
     const char **args;
     const char *doing;
 
@@ -521,14 +526,16 @@ static int write_chunk(const db_ctx_t *c, const minicc_row_t *const *rows,
         k++;
     }
     id = MINICC_STMT_BATCH + table * MINICC_BATCH_LEVELS + k;
-    args = apr_palloc(c->pool, sizeof(char *) * nvalues * n);
-    for (i = 0; i < n; i++) {
-        memcpy(args + i * nvalues, rows[i]->values, sizeof(char *) * nvalues);
+    places = 2 << k;
+    args = apr_palloc(c->pool, sizeof(char *) * nvalues * places);
+    for (i = 0; i < places; i++) {
+        memcpy(args + i * nvalues, rows[i < n ? i : n - 1]->values,
+               sizeof(char *) * nvalues);
     }
     doing = apr_psprintf(c->pool, "recording %d %s rows in one statement "
                          "(CallSid %s ... %s)", n, minicc_table_name(table),
                          rows[0]->values[0], rows[n - 1]->values[0]);
-    return run(c, id, nvalues * n, args, NULL, doing);
+    return run(c, id, nvalues * places, args, NULL, doing);
 }
 
 static void write_rows(const db_ctx_t *c, const minicc_row_t *const *rows,
@@ -537,11 +544,9 @@ static void write_rows(const db_ctx_t *c, const minicc_row_t *const *rows,
     int done = 0, i;
 
     while (done < n) {
-        int chunk = MINICC_BATCH_MAX, err;
+        int chunk = n - done < MINICC_BATCH_MAX ? n - done : MINICC_BATCH_MAX;
+        int err;
 
-        while (chunk > n - done) {
-            chunk >>= 1;
-        }
         err = write_chunk(c, rows + done, chunk);
         if (err && chunk > 1 && minicc_db_error_is_permanent(err)) {
             /* one row the database refuses: find it, keep the others */

@@ -24,6 +24,7 @@ my $CALLS = 128;
 
 plan tests => 1
   + 1 + 4 + 3      # many exits at once
+  + 1 + 4 + 2      # a batch of five in a statement for eight
   + 1 + 4 + 5      # one row refused
   + 4;             # two servers, two databases
 
@@ -90,6 +91,7 @@ sub send_locked {
 
 # ---------------------------------------------------------------------------
 # Many exits at once.
+my $log_before_five;
 my $tag = "batch-$$-" . time;
 my @reqs = @{ call_requests($tag, ['exit'], $CALLS) };
 my $before = executions();
@@ -104,6 +106,42 @@ ok((grep { $_ == 16 } @sizes), 'while the database made them wait, 16 rows went 
     or diag("batches: @sizes");
 cmp_ok($executed, '<', $CALLS, "fewer statements than rows ($executed for $CALLS)");
 is(log_count($srv, qr/AH30(?:205|501|503|504)/), 0, 'no write failed, nothing spooled or lost');
+
+# ---------------------------------------------------------------------------
+# Five rows in the statement prepared for eight: the last row fills the
+# three places left, in the same statement, so five rows cost one round
+# trip and one commit -- and count five, not eight, in the report's
+# summaries.  The first exit is written alone while the table is locked;
+# the other five queue behind it.
+$tag = "batch-five-$$-" . time;
+my @five = @{ call_requests($tag, ['exit'], 6) };
+for my $req (@five) {
+    my %pairs = @{ $req->{pairs} };
+    $pairs{QueueResult} = 'hangup';
+    $req->{pairs} = [%pairs];
+    $req->{expect}{QueueResult} = 'hangup' if $req->{expect};
+}
+my $summaries = sub {
+    return [ map { scalar dbh()->selectrow_array($_) }
+             'SELECT COALESCE(SUM(Offered), 0) FROM report_hours',
+             'SELECT COALESCE(SUM(N), 0) FROM report_hangups' ];
+};
+my $counted = $summaries->();
+$log_before_five = length read_log($srv);
+$before = executions();
+@res = send_locked(\@five, 2);
+$executed = executions() - $before;
+is(scalar(grep { twiml_is($res[$_], expected_answer('exit')) } 0 .. $#five), 6,
+   'six exits answered normally');
+rows_match(\@five, 'six exits');
+my @five_sizes = map { /wrote (\d+) enqueue_data rows/ ? $1 : () }
+                 split /\n/, substr(read_log($srv), $log_before_five);
+ok(@five_sizes == 1 && $five_sizes[0] == 5 && $executed == 2,
+   'the five queued rows went in one statement: two statements for six rows')
+    or diag("batches: @five_sizes; statements: $executed");
+my $now = $summaries->();
+is_deeply([ $now->[0] - $counted->[0], $now->[1] - $counted->[1] ], [6, 6],
+          'the summaries counted six offered and six hang-ups, no more');
 
 # ---------------------------------------------------------------------------
 # Rows the database refuses for good, in the middle of batches: a trigger
