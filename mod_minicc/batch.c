@@ -47,6 +47,8 @@ typedef struct batch_item {
     long order;                 /* minicc_row_order of its row */
     int done;                   /* its statement returned: err is set */
     int err;
+    apr_thread_cond_t *wake;    /* its thread sleeps on it (made when it
+                                 * first has to) */
 } batch_item_t;
 
 #define KEPT_MAX 64
@@ -64,7 +66,6 @@ struct minicc_batch {
     int nidle;
     int nkept;                      /* idle or in use by a writer */
     struct {
-        apr_thread_cond_t *wake;    /* a statement of this table returned */
         batch_item_t *head, *tail;  /* rows waiting for a writer */
         int queued;
         int writing;                /* statements in flight */
@@ -86,13 +87,9 @@ static minicc_batch_t *batch_create(apr_pool_t *pchild, server_rec *s)
 {
     minicc_batch_t *b;
     apr_status_t rv;
-    int i;
 
     b = apr_pcalloc(pchild, sizeof(*b));
     rv = apr_thread_mutex_create(&b->lock, APR_THREAD_MUTEX_DEFAULT, pchild);
-    for (i = 0; i < MINICC_TABLE_COUNT && rv == APR_SUCCESS; i++) {
-        rv = apr_thread_cond_create(&b->table[i].wake, pchild);
-    }
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, APLOGNO(30701)
                      "creating the row queue of this child failed; each "
@@ -312,7 +309,7 @@ int minicc_batch_write(request_rec *r, minicc_batch_t *b,
     minicc_table_e t = row->table;
     ap_dbd_t *own = minicc_db_request_connection(r);
     batch_item_t me = { row, NULL, 0, own != NULL,
-                        minicc_row_order(row), 0, 0 };
+                        minicc_row_order(row), 0, 0, NULL };
     batch_item_t *items[MINICC_BATCH_MAX];
     const minicc_row_t *rows[MINICC_BATCH_MAX];
     int errs[MINICC_BATCH_MAX];
@@ -331,7 +328,18 @@ int minicc_batch_write(request_rec *r, minicc_batch_t *b,
 
         if (me.taken || (!own && b->table[t].writing
                          && b->table[t].queued < MINICC_BATCH_MAX)) {
-            apr_thread_cond_wait(b->table[t].wake, b->lock);
+            if (me.wake || apr_thread_cond_create(&me.wake, r->pool)
+                           == APR_SUCCESS) {
+                apr_thread_cond_wait(me.wake, b->lock);
+            }
+            else {
+                /* (pthread_cond_init does not fail on Linux) look again
+                 * in a moment */
+                me.wake = NULL;
+                apr_thread_mutex_unlock(b->lock);
+                apr_sleep(apr_time_from_msec(1));
+                apr_thread_mutex_lock(b->lock);
+            }
             continue;
         }
         n = take(b, &me, items);
@@ -348,13 +356,20 @@ int minicc_batch_write(request_rec *r, minicc_batch_t *b,
                           minicc_table_name(t), n);
         }
 
+        /* Wake just the threads of these rows, and the first in line,
+         * who may write next: the others would only wake to sleep again. */
         apr_thread_mutex_lock(b->lock);
         for (i = 0; i < n; i++) {
             items[i]->err = errs[i];
             items[i]->done = 1;
+            if (items[i]->wake) {
+                apr_thread_cond_signal(items[i]->wake);
+            }
         }
         b->table[t].writing--;
-        apr_thread_cond_broadcast(b->table[t].wake);
+        if (b->table[t].head && b->table[t].head->wake) {
+            apr_thread_cond_signal(b->table[t].head->wake);
+        }
     }
     apr_thread_mutex_unlock(b->lock);
     return me.err;
