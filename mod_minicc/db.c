@@ -191,6 +191,8 @@ static ap_dbd_t *acquire(request_rec *r, const minicc_srv_conf *sc,
 typedef struct {
     dbd_cfg_t *cfg;             /* label -> SQL of every statement */
     unsigned long session;      /* the session its statements belong to */
+    apr_pool_t *stmts;          /* the statements we prepared again; NULL
+                                 * while they are mod_dbd's */
 } dbd_session_t;
 
 #define CONN_STATE_KEY "minicc-dbd-session"
@@ -213,6 +215,7 @@ static apr_status_t remember_connection(apr_pool_t *pool, dbd_cfg_t *cfg,
     (void)pool;
     st->cfg = cfg;
     st->session = session_of(dbd);
+    st->stmts = NULL;
     apr_pool_userdata_setn(st, CONN_STATE_KEY, NULL, dbd->pool);
     return OK;
 }
@@ -223,17 +226,71 @@ void minicc_db_register_hooks(void)
                       APR_HOOK_MIDDLE);
 }
 
-/* Prepares every statement of the connection's pool again, mod_dbd's
- * stale ones replaced.  The handle is ours alone while we hold it, so
- * changing its hash is safe; the new statements live as long as the
- * connection (once per renewed session). */
+/* Readies the connection's current statements -- the stale ones of a
+ * session that is gone -- to be freed without a word to the server;
+ * zero if one of them cannot be.  When libmariadb reconnects a handle it
+ * either detaches them (stmt->mysql = NULL) or keeps them on the handle,
+ * unprepared (MYSQL_STMT_INITTED) but with the old session's statement
+ * id: mysql_stmt_close would send COM_STMT_CLOSE with that id, which the
+ * new session may have given to a statement just prepared.  Such an id
+ * names nothing any more, so it is cleared.  (apr_dbd_mysql's
+ * apr_dbd_prepared_t starts with its MYSQL_STMT, see statements_detached;
+ * MYSQL_STMT is libmariadb's public struct.) */
+static int stale_statements_freeable(ap_dbd_t *dbd, apr_pool_t *p)
+{
+    apr_array_header_t *attached = apr_array_make(p, 32, sizeof(MYSQL_STMT *));
+    apr_hash_index_t *hi;
+    int i;
+
+    if (strcmp(apr_dbd_name(dbd->driver), "mysql")) {
+        return 0;
+    }
+    for (hi = apr_hash_first(p, dbd->prepared); hi; hi = apr_hash_next(hi)) {
+        void *prepared;
+        MYSQL_STMT *stmt;
+
+        apr_hash_this(hi, NULL, NULL, &prepared);
+        stmt = prepared ? *(MYSQL_STMT **)prepared : NULL;
+        if (!stmt || !stmt->mysql) {
+            continue;
+        }
+        if (stmt->state != MYSQL_STMT_INITTED) {
+            return 0;
+        }
+        APR_ARRAY_PUSH(attached, MYSQL_STMT *) = stmt;
+    }
+    for (i = 0; i < attached->nelts; i++) {
+        APR_ARRAY_IDX(attached, i, MYSQL_STMT *)->stmt_id = 0;
+    }
+    return 1;
+}
+
+/* Prepares every statement of the connection again, in a pool of their
+ * own, and puts them in the place of mod_dbd's stale ones: all of them or,
+ * when one fails, none (the connection keeps its stale ones, and the next
+ * request tries again).  The handle is ours alone while we hold it, so
+ * changing its hash is safe.  The statements of the renewal before are
+ * freed with their pool: without that, a connection that lives through
+ * many database restarts would keep every generation of them. */
 static int prepare_all_again(const db_ctx_t *c, dbd_session_t *st,
                              const char *doing)
 {
     ap_dbd_t *dbd = c->dbd;
     apr_hash_index_t *hi;
+    apr_hash_t *fresh = apr_hash_make(c->pool);
+    apr_pool_t *pool;
+    apr_status_t rv;
+    const char *stale;
     int n = 0;
 
+    if ((rv = apr_pool_create(&pool, dbd->pool)) != APR_SUCCESS) {
+        db_log(c, APLOG_ERR, apr_psprintf(c->pool, APLOGNO(30208)
+               "%s: the database session was renewed, and there is no "
+               "memory to prepare its statements again: %pm", doing, &rv));
+        st->session = 0;
+        return 0;
+    }
+    apr_pool_tag(pool, "minicc_statements");
     for (hi = apr_hash_first(c->pool, st->cfg->queries); hi;
          hi = apr_hash_next(hi)) {
         const void *label;
@@ -245,7 +302,7 @@ static int prepare_all_again(const db_ctx_t *c, dbd_session_t *st,
         if (!*(const char *)query) {
             continue;
         }
-        err = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle, query,
+        err = apr_dbd_prepare(dbd->driver, pool, dbd->handle, query,
                               label, &stmt);
         if (err) {
             db_log(c, APLOG_ERR, apr_psprintf(c->pool, APLOGNO(30203)
@@ -253,18 +310,37 @@ static int prepare_all_again(const db_ctx_t *c, dbd_session_t *st,
                    "'%s' again failed: error %d: %s", doing,
                    (const char *)label, err,
                    apr_dbd_error(dbd->driver, dbd->handle, err)));
-            /* some statements are new, some not: whatever session comes
-             * next (even one with this thread id) prepares them all */
+            apr_pool_destroy(pool);
             st->session = 0;
             return 0;
         }
-        apr_hash_set(dbd->prepared, label, APR_HASH_KEY_STRING, stmt);
+        apr_hash_set(fresh, label, APR_HASH_KEY_STRING, stmt);
         n++;
+    }
+    /* the stale ones: freed, unless they are mod_dbd's first ones (they
+     * live as long as the connection) or cannot be */
+    if (!st->stmts) {
+        stale = "";
+    }
+    else if (stale_statements_freeable(dbd, c->pool)) {
+        apr_pool_destroy(st->stmts);
+        stale = ", the stale ones freed";
+    }
+    else {
+        stale = ", the stale ones kept until the connection closes";
+    }
+    st->stmts = pool;
+    for (hi = apr_hash_first(c->pool, fresh); hi; hi = apr_hash_next(hi)) {
+        const void *label;
+        void *stmt;
+
+        apr_hash_this(hi, &label, NULL, &stmt);
+        apr_hash_set(dbd->prepared, label, APR_HASH_KEY_STRING, stmt);
     }
     db_log(c, APLOG_INFO, apr_psprintf(c->pool, APLOGNO(30204)
            "%s: the database session was renewed (thread %lu, was %lu); "
-           "%d statements prepared again", doing, session_of(dbd),
-           st->session, n));
+           "%d statements prepared again%s", doing, session_of(dbd),
+           st->session, n, stale));
     st->session = session_of(dbd);
     return 1;
 }

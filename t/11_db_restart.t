@@ -14,7 +14,7 @@ my $N = 8;    # calls of each kind after each disturbance
 # (reconnect=0: mod_dbd drops dead connections, the module must acquire again).
 my @servers = ('default', 'minicc_rc0');
 plan tests => 1 + 2 + (2 + 4 + 6 * @servers) + (2 + @servers + 6 * @servers + 1 + 1)
-            + (2 + 6 * @servers);
+            + (2 + 6 * @servers) + 1;
 
 db_wait_up();
 my $operator = '+15550010001';
@@ -127,6 +127,8 @@ twiml_ok(post('/minicc/incoming', [CallSid => sid(), From => $operator]), $op_re
 rounds($N, 'after restart');
 
 # --- idle connections closed by the server (wait_timeout) ------------------
+my $elog = Apache::Test::vars('t_logs') . '/error_log';
+my $elog_at = -s $elog // 0;
 ok(mariadb_private('restart'), 'MariaDB restarted for the wait_timeout test');
 ok(defined root_sql('SET GLOBAL wait_timeout = 2'), 'wait_timeout set to 2 s');
 my ($aborted0) = (root_sql(q{SHOW GLOBAL STATUS LIKE 'Aborted_clients'}) // '') =~ /(\d+)/;
@@ -147,3 +149,15 @@ for my $id (@ids) { $killed++ if defined root_sql("KILL CONNECTION $id") }
 ok($killed > 0, "killed the server side of $killed pooled connections");
 ok($killed == @ids, 'every KILL worked');
 rounds($N, 'after KILL');
+
+# A connection renewed a second time frees the statements of its first
+# renewal: a pooled connection that lives through many restarts holds one
+# set of statements, not one per restart.
+{
+    open my $fh, '<', $elog or die "$elog: $!";
+    seek $fh, $elog_at, 0;
+    my @renewed = grep { /AH30204:/ } <$fh>;
+    ok((grep { /the stale ones freed/ } @renewed),
+       'a second renewal freed the statements of the first')
+        or diag(@renewed[0 .. ($#renewed < 5 ? $#renewed : 5)]);
+}
