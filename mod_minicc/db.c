@@ -226,6 +226,17 @@ void minicc_db_register_hooks(void)
                       APR_HOOK_MIDDLE);
 }
 
+/* The MYSQL_STMT behind a statement of the connection, or NULL (another
+ * driver, or none).  apr_dbd_mysql's apr_dbd_prepared_t starts with its
+ * MYSQL_STMT (apr-util 1.x); MYSQL_STMT is libmariadb's public struct. */
+static MYSQL_STMT *mysql_stmt_of(ap_dbd_t *dbd, void *prepared)
+{
+    if (!prepared || strcmp(apr_dbd_name(dbd->driver), "mysql")) {
+        return NULL;
+    }
+    return *(MYSQL_STMT **)prepared;
+}
+
 /* Readies the connection's current statements -- the stale ones of a
  * session that is gone -- to be freed without a word to the server;
  * zero if one of them cannot be.  When libmariadb reconnects a handle it
@@ -233,9 +244,7 @@ void minicc_db_register_hooks(void)
  * unprepared (MYSQL_STMT_INITTED) but with the old session's statement
  * id: mysql_stmt_close would send COM_STMT_CLOSE with that id, which the
  * new session may have given to a statement just prepared.  Such an id
- * names nothing any more, so it is cleared.  (apr_dbd_mysql's
- * apr_dbd_prepared_t starts with its MYSQL_STMT, see statements_detached;
- * MYSQL_STMT is libmariadb's public struct.) */
+ * names nothing any more, so it is cleared. */
 static int stale_statements_freeable(ap_dbd_t *dbd, apr_pool_t *p)
 {
     apr_array_header_t *attached = apr_array_make(p, 32, sizeof(MYSQL_STMT *));
@@ -250,7 +259,7 @@ static int stale_statements_freeable(ap_dbd_t *dbd, apr_pool_t *p)
         MYSQL_STMT *stmt;
 
         apr_hash_this(hi, NULL, NULL, &prepared);
-        stmt = prepared ? *(MYSQL_STMT **)prepared : NULL;
+        stmt = mysql_stmt_of(dbd, prepared);
         if (!stmt || !stmt->mysql) {
             continue;
         }
@@ -350,20 +359,13 @@ static int prepare_all_again(const db_ctx_t *c, dbd_session_t *st,
  * the old session unprepared (state MYSQL_STMT_INITTED: error 2030 on the
  * next execution), or detaches it (stmt->mysql = NULL).  The thread id
  * alone does not tell: after a restart MariaDB counts from 1 again, and a
- * new session can get the old one's id.  apr_dbd_mysql's
- * apr_dbd_prepared_t starts with its MYSQL_STMT (apr-util 1.x);
- * MYSQL_STMT is libmariadb's public struct. */
+ * new session can get the old one's id. */
 static int statements_detached(const db_ctx_t *c)
 {
-    void *prepared = apr_hash_get(c->dbd->prepared,
-                                  c->sc->labels[MINICC_STMT_OPERATOR_LOOKUP],
-                                  APR_HASH_KEY_STRING);
-    MYSQL_STMT *stmt;
+    MYSQL_STMT *stmt = mysql_stmt_of(c->dbd, apr_hash_get(c->dbd->prepared,
+                           c->sc->labels[MINICC_STMT_OPERATOR_LOOKUP],
+                           APR_HASH_KEY_STRING));
 
-    if (!prepared || strcmp(apr_dbd_name(c->dbd->driver), "mysql")) {
-        return 0;
-    }
-    stmt = *(MYSQL_STMT **)prepared;
     return stmt && (!stmt->mysql || stmt->state == MYSQL_STMT_INITTED);
 }
 
