@@ -24,7 +24,7 @@ my $CALLS = 128;
 
 plan tests => 1
   + 1 + 4 + 3      # many exits at once
-  + 1 + 4 + 2      # a batch of five in a statement for eight
+  + 1 + 1 + 4 + 2  # a batch of five in a statement for eight
   + 1 + 4 + 5      # one row refused
   + 4;             # two servers, two databases
 
@@ -129,7 +129,24 @@ my $summaries = sub {
 my $counted = $summaries->();
 $log_before_five = length read_log($srv);
 $before = executions();
-@res = send_locked(\@five, 2);
+{
+    # The first exit alone, and only once the database holds it, the other
+    # five: sent together, two could have made the first batch.
+    my $lock = locker();
+    $lock->do('LOCK TABLES enqueue_data WRITE');
+    my $first = clients_start($srv, [ $five[0] ], 1);
+    my $held = poll(sub {
+        scalar dbh()->selectrow_array(q{SELECT COUNT(*) FROM information_schema.PROCESSLIST
+                                         WHERE USER = 'minicc' AND STATE LIKE 'Waiting for table%'});
+    }, 30, 0.05);
+    ok($held, 'the first exit waits for the locked table');
+    my $rest = clients_start($srv, [ @five[1 .. 5] ], 5);
+    # Each of the five is a few milliseconds of work before it queues.
+    Time::HiRes::sleep(1.5);
+    $lock->do('UNLOCK TABLES');
+    $lock->disconnect;
+    @res = (clients_wait($first), clients_wait($rest));
+}
 $executed = executions() - $before;
 is(scalar(grep { twiml_is($res[$_], expected_answer('exit')) } 0 .. $#five), 6,
    'six exits answered normally');
