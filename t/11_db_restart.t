@@ -142,12 +142,17 @@ ok(defined $aborted0 && defined $aborted1 && $aborted1 > $aborted0,
 ok(defined root_sql('SET GLOBAL wait_timeout = 28800'), 'wait_timeout restored');
 
 # --- connections killed by the server --------------------------------------
-my $ids = root_sql(q{SELECT GROUP_CONCAT(id) FROM information_schema.processlist WHERE user = 'minicc'}) // '';
-my @ids = grep { /^\d+$/ } split /[,\s]+/, $ids;
-my $killed = 0;
-for my $id (@ids) { $killed++ if defined root_sql("KILL CONNECTION $id") }
+# Kills the server side of every connection of the module; returns how
+# many were killed and how many there were.
+sub kill_pooled {
+    my $ids = root_sql(q{SELECT GROUP_CONCAT(id) FROM information_schema.processlist WHERE user = 'minicc'}) // '';
+    my @ids = grep { /^\d+$/ } split /[,\s]+/, $ids;
+    my $killed = grep { defined root_sql("KILL CONNECTION $_") } @ids;
+    return ($killed, scalar @ids);
+}
+my ($killed, $pooled) = kill_pooled();
 ok($killed > 0, "killed the server side of $killed pooled connections");
-ok($killed == @ids, 'every KILL worked');
+ok($killed == $pooled, 'every KILL worked');
 rounds($N, 'after KILL');
 
 # A connection renewed a second time frees the statements of its first
@@ -162,8 +167,7 @@ rounds($N, 'after KILL');
         return grep { /AH30204:/ } <$fh>;
     };
     for (my $again = 0; $again < 4 && !grep { /the stale ones freed/ } $renewals->(); $again++) {
-        my $list = root_sql(q{SELECT GROUP_CONCAT(id) FROM information_schema.processlist WHERE user = 'minicc'}) // '';
-        root_sql("KILL CONNECTION $_") for grep { /^\d+$/ } split /[,\s]+/, $list;
+        kill_pooled();
         round() for 1 .. 2;
     }
     my @renewed = $renewals->();
