@@ -327,7 +327,7 @@ static const char *check_url(cmd_parms *cmd, const char *what,
         }
     }
     if (!*url || *p || apr_uri_parse(cmd->temp_pool, url, &uri) != APR_SUCCESS
-        || (uri.scheme && (!uri.hostname
+        || (uri.scheme && (!uri.hostname || !*uri.hostname
                            || (strcasecmp(uri.scheme, "http")
                                && strcasecmp(uri.scheme, "https"))))) {
         return apr_psprintf(cmd->pool, "%s: '%s' is not a relative URL or "
@@ -516,7 +516,8 @@ static const char *set_public_url(cmd_parms *cmd, void *dconf,
         url[--len] = '\0';
     }
     if (apr_uri_parse(cmd->temp_pool, url, &uri) != APR_SUCCESS
-        || !uri.scheme || !uri.hostname || uri.query || uri.fragment
+        || !uri.scheme || !uri.hostname || !*uri.hostname || uri.query
+        || uri.fragment
         || (uri.path && *uri.path)
         || (strcasecmp(uri.scheme, "http") && strcasecmp(uri.scheme, "https"))
         || strpbrk(url, " \t\r\n")) {

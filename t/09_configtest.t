@@ -23,8 +23,21 @@ my @bad = (
     ['MiniCCMessage welcome',           'MiniCCMessage'],
     ['MiniCCURL bogus /x',              'MiniCCURL'],
     ['MiniCCURL status /x',             'MiniCCURL'],
+    ['MiniCCURL wait http:///wait',     'MiniCCURL'],
     ['MiniCCAnnounceWait maybe',        'MiniCCAnnounceWait'],
     ['MiniCCQueue ""',                  'MiniCCQueue'],
+    ['MiniCCLanguage ja_JP',            'MiniCCLanguage'],
+    ['MiniCCLanguage j',                'MiniCCLanguage'],
+    ['MiniCCLanguage en-',              'MiniCCLanguage'],
+    ['MiniCCVoice "Polly Mizuki"',      'MiniCCVoice'],
+    ['MiniCCVoice ""',                  'MiniCCVoice'],
+    ['MiniCCHoldMusic ftp://example.com/hold.mp3', 'MiniCCHoldMusic'],
+    ['MiniCCHoldMusic http:///hold.mp3', 'MiniCCHoldMusic'],
+    ['MiniCCHoldMusic "/hold music.mp3"', 'MiniCCHoldMusic'],
+    ['MiniCCServiceLevel 0',            'MiniCCServiceLevel'],
+    ['MiniCCServiceLevel 3601',         'MiniCCServiceLevel'],
+    ['MiniCCShortAbandon -1',           'MiniCCShortAbandon'],
+    ['MiniCCShortAbandon 3601',         'MiniCCShortAbandon'],
 );
 
 plan tests => 1 + @bad * 2 + 2 + 2 + 2;

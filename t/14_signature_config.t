@@ -67,6 +67,7 @@ my @bad = (
     ['MiniCCPublicURL ftp://cc.example.com',               'MiniCCPublicURL', undef],
     ['MiniCCPublicURL cc.example.com',                     'MiniCCPublicURL', undef],
     ['MiniCCPublicURL https://',                           'MiniCCPublicURL', undef],
+    ['MiniCCPublicURL https://:8443',                      'MiniCCPublicURL', undef],
     ['MiniCCPublicURL "https://cc.example.com extra"',     'MiniCCPublicURL', undef],
 );
 
