@@ -97,13 +97,6 @@ sub warm {
     return $good;
 }
 
-sub root_sql {
-    my ($sql) = @_;
-    my $dir = $ENV{MINICC_TEST_DB_DIR};
-    my $out = qx{"@{[top_dir()]}/scripts/mariadb-private" sql "$dir" -N -B -e "$sql"};
-    return $? == 0 ? $out : undef;
-}
-
 {
     my $main = Apache::TestRequest::hostport();
     Apache::TestRequest::module('minicc_rc0');

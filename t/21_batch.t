@@ -32,7 +32,8 @@ plan tests => 1
 my $dbdir = $ENV{MINICC_TEST_DB_DIR};
 my $top = MiniCCTest::top_dir();
 system("(echo 'CREATE DATABASE IF NOT EXISTS minicc_b;"
-     . " GRANT ALL ON minicc_b.* TO minicc\@\"127.0.0.1\"; USE minicc_b;';"
+     . " GRANT SELECT, INSERT, UPDATE ON minicc_b.* TO minicc\@\"127.0.0.1\";"
+     . " GRANT ALL ON minicc_b.* TO minicc_admin\@\"127.0.0.1\"; USE minicc_b;';"
      . " cat '$top/sql/minicc.sql') | '$top/scripts/mariadb-private' sql '$dbdir'") == 0
     or BAIL_OUT('cannot create the database minicc_b');
 my $port_b = MiniCCSpoolTest::free_port();
@@ -67,7 +68,7 @@ ok($srv, 'httpd with one child of 32 threads started') or BAIL_OUT('no httpd');
 sub locker {
     my $port = $ENV{MINICC_TEST_DB_PORT};
     return DBI->connect("DBI:MariaDB:database=minicc;host=127.0.0.1;port=$port",
-                        'minicc', 'minicc', { RaiseError => 1, PrintError => 0, AutoCommit => 1 });
+                        'minicc_admin', 'minicc_admin', { RaiseError => 1, PrintError => 0, AutoCommit => 1 });
 }
 sub executions {
     return scalar((dbh()->selectrow_array("SHOW GLOBAL STATUS LIKE 'Com_stmt_execute'"))[1]);
@@ -202,7 +203,7 @@ ok(!-s $srv->{spool}, 'no other row was spooled');
 # both tables wait.
 my $srv_b = { %$srv, port => $port_b };
 my $dbh_b = DBI->connect("DBI:MariaDB:database=minicc_b;host=127.0.0.1;port=$dbport",
-                         'minicc', 'minicc', { RaiseError => 1, PrintError => 0, AutoCommit => 1 });
+                         'minicc_admin', 'minicc_admin', { RaiseError => 1, PrintError => 0, AutoCommit => 1 });
 $tag = "batch-vhost-$$-" . time;
 my @for_a = @{ call_requests("$tag-a", ['exit'], 48) };
 my @for_b = @{ call_requests("$tag-b", ['exit'], 48) };

@@ -18,7 +18,7 @@ our @EXPORT = qw(
     post post_raw twiml twiml_ok xml_response_ok
     Response Say Gather Enqueue Redirect Pause Play Dial Queue Hangup
     DEFAULT_MSG DEFAULT_HOLD
-    sid dbh db_row db_count db_do db_wait_up mariadb_private top_dir
+    sid dbh db_row db_count db_do db_wait_up mariadb_private root_sql top_dir
     raw_http same configtest_location
 );
 
@@ -244,8 +244,10 @@ my $dbh;
 sub dbh {
     return $dbh if $dbh && eval { $dbh->ping };
     my $port = $ENV{MINICC_TEST_DB_PORT} or croak "MINICC_TEST_DB_PORT not set";
+    # The module's own user has only the README's grants; the tests also
+    # truncate, lock and call procedures.
     $dbh = DBI->connect("DBI:MariaDB:database=minicc;host=127.0.0.1;port=$port",
-                        'minicc', 'minicc',
+                        'minicc_admin', 'minicc_admin',
                         { RaiseError => 1, PrintError => 0, AutoCommit => 1,
                           mariadb_server_prepare => 0 })
         or croak "connect: $DBI::errstr";
@@ -273,6 +275,15 @@ sub mariadb_private {
     undef $dbh;
     my $rc = system(top_dir() . '/scripts/mariadb-private', $cmd, $dir);
     return $rc == 0;
+}
+
+# SQL as MariaDB's root (over the socket): its output (-N -B), undef if
+# the client failed.
+sub root_sql {
+    my ($sql) = @_;
+    my $dir = $ENV{MINICC_TEST_DB_DIR} or croak "MINICC_TEST_DB_DIR not set";
+    my $out = qx{"@{[top_dir()]}/scripts/mariadb-private" sql "$dir" -N -B -e "$sql"};
+    return $? == 0 ? $out : undef;
 }
 
 # Make sure the database is up (a test file that stopped it and died must
