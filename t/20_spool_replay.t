@@ -123,6 +123,8 @@ sub logged_counts {
         is(db_count(enqueue_data => $torn1->{CallSid}) + db_count(statuscallback_data => $torn2->{CallSid}), 0,
            'torn: the torn records were not written');
         ok(poll(sub { -s $srv->{spool} == 0 }, 15), 'torn: the spool file ends empty');
+        # AH30510 comes a moment after the spool is emptied (fdatasync first)
+        poll(sub { (logged_counts($srv))[0] >= 3 }, 15, 0.1);
         my $log = MiniCCSpoolTest::read_log($srv);
         my @l = $log =~ /^.*AH30507.*$/mg;
         ok(@l >= 1, 'torn: the damage is logged (AH30507)') or diag($log);
@@ -159,6 +161,7 @@ sub logged_counts {
         for my $b (@bad[1 .. 3]) { $in_db += db_count($b->[0], $b->[1]{CallSid}) }
         is($in_db, 0, 'rejects: no refused row is in the database');
         ok(poll(sub { -s $srv->{spool} == 0 }, 15), 'rejects: the spool file ends empty');
+        poll(sub { my ($w, $r) = logged_counts($srv); $w + $r >= @good + @bad }, 15, 0.1);
         my $rej = MiniCCSpoolTest::slurp("$dir/spool/rows.rejects") // '';
         my ($recs, $damaged) = spool_records($rej);
         is_deeply($recs, [map { [$_->[0], [vals($COLS{$_->[0] eq 'no_such_table' ? 'enqueue_data' : $_->[0]}, %{ $_->[1] })]] } @bad],

@@ -77,14 +77,21 @@ sub executions {
 sub batch_sizes {
     return map { /wrote (\d+) enqueue_data rows/ ? $1 : () } split /\n/, read_log($srv);
 }
+# The module's statements waiting for a locked table.
+sub waiting_statements {
+    return scalar dbh()->selectrow_array(q{SELECT COUNT(*) FROM information_schema.PROCESSLIST
+                                           WHERE USER = 'minicc' AND STATE LIKE 'Waiting for table%'});
+}
 # Sends $reqs from $THREADS clients while enqueue_data is locked for $hold
-# seconds; returns the results.
+# seconds -- or, with $statements, until that many statements wait (at
+# most 4 s: the server's readtimeout is 5); returns the results.
 sub send_locked {
-    my ($reqs, $hold) = @_;
+    my ($reqs, $hold, $statements) = @_;
     my $lock = locker();
     $lock->do('LOCK TABLES enqueue_data WRITE');
     my $h = clients_start($srv, $reqs, $THREADS, start_at => Time::HiRes::time() + 0.3);
     Time::HiRes::sleep($hold);
+    poll(sub { waiting_statements() >= $statements }, 2, 0.05) if $statements;
     $lock->do('UNLOCK TABLES');
     $lock->disconnect;
     return clients_wait($h);
@@ -96,7 +103,9 @@ my $log_before_five;
 my $tag = "batch-$$-" . time;
 my @reqs = @{ call_requests($tag, ['exit'], $CALLS) };
 my $before = executions();
-my @res = send_locked(\@reqs, 2);
+# The first row is written alone; the 16th queued behind it makes a full
+# batch, which goes at once: two statements wait.
+my @res = send_locked(\@reqs, 2, 2);
 my $executed = executions() - $before;
 my @bad = grep { !twiml_is($res[$_], expected_answer('exit')) } 0 .. $#reqs;
 is(scalar @bad, 0, "all $CALLS answers the normal TwiML")
@@ -136,10 +145,7 @@ $before = executions();
     my $lock = locker();
     $lock->do('LOCK TABLES enqueue_data WRITE');
     my $first = clients_start($srv, [ $five[0] ], 1);
-    my $held = poll(sub {
-        scalar dbh()->selectrow_array(q{SELECT COUNT(*) FROM information_schema.PROCESSLIST
-                                         WHERE USER = 'minicc' AND STATE LIKE 'Waiting for table%'});
-    }, 30, 0.05);
+    my $held = poll(\&waiting_statements, 30, 0.05);
     ok($held, 'the first exit waits for the locked table');
     my $rest = clients_start($srv, [ @five[1 .. 5] ], 5);
     # Each of the five is a few milliseconds of work before it queues.

@@ -748,9 +748,14 @@ sub outage_scenario {
     Test::More::is($strays, 0, 'no other rows with these values (none duplicated or invented)');
 
     Test::More::ok(poll(sub { -e $spool && -s _ == 0 }, 30), 'the spool file ends empty');
-    my $log = substr(read_log($srv), $log0);
-    my $written = 0;
-    $written += $1 while $log =~ /AH30510: [^\n]*?(\d+) rows written to the database/g;
+    # AH30510 comes a moment after the spool is emptied (fdatasync first)
+    my ($log, $written);
+    poll(sub {
+        $log = substr(read_log($srv), $log0);
+        $written = 0;
+        $written += $1 while $log =~ /AH30510: [^\n]*?(\d+) rows written to the database/g;
+        $written >= $N;
+    }, 15, 0.1);
     Test::More::is($written, $N, "AH30510 lines: $N rows written to the database in all")
         or Test::More::diag(join "\n", $log =~ /^.*AH3051\d.*$/mg);
     Test::More::is(scalar(() = $log =~ /AH30507/g), 0, 'no damaged record was found (AH30507)');
