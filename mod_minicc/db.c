@@ -426,9 +426,15 @@ int minicc_db_prepare_request(request_rec *r)
                     "authentication");
 }
 
-/* Runs statement id with args, retrying once on a lost session or a
- * deadlock; 0, or the MySQL error number (-1: no statement).  For a SELECT
- * (res != NULL) the caller reads every row. */
+/* A deadlock's victim was rolled back whole and only has to run again;
+ * where summary rows of a busy hour are shared, the same statement can be
+ * chosen more than once in a row. */
+#define DEADLOCK_ATTEMPTS 4
+
+/* Runs statement id with args, retrying once on a lost session or a lock
+ * wait timeout, and up to DEADLOCK_ATTEMPTS - 1 times on a deadlock; 0, or
+ * the MySQL error number (-1: no statement).  For a SELECT (res != NULL)
+ * the caller reads every row. */
 static int run(const db_ctx_t *c, int id, int nargs, const char **args,
                apr_dbd_results_t **res, const char *doing)
 {
@@ -444,7 +450,7 @@ static int run(const db_ctx_t *c, int id, int nargs, const char **args,
                c->sc->labels[id]));
         return -1;
     }
-    for (attempt = 0; attempt < 2; attempt++) {
+    for (attempt = 1;; attempt++) {
         if (res) {
             *res = NULL;
             err = apr_dbd_pselect(dbd->driver, c->pool, dbd->handle, res,
@@ -457,7 +463,8 @@ static int run(const db_ctx_t *c, int id, int nargs, const char **args,
         if (!err) {
             return 0;
         }
-        if (attempt || !worth_retrying(err)) {
+        if (!worth_retrying(err)
+            || attempt >= (err == ER_LOCK_DEADLOCK ? DEADLOCK_ATTEMPTS : 2)) {
             break;
         }
         if (session_lost(err)) {

@@ -39,7 +39,8 @@ plan tests =>
   + 3 * (4 + 2)                           # only CallSid
   + 3 * @bad_callsid * 2                  # invalid CallSid
   + 3                                     # a negative integer, uppercase hex
-  + 1;                                    # the module's grants
+  + 1                                     # the module's grants
+  + 4 + 3 + 4 + 3;                        # deadlocks retried, not forever
 
 db_wait_up();
 
@@ -199,4 +200,46 @@ for my $h (qw(guidance exit status)) {
         my ($after) = dbh()->selectrow_array("SELECT COUNT(*) FROM $table{$h}");
         is($after, $before, "$h CallSid $shown: no row");
     }
+}
+
+# A deadlock is retried: MariaDB rolled the statement back and says to try
+# again, and a busy hour's summary rows can make one statement its victim
+# more than once.  A trigger of the test's signals it $n times for one
+# CallSid (its counter is MyISAM, so the rollback does not undo it).
+sub deadlocks {
+    my ($n, $name) = @_;
+    my $sid = sid();
+    db_do('CREATE OR REPLACE TABLE minicc_test_deadlocks (n INT NOT NULL) ENGINE=MyISAM');
+    db_do('INSERT INTO minicc_test_deadlocks VALUES (?)', $n);
+    db_do(qq{CREATE OR REPLACE TRIGGER minicc_test_deadlock BEFORE INSERT ON statuscallback_data
+             FOR EACH ROW IF NEW.CallSid = '$sid' AND (SELECT n FROM minicc_test_deadlocks) > 0 THEN
+                 UPDATE minicc_test_deadlocks SET n = n - 1;
+                 SIGNAL SQLSTATE '40001' SET MYSQL_ERRNO = 1213, MESSAGE_TEXT = 'deadlock (signalled by the test)';
+             END IF});
+    my $elog = Apache::Test::vars('t_logs') . '/error_log';
+    my $at = -s $elog // 0;
+    my %p = params_for('status', $sid, $tag++);
+    twiml_ok(post('/minicc/status', pairs(%p)), $answer{status}, "status, $name");
+    my ($left) = dbh()->selectrow_array('SELECT n FROM minicc_test_deadlocks');
+    db_do('DROP TRIGGER minicc_test_deadlock');
+    db_do('DROP TABLE minicc_test_deadlocks');
+    open my $fh, '<', $elog or die "$elog: $!";
+    seek $fh, $at, 0;
+    my @failed = grep { /AH30(?:205|501|503)/ && /\Q$sid\E/ } <$fh>;
+    return ($sid, \%p, $n - $left, \@failed);
+}
+{
+    my ($sid, $p, $signalled, $failed) = deadlocks(3, 'three deadlocks in a row');
+    is($signalled, 3, 'three deadlocks in a row: all were signalled');
+    row_is('status', $sid, $p, 'three deadlocks in a row: retried');
+    is(scalar @$failed, 0, 'three deadlocks in a row: no write failure logged') or diag(@$failed);
+}
+{
+    # ... but not forever: the row is given up (logged in full: this
+    # server has no MiniCCSpool) and Twilio still gets its answer.
+    my ($sid, $p, $signalled, $failed) = deadlocks(1000, 'deadlocks without end');
+    ok($signalled >= 4 && $signalled <= 8, "deadlocks without end: tried $signalled times, not more than 8");
+    is(db_count('statuscallback_data', $sid), 0, 'deadlocks without end: no row');
+    ok((grep { /AH30501/ } @$failed), 'deadlocks without end: the row is logged in full (AH30501)')
+        or diag(@$failed);
 }
