@@ -208,7 +208,7 @@ DocumentRoot "$state/htdocs"
 </Directory>
 
 DBDriver mysql
-DBDParams "host=127.0.0.1 port=$dbport dbname=minicc user=minicc pass=minicc connecttimeout=2 readtimeout=5 writetimeout=5${DBD_EXTRA:+ $DBD_EXTRA}"
+DBDParams "host=127.0.0.1 port=$dbport dbname=minicc user=minicc pass=minicc${DBD_EXTRA:+ $DBD_EXTRA}"
 DBDMin      $DBDMIN
 DBDKeep     $DBDKEEP
 DBDMax      $DBDMAX

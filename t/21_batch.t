@@ -83,8 +83,8 @@ sub waiting_statements {
                                            WHERE USER = 'minicc' AND STATE LIKE 'Waiting for table%'});
 }
 # Sends $reqs from $THREADS clients while enqueue_data is locked for $hold
-# seconds -- or, with $statements, until that many statements wait (at
-# most 4 s: the server's readtimeout is 5); returns the results.
+# seconds -- and, with $statements, until that many statements wait (2 s
+# more at most); returns the results.
 sub send_locked {
     my ($reqs, $hold, $statements) = @_;
     my $lock = locker();

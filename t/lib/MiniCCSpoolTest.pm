@@ -145,7 +145,7 @@ Timeout 60
 KeepAlive On
 
 DBDriver mysql
-DBDParams "host=127.0.0.1 port=$dbport dbname=minicc user=minicc pass=minicc connecttimeout=2 readtimeout=5 writetimeout=5"
+DBDParams "host=127.0.0.1 port=$dbport dbname=minicc user=minicc pass=minicc"
 DBDMin $dbd{Min}
 DBDKeep $dbd{Keep}
 DBDMax $dbd{Max}
