@@ -216,16 +216,13 @@ sub deadlocks {
                  UPDATE minicc_test_deadlocks SET n = n - 1;
                  SIGNAL SQLSTATE '40001' SET MYSQL_ERRNO = 1213, MESSAGE_TEXT = 'deadlock (signalled by the test)';
              END IF});
-    my $elog = Apache::Test::vars('t_logs') . '/error_log';
-    my $at = -s $elog // 0;
+    my $at = error_log_size();
     my %p = params_for('status', $sid, $tag++);
     twiml_ok(post('/minicc/status', pairs(%p)), $answer{status}, "status, $name");
     my ($left) = dbh()->selectrow_array('SELECT n FROM minicc_test_deadlocks');
     db_do('DROP TRIGGER minicc_test_deadlock');
     db_do('DROP TABLE minicc_test_deadlocks');
-    open my $fh, '<', $elog or die "$elog: $!";
-    seek $fh, $at, 0;
-    my @failed = grep { /AH30(?:205|501|503)/ && /\Q$sid\E/ } <$fh>;
+    my @failed = grep { /AH30(?:205|501|503)/ && /\Q$sid\E/ } error_log_since($at);
     return ($sid, \%p, $n - $left, \@failed);
 }
 {

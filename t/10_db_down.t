@@ -32,14 +32,12 @@ is($warm, 6, 'database up: the operator is recognised');
 ok(mariadb_private('stop'), 'MariaDB stopped');
 ok(!eval { dbh(); 1 }, 'the database really is down');
 
-my $elog = Apache::Test::vars('t_logs') . '/error_log';
-my $elog_size = -s $elog || 0;
+my $elog_size = error_log_size();
 my $t0 = time;
 twiml_ok(post('/minicc/incoming', [CallSid => sid(), From => '+15551239001']),
          Response(Say(DEFAULT_MSG('trouble')), Hangup()), 'down: customer first contact');
 {   # the cause is logged by mod_minicc, with an APLOGNO
-    my $new = '';
-    if (open my $fh, '<', $elog) { seek $fh, $elog_size, 0; local $/; $new = <$fh> // '' }
+    my $new = join '', error_log_since($elog_size);
     like($new, qr/\[minicc:(?:error|crit|alert|emerg|warn)\][^\n]*AH\d{5}/,
          'down: the failed lookup is logged by mod_minicc with an AH number');
 }

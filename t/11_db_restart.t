@@ -120,8 +120,7 @@ twiml_ok(post('/minicc/incoming', [CallSid => sid(), From => $operator]), $op_re
 rounds($N, 'after restart');
 
 # --- idle connections closed by the server (wait_timeout) ------------------
-my $elog = Apache::Test::vars('t_logs') . '/error_log';
-my $elog_at = -s $elog // 0;
+my $elog_at = error_log_size();
 ok(mariadb_private('restart'), 'MariaDB restarted for the wait_timeout test');
 ok(defined root_sql('SET GLOBAL wait_timeout = 2'), 'wait_timeout set to 2 s');
 my ($aborted0) = (root_sql(q{SHOW GLOBAL STATUS LIKE 'Aborted_clients'}) // '') =~ /(\d+)/;
@@ -154,11 +153,7 @@ rounds($N, 'after KILL');
 # rounds above happened to use twice is the server's choice: if none was,
 # the connections are killed again (a round between), up to four times.
 {
-    my $renewals = sub {
-        open my $fh, '<', $elog or die "$elog: $!";
-        seek $fh, $elog_at, 0;
-        return grep { /AH30204:/ } <$fh>;
-    };
+    my $renewals = sub { grep { /AH30204:/ } error_log_since($elog_at) };
     for (my $again = 0; $again < 4 && !grep { /the stale ones freed/ } $renewals->(); $again++) {
         kill_pooled();
         round() for 1 .. 2;

@@ -88,16 +88,6 @@ sub signed {
     return spost($path, $pairs, 'X-Twilio-Signature' => signature($token, $url, $pairs), %o);
 }
 
-# The error log: lines written since the offset.
-my $error_log = Apache::Test::vars('t_logs') . '/error_log';
-sub log_size { -s $error_log // 0 }
-sub log_since {
-    my ($off) = @_;
-    open my $fh, '<', $error_log or return ();
-    seek $fh, $off, 0;
-    local $/ = "\n";
-    return <$fh>;
-}
 my $probe_n = 0;
 sub probe { sprintf 'probe%d%06d', $$, ++$probe_n }
 
@@ -312,10 +302,10 @@ is(signed($OTHER, $p, $call)->code, 200, 'no token, any signature: 200');
 sub refused_log_ok {
     my ($name, $path, $url_logged, $tokens, @headers) = @_;
     my $probe = probe();
-    my $off = log_size();
+    my $off = error_log_size();
     my $res = spost("$path?probe=$probe", $call, @headers);
     is($res->code, 403, "$name: 403");
-    my @lines = grep { /\Q$probe\E|AH30406/ } log_since($off);
+    my @lines = grep { /\Q$probe\E|AH30406/ } error_log_since($off);
     is(scalar(@lines), 1, "$name: exactly one error_log line") or diag(@lines);
     my $line = $lines[0] // '';
     like($line, qr/AH30406/, "$name: the line is AH30406");
@@ -340,9 +330,9 @@ $line = refused_log_ok('log, public URL signed over the local URL', '/sig/proxy/
 like($line, qr/MiniCCPublicURL/, 'log, public URL: the line points at MiniCCPublicURL');
 {
     my $probe = probe();
-    my $off = log_size();
+    my $off = error_log_size();
     is(signed($TOKEN, "/sig/one/information?probe=$probe", $call)->code, 200, 'log, signed: 200');
-    my @lines = grep { /\Q$probe\E|AH30406/ } log_since($off);
+    my @lines = grep { /\Q$probe\E|AH30406/ } error_log_since($off);
     is(scalar(@lines), 0, 'log, signed: no error_log line') or diag(@lines);
 }
 

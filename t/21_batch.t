@@ -73,9 +73,12 @@ sub locker {
 sub executions {
     return scalar((dbh()->selectrow_array("SHOW GLOBAL STATUS LIKE 'Com_stmt_execute'"))[1]);
 }
-# "wrote N enqueue_data rows for N webhooks" lines of the error log
+# "wrote N enqueue_data rows for N webhooks" lines of the error log (from
+# offset $from)
 sub batch_sizes {
-    return map { /wrote (\d+) enqueue_data rows/ ? $1 : () } split /\n/, read_log($srv);
+    my ($from) = @_;
+    return map { /wrote (\d+) enqueue_data rows/ ? $1 : () }
+           split /\n/, substr(read_log($srv), $from // 0);
 }
 # The module's statements waiting for a locked table.
 sub waiting_statements {
@@ -99,7 +102,6 @@ sub send_locked {
 
 # ---------------------------------------------------------------------------
 # Many exits at once.
-my $log_before_five;
 my $tag = "batch-$$-" . time;
 my @reqs = @{ call_requests($tag, ['exit'], $CALLS) };
 my $before = executions();
@@ -137,7 +139,7 @@ my $summaries = sub {
              'SELECT COALESCE(SUM(N), 0) FROM report_hangups' ];
 };
 my $counted = $summaries->();
-$log_before_five = length read_log($srv);
+my $log_before_five = length read_log($srv);
 $before = executions();
 {
     # The first exit alone, and only once the database holds it, the other
@@ -158,8 +160,7 @@ $executed = executions() - $before;
 is(scalar(grep { twiml_is($res[$_], expected_answer('exit')) } 0 .. $#five), 6,
    'six exits answered normally');
 rows_match(\@five, 'six exits');
-my @five_sizes = map { /wrote (\d+) enqueue_data rows/ ? $1 : () }
-                 split /\n/, substr(read_log($srv), $log_before_five);
+my @five_sizes = batch_sizes($log_before_five);
 ok(@five_sizes == 1 && $five_sizes[0] == 5 && $executed == 2,
    'the five queued rows went in one statement: two statements for six rows')
     or diag("batches: @five_sizes; statements: $executed");

@@ -19,6 +19,7 @@ our @EXPORT = qw(
     Response Say Gather Enqueue Redirect Pause Play Dial Queue Hangup
     DEFAULT_MSG DEFAULT_HOLD
     sid dbh db_row db_count db_do db_wait_up mariadb_private root_sql top_dir
+    error_log_size error_log_since
     raw_http same configtest_location
 );
 
@@ -275,6 +276,18 @@ sub mariadb_private {
     undef $dbh;
     my $rc = system(top_dir() . '/scripts/mariadb-private', $cmd, $dir);
     return $rc == 0;
+}
+
+# The Apache::Test server's error log: its size now, and the lines written
+# since such a size.
+sub error_log_file { Apache::Test::vars('t_logs') . '/error_log' }
+sub error_log_size { -s error_log_file() // 0 }
+sub error_log_since {
+    my ($off) = @_;
+    open my $fh, '<', error_log_file() or return ();
+    seek $fh, $off, 0;
+    local $/ = "\n";
+    return <$fh>;
 }
 
 # SQL as MariaDB's root (over the socket): its output (-N -B), undef if
