@@ -27,6 +27,15 @@
  * one never takes its row.  Otherwise threads asleep on the queue could
  * hold every connection of the pool while their writer waits for one.
  *
+ * A server that hangs (it takes queries and answers none) costs each
+ * query MiniCCDBTimeout (db.c).  Were every request to try, a row queued
+ * behind a few batches would wait several of those, past the 15 s Twilio
+ * gives a webhook.  So once a query of this child went unanswered, its
+ * requests do not ask the database for HUNG_REST: rows go to the spool,
+ * first contacts hear the trouble message.  Then one request at a time
+ * asks again, and when it is answered, or refused at once (a server that
+ * is down says so without delay), everyone asks again.
+ *
  * The queue is the child's only shared state besides the spool's; it is
  * made in child_init and lives as long as the child.
  */
@@ -53,6 +62,7 @@ typedef struct batch_item {
 
 #define KEPT_MAX 64
 #define BATCH_FRESH apr_time_from_sec(1)
+#define HUNG_REST apr_time_from_sec(5)
 
 typedef struct {
     ap_dbd_t *dbd;
@@ -65,6 +75,9 @@ struct minicc_batch {
     kept_conn_t idle[KEPT_MAX];     /* kept connections not in use */
     int nidle;
     int nkept;                      /* idle or in use by a writer */
+    apr_time_t hung_at;             /* a query went unanswered; 0: none
+                                     * since one was answered */
+    int asking;                     /* a request asks past hung_at */
     struct {
         batch_item_t *head, *tail;  /* rows waiting for a writer */
         int queued;
@@ -188,30 +201,62 @@ static void give_back(minicc_batch_t *b, ap_dbd_t *dbd, int kept)
     minicc_db_close(b->s, dbd);
 }
 
+void minicc_batch_database_hung(minicc_batch_t *b)
+{
+    apr_thread_mutex_lock(b->lock);
+    b->hung_at = apr_time_now();
+    apr_thread_mutex_unlock(b->lock);
+}
+
 /* A connection: unless fresh is asked for, an idle kept one (*reused set;
  * pinged if it sat idle for more than BATCH_FRESH), else a new one from
- * mod_dbd, which *kept says whether to keep.  NULL when there is none
- * (logged). */
+ * mod_dbd, which *kept says whether to keep.  NULL when there is none, or
+ * when the database is resting after a hang and someone else asks it
+ * (logged).  *asking: the hang this request asks past, or 0. */
 static ap_dbd_t *take_connection(request_rec *r, minicc_batch_t *b,
                                  const char *doing, int fresh, int *kept,
-                                 int *reused)
+                                 int *reused, apr_time_t *asking)
 {
     kept_conn_t conn = { NULL, 0 };
+    apr_time_t hung_at;
     ap_dbd_t *dbd;
 
     *reused = 0;
     apr_thread_mutex_lock(b->lock);
+    if ((hung_at = b->hung_at) && !fresh) {
+        if (b->asking || apr_time_now() - hung_at < HUNG_REST) {
+            apr_thread_mutex_unlock(b->lock);
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30702)
+                          "%s: the database was not asked: it left a "
+                          "query of this child unanswered %" APR_TIME_T_FMT
+                          " ms ago (MiniCCDBTimeout), and until it answers "
+                          "again only one request at a time asks it", doing,
+                          apr_time_as_msec(apr_time_now() - hung_at));
+            return NULL;
+        }
+        b->asking = 1;
+        *asking = hung_at;
+    }
     if (b->nidle && !fresh) {
         conn = b->idle[--b->nidle];
     }
     apr_thread_mutex_unlock(b->lock);
     if (conn.dbd) {
+        int hung;
+
         if (r->request_time - conn.used < BATCH_FRESH
             || minicc_db_recheck(r, conn.dbd, doing)) {
             *kept = *reused = 1;
             return conn.dbd;
         }
         give_back(b, conn.dbd, 1);
+        apr_thread_mutex_lock(b->lock);
+        hung = b->hung_at && b->hung_at != hung_at;
+        apr_thread_mutex_unlock(b->lock);
+        if (hung) {
+            /* the ping went unanswered: another connection would be too */
+            return NULL;
+        }
     }
     if (!(dbd = minicc_db_open(r, doing))) {
         return NULL;
@@ -242,20 +287,35 @@ static void release_connection(request_rec *r, minicc_batch_t *b,
 int minicc_batch_run(request_rec *r, minicc_batch_t *b, const char *doing,
                      minicc_batch_fn fn, void *baton)
 {
-    int attempt, kept = 0, reused = 0, worked = 0;
+    int attempt, kept = 0, reused = 0, worked = -1, hung = 0;
+    apr_time_t asking = 0;
 
-    for (attempt = 0; attempt < 2; attempt++) {
+    for (attempt = 0; attempt < 2 && !hung; attempt++) {
         ap_dbd_t *dbd = take_connection(r, b, doing, attempt, &kept,
-                                        &reused);
+                                        &reused, &asking);
 
         if (!dbd) {
-            return -1;
+            worked = -1;
+            break;
         }
         worked = fn(r, dbd, baton);
         release_connection(r, b, dbd, kept, worked);
         if (worked || !reused) {
             break;
         }
+        /* a fresh connection is no cure for a server that hangs */
+        apr_thread_mutex_lock(b->lock);
+        hung = b->hung_at != asking;
+        apr_thread_mutex_unlock(b->lock);
+    }
+    if (asking) {
+        apr_thread_mutex_lock(b->lock);
+        b->asking = 0;
+        if (b->hung_at == asking) {
+            /* answered, or refused at once: not hung */
+            b->hung_at = 0;
+        }
+        apr_thread_mutex_unlock(b->lock);
     }
     return worked;
 }
@@ -387,6 +447,11 @@ minicc_batch_t *minicc_batch_of(request_rec *r)
 {
     (void)r;
     return NULL;
+}
+
+void minicc_batch_database_hung(minicc_batch_t *b)
+{
+    (void)b;
 }
 
 int minicc_batch_write(request_rec *r, minicc_batch_t *b,

@@ -51,6 +51,13 @@ static const char *const url_targets[MINICC_URL_COUNT] = {
 #define DEFAULT_SERVICE_LEVEL  20
 #define DEFAULT_SHORT_ABANDON  5
 #define MAX_THRESHOLD          3600
+/* Twilio waits 15 s for an answer; a caller must hear one before that,
+ * even when the database hangs.  A webhook that met the hang can wait up
+ * to about three of these (a pooled connection's ping, its reconnect,
+ * then a new connection; see db.c and batch.c): 4 s at most keeps that
+ * under 15 s. */
+#define DEFAULT_DB_TIMEOUT     2
+#define MAX_DB_TIMEOUT         4
 
 /* Twilio's own limits: a queue's friendly name has at most 64 characters;
  * Pause and Gather take seconds, and a minute of hold is plenty between
@@ -110,8 +117,17 @@ void *minicc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 
 void *minicc_create_srv_conf(apr_pool_t *p, server_rec *s)
 {
+    minicc_srv_conf *sc = apr_pcalloc(p, sizeof(*sc));
+
     (void)s;
-    return apr_pcalloc(p, sizeof(minicc_srv_conf));
+    sc->db_timeout = MINICC_UNSET;
+    return sc;
+}
+
+int minicc_conf_db_timeout(const minicc_srv_conf *sc)
+{
+    return sc->db_timeout == MINICC_UNSET ? DEFAULT_DB_TIMEOUT
+                                          : sc->db_timeout;
 }
 
 const char *minicc_conf_queue(const minicc_dir_conf *c)
@@ -529,19 +545,49 @@ static const char *set_public_url(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
+/* The main server's settings, for a server-wide directive; NULL (and
+ * *err set) inside <VirtualHost>, <Directory> or <Location>. */
+static minicc_srv_conf *server_wide_conf(cmd_parms *cmd, const char **err)
+{
+    if ((*err = ap_check_cmd_context(cmd, GLOBAL_ONLY))) {
+        return NULL;
+    }
+    return ap_get_module_config(cmd->server->module_config, &minicc_module);
+}
+
 static const char *set_spool(cmd_parms *cmd, void *dconf, const char *arg)
 {
-    minicc_srv_conf *sc = ap_get_module_config(cmd->server->module_config,
-                                               &minicc_module);
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    const char *err;
+    minicc_srv_conf *sc = server_wide_conf(cmd, &err);
 
     (void)dconf;
-    if (err) {
+    if (!sc) {
         return err;
     }
     sc->spool = ap_server_root_relative(cmd->pool, arg);
     if (!sc->spool) {
         return apr_psprintf(cmd->pool, "MiniCCSpool: bad path '%s'", arg);
+    }
+    return NULL;
+}
+
+static const char *set_db_timeout(cmd_parms *cmd, void *dconf,
+                                  const char *arg)
+{
+    const char *err;
+    minicc_srv_conf *sc = server_wide_conf(cmd, &err);
+
+    (void)dconf;
+    if (!sc) {
+        return err;
+    }
+    if (!strcasecmp(arg, "Off")) {
+        sc->db_timeout = 0;
+        return NULL;
+    }
+    if ((err = parse_seconds(cmd, arg, 1, MAX_DB_TIMEOUT, &sc->db_timeout))) {
+        return apr_pstrcat(cmd->pool, err, ", or Off (Twilio gives up on a "
+                           "webhook after 15 s)", NULL);
     }
     return NULL;
 }
@@ -590,5 +636,8 @@ const command_rec minicc_cmds[] = {
                   "abandons, left out of the abandon rate (default 5)"),
     AP_INIT_TAKE1("MiniCCSpool", set_spool, NULL, RSRC_CONF,
                   "file where rows wait while the database is unreachable"),
+    AP_INIT_TAKE1("MiniCCDBTimeout", set_db_timeout, NULL, RSRC_CONF,
+                  "seconds a webhook waits for the database before it "
+                  "answers without it (1 to 4, default 2), or Off"),
     { NULL }
 };

@@ -25,6 +25,7 @@
 
 #include <http_protocol.h>
 #include <mysql.h>
+#include <ma_pvio.h>
 
 /* MySQL/MariaDB client and server error numbers (errmsg.h, mysqld_error.h)
  * that mean "this session lost its statements or its server": prepare
@@ -112,6 +113,7 @@ const char *minicc_db_configure(apr_pool_t *pconf, server_rec *s)
         sc->dbd_open = open;
         sc->dbd_close = close;
         sc->spool = main_sc->spool;   /* one spool for the whole server */
+        sc->db_timeout = main_sc->db_timeout;
         for (i = 0; i < MINICC_STMT_COUNT; i++) {
             sc->labels[i] = labels[i];
             sc->sql[i] = sql[i];
@@ -150,6 +152,27 @@ static void db_log(const db_ctx_t *c, int level, const char *msg)
     }
 }
 
+/* Whether a wait that began at start and failed ran into MiniCCDBTimeout:
+ * the server hangs.  One that gave up at once (refused, reset, a restart)
+ * does not: it is worth asking again. */
+static int hung_since(const minicc_srv_conf *sc, apr_time_t start)
+{
+    int seconds = minicc_conf_db_timeout(sc);
+
+    return seconds > 0
+        && apr_time_now() - start >= apr_time_from_sec(seconds) * 9 / 10;
+}
+
+/* The child stops asking a hung server for a while (batch.c). */
+static void note_hang(request_rec *r)
+{
+    minicc_batch_t *b = r ? minicc_batch_of(r) : NULL;
+
+    if (b) {
+        minicc_batch_database_hung(b);
+    }
+}
+
 /* A connection for this request, or NULL (logged by mod_dbd and here).
  * mod_dbd drops a connection whose ping fails and returns none; with
  * reconnect=0 in DBDParams, after a restart every idle connection of the
@@ -178,7 +201,14 @@ static ap_dbd_t *acquire(request_rec *r, const minicc_srv_conf *sc,
          * on it rather than wait for, or take, another */
         ap_set_module_config(r->request_config, &minicc_module, dbd);
     }
-    if (!dbd) {
+    if (!dbd && hung_since(sc, start)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30209)
+                      "%s: the database did not answer mod_dbd within %d s "
+                      "(MiniCCDBTimeout; see mod_dbd's message above): "
+                      "not asked again", doing, minicc_conf_db_timeout(sc));
+        note_hang(r);
+    }
+    else if (!dbd) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30201)
                       "%s: no database connection from mod_dbd after %d "
                       "attempts (see its messages above: DBDParams, or is "
@@ -205,14 +235,84 @@ static unsigned long session_of(ap_dbd_t *dbd)
     return mysql_thread_id(apr_dbd_native_handle(dbd->driver, dbd->handle));
 }
 
+/* A hung server (stopped, swapping, behind a dead link) accepts a query
+ * and answers nothing, and libmariadb waits for ever: apr_dbd_mysql in
+ * apr-util 1.6 has no key for its timeouts.  So every connection mod_dbd
+ * opens gets them here, before anyone runs a statement on it: on its live
+ * socket, where libmariadb applies its options only when it connects, and
+ * as options, which a reconnect (inside mod_dbd's ping) copies. */
+static void set_live_timeout(ap_dbd_t *dbd, int seconds)
+{
+    MYSQL *m;
+
+    if (strcmp(apr_dbd_name(dbd->driver), "mysql")) {
+        return;
+    }
+    m = apr_dbd_native_handle(dbd->driver, dbd->handle);
+    if (m && m->net.pvio && m->net.pvio->methods
+        && m->net.pvio->methods->set_timeout) {
+        m->net.pvio->methods->set_timeout(m->net.pvio, PVIO_READ_TIMEOUT,
+                                          seconds);
+        m->net.pvio->methods->set_timeout(m->net.pvio, PVIO_WRITE_TIMEOUT,
+                                          seconds);
+    }
+}
+
+static void bound_waits(ap_dbd_t *dbd, int seconds)
+{
+    unsigned int t = (unsigned int)seconds;
+    MYSQL *m;
+
+    if (seconds <= 0 || strcmp(apr_dbd_name(dbd->driver), "mysql")) {
+        return;
+    }
+    m = apr_dbd_native_handle(dbd->driver, dbd->handle);
+    mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &t);
+    mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &t);
+    mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &t);
+    set_live_timeout(dbd, seconds);
+}
+
+/* libmariadb reconnects a handle whose server went away whenever it is
+ * next used.  Two kinds of handle must not: one whose server left a query
+ * unanswered (libmariadb closed it): a reconnect would only wait as long
+ * again, in the ping of whoever mod_dbd hands it to next, who should get a
+ * new connection -- or, while the server hangs, none -- at once.  And one
+ * on its way out: it first closes each of its statements, and a dead
+ * handle would reconnect to send each close -- a minute in all, measured,
+ * when the server hangs. */
+static void never_reconnect(ap_dbd_t *dbd)
+{
+    my_bool off = 0;
+
+    if (!strcmp(apr_dbd_name(dbd->driver), "mysql")) {
+        mysql_options(apr_dbd_native_handle(dbd->driver, dbd->handle),
+                      MYSQL_OPT_RECONNECT, &off);
+    }
+}
+
+/* A pre-cleanup: it runs before the statements of our own subpool and
+ * mod_dbd's (whose cleanups were registered before this one) are
+ * closed. */
+static apr_status_t never_reconnect_when_closing(void *data)
+{
+    never_reconnect(data);
+    return APR_SUCCESS;
+}
+
 /* mod_dbd's post_connect hook: a new connection, its statements just
  * prepared by mod_dbd. */
 static apr_status_t remember_connection(apr_pool_t *pool, dbd_cfg_t *cfg,
                                         ap_dbd_t *dbd)
 {
     dbd_session_t *st = apr_palloc(dbd->pool, sizeof(*st));
+    const minicc_srv_conf *sc = ap_get_module_config(
+        cfg->server->module_config, &minicc_module);
 
     (void)pool;
+    bound_waits(dbd, minicc_conf_db_timeout(sc));
+    apr_pool_pre_cleanup_register(dbd->pool, dbd,
+                                  never_reconnect_when_closing);
     st->cfg = cfg;
     st->session = session_of(dbd);
     st->stmts = NULL;
@@ -451,6 +551,8 @@ static int run(const db_ctx_t *c, int id, int nargs, const char **args,
         return -1;
     }
     for (attempt = 1;; attempt++) {
+        apr_time_t start = apr_time_now();
+
         if (res) {
             *res = NULL;
             err = apr_dbd_pselect(dbd->driver, c->pool, dbd->handle, res,
@@ -462,6 +564,17 @@ static int run(const db_ctx_t *c, int id, int nargs, const char **args,
         }
         if (!err) {
             return 0;
+        }
+        if (session_lost(err) && hung_since(c->sc, start)) {
+            /* a reconnect would only wait as long again */
+            db_log(c, APLOG_ERR, apr_psprintf(c->pool, APLOGNO(30206)
+                   "%s: the database did not answer within %d s "
+                   "(MiniCCDBTimeout): error %d: %s; not asked again", doing,
+                   minicc_conf_db_timeout(c->sc), err,
+                   apr_dbd_error(dbd->driver, dbd->handle, err)));
+            never_reconnect(dbd);
+            note_hang(c->r);
+            return err;
         }
         if (!worth_retrying(err)
             || attempt >= (err == ER_LOCK_DEADLOCK ? DEADLOCK_ATTEMPTS : 2)) {
@@ -538,34 +651,46 @@ minicc_caller_e minicc_db_is_operator(request_rec *r, const char *telnum)
                        : l.found ? MINICC_OPERATOR : MINICC_CUSTOMER;
 }
 
+/* A supervisor waits longer for a month's report than Twilio for a row. */
+#define REPORT_TIMEOUT 60
+
 apr_array_header_t *minicc_db_select(request_rec *r, int id, int nargs,
                                      const char **args, int ncols)
 {
     db_ctx_t c;
     apr_dbd_results_t *res;
     apr_dbd_row_t *row = NULL;
-    apr_array_header_t *rows;
+    apr_array_header_t *rows = NULL;
     const char *doing = apr_psprintf(r->pool, "running the report query "
                                      "'%s'", ((const minicc_srv_conf *)
                                      ap_get_module_config(
                                          r->server->module_config,
                                          &minicc_module))->labels[id]);
+    int timeout;
 
-    if (!open_ctx(&c, r, doing) || run(&c, id, nargs, args, &res, doing)) {
+    if (!open_ctx(&c, r, doing)) {
         return NULL;
     }
-    rows = apr_array_make(r->pool, 16, sizeof(const char **));
-    while (apr_dbd_get_row(c.dbd->driver, r->pool, res, &row, -1) == 0) {
-        const char **values = apr_pcalloc(r->pool, sizeof(char *) * ncols);
-        int i;
+    if ((timeout = minicc_conf_db_timeout(c.sc)) > 0) {
+        set_live_timeout(c.dbd, REPORT_TIMEOUT);
+    }
+    if (!run(&c, id, nargs, args, &res, doing)) {
+        rows = apr_array_make(r->pool, 16, sizeof(const char **));
+        while (apr_dbd_get_row(c.dbd->driver, r->pool, res, &row, -1) == 0) {
+            const char **values = apr_pcalloc(r->pool, sizeof(char *) * ncols);
+            int i;
 
-        /* the driver reuses its buffers from row to row */
-        for (i = 0; i < ncols; i++) {
-            const char *v = apr_dbd_get_entry(c.dbd->driver, row, i);
+            /* the driver reuses its buffers from row to row */
+            for (i = 0; i < ncols; i++) {
+                const char *v = apr_dbd_get_entry(c.dbd->driver, row, i);
 
-            values[i] = v ? apr_pstrdup(r->pool, v) : NULL;
+                values[i] = v ? apr_pstrdup(r->pool, v) : NULL;
+            }
+            APR_ARRAY_PUSH(rows, const char **) = values;
         }
-        APR_ARRAY_PUSH(rows, const char **) = values;
+    }
+    if (timeout > 0) {
+        set_live_timeout(c.dbd, timeout);
     }
     return rows;
 }
@@ -712,11 +837,22 @@ ap_dbd_t *minicc_db_open(request_rec *r, const char *doing)
 
 int minicc_db_recheck(request_rec *r, ap_dbd_t *dbd, const char *doing)
 {
+    apr_time_t start = apr_time_now();
     db_ctx_t c;
 
     ctx_init(&c, r, dbd);
-    return apr_dbd_check_conn(dbd->driver, r->pool, dbd->handle) == APR_SUCCESS
-        && check_session(&c, doing);
+    if (apr_dbd_check_conn(dbd->driver, r->pool, dbd->handle) == APR_SUCCESS) {
+        return check_session(&c, doing);
+    }
+    if (hung_since(c.sc, start)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30210)
+                      "%s: the database did not answer a ping within %d s "
+                      "(MiniCCDBTimeout): not asked again", doing,
+                      minicc_conf_db_timeout(c.sc));
+        never_reconnect(dbd);
+        note_hang(r);
+    }
+    return 0;
 }
 
 void minicc_db_close(server_rec *s, ap_dbd_t *dbd)

@@ -229,6 +229,9 @@ typedef struct {
     const char *labels[MINICC_STMT_COUNT];
     const char *sql[MINICC_STMT_COUNT];
     const char *spool;          /* MiniCCSpool, the main server's */
+    int db_timeout;             /* MiniCCDBTimeout, the main server's:
+                                 * seconds; 0 unbounded, MINICC_UNSET
+                                 * not set */
     apr_hash_t *batches;        /* this child's row queues, one per
                                  * server_rec (threaded MPMs; made by
                                  * child_init, read-only after) */
@@ -249,6 +252,8 @@ int minicc_conf_gather_timeout(const minicc_dir_conf *c);
 int minicc_conf_announce_wait(const minicc_dir_conf *c);
 int minicc_conf_service_level(const minicc_dir_conf *c);
 int minicc_conf_short_abandon(const minicc_dir_conf *c);
+/* MiniCCDBTimeout in seconds, the default when not set; 0: unbounded. */
+int minicc_conf_db_timeout(const minicc_srv_conf *sc);
 
 /* ---- handlers.c: the webhooks and what they share ---- */
 
@@ -376,6 +381,9 @@ minicc_batch_t *minicc_batch_of(request_rec *r);
 typedef int (*minicc_batch_fn)(request_rec *r, ap_dbd_t *dbd, void *baton);
 int minicc_batch_run(request_rec *r, minicc_batch_t *b, const char *doing,
                      minicc_batch_fn fn, void *baton);
+/* A query on the queue's server went unanswered for MiniCCDBTimeout:
+ * its requests leave the database alone for a moment (see batch.c). */
+void minicc_batch_database_hung(minicc_batch_t *b);
 /* Writes row together with the rows other threads are writing at the same
  * moment; returns when its statement returned, as minicc_db_write. */
 int minicc_batch_write(request_rec *r, minicc_batch_t *b,

@@ -93,6 +93,7 @@ sub free_port {
 # The config text.  %o: dir, port, mpm (event|prefork|worker), spool (path;
 # undef: no MiniCCSpool; default dir/spool/rows), dbd ({Min => .., ...}),
 # mpm_conf (text replacing the default MPM limits), extra (text appended),
+# dbd_params (keys appended to DBDParams),
 # spool_in (text wrapping the MiniCCSpool line: 'vhost' or 'location').
 sub httpd_conf {
     my (%o) = @_;
@@ -119,6 +120,7 @@ MaxSpareThreads 32
 MaxRequestWorkers 32
 MaxConnectionsPerChild 0
 THREADED
+    my $dbd_params = defined $o{dbd_params} ? " $o{dbd_params}" : '';
     my $spool = exists $o{spool} ? $o{spool} : "$dir/spool/rows";
     my $spool_line = defined $spool ? qq{MiniCCSpool "$spool"\n} : '';
     my $user = '';
@@ -145,7 +147,7 @@ Timeout 60
 KeepAlive On
 
 DBDriver mysql
-DBDParams "host=127.0.0.1 port=$dbport dbname=minicc user=minicc pass=minicc"
+DBDParams "host=127.0.0.1 port=$dbport dbname=minicc user=minicc pass=minicc$dbd_params"
 DBDMin $dbd{Min}
 DBDKeep $dbd{Keep}
 DBDMax $dbd{Max}
