@@ -38,8 +38,11 @@ system("(echo 'CREATE DATABASE IF NOT EXISTS minicc_b;"
     or BAIL_OUT('cannot create the database minicc_b');
 my $port_b = MiniCCSpoolTest::free_port();
 my $dbport = $ENV{MINICC_TEST_DB_PORT};
+# The tables are locked on purpose here, for up to 4 s: no
+# MiniCCDBTimeout, which t/15_db_hung.t tests.
 my $vhost = <<"VHOST";
 LogLevel info minicc:trace1
+MiniCCDBTimeout Off
 Listen 127.0.0.1:$port_b
 <VirtualHost 127.0.0.1:$port_b>
     DBDriver mysql
