@@ -241,6 +241,40 @@ static void minicc_child_init(apr_pool_t *pchild, server_rec *s)
     minicc_spool_child_init(pchild, s);
 }
 
+/* Whether the request's SetHandler (from the per-directory config it has
+ * so far) names one of ours. */
+static int handled_here(request_rec *r)
+{
+    core_dir_config *core = ap_get_core_module_config(r->per_dir_config);
+    const char *handler, *err = NULL;
+
+    if (!core->expr_handler) {
+        return 0;
+    }
+    handler = ap_expr_str_exec(r, core->expr_handler, &err);
+    return handler && !err && !strncmp(handler, "minicc-", 7);
+}
+
+/* No file lies behind a webhook's or the report's URL, yet core would
+ * walk DocumentRoot for one: a stat of each segment of the path, and a
+ * merge of every <Directory> on the way, on every request -- more work
+ * than the answer itself for the webhooks that answer from memory.  So,
+ * as mod_proxy does for its URLs, a URL that <Location> gives to one of
+ * our handlers is not mapped to the file system: only <Location>
+ * sections apply to it (core reruns the location walk after this hook,
+ * and finds it done).  Any other URL is left to core, its configuration
+ * as it was. */
+static int minicc_map_to_storage(request_rec *r)
+{
+    ap_conf_vector_t *before = r->per_dir_config;
+
+    if (ap_location_walk(r) == OK && handled_here(r)) {
+        return OK;
+    }
+    r->per_dir_config = before;
+    return DECLINED;
+}
+
 /* For a webhook behind Basic auth, take the request's database connection
  * before authentication runs.  mod_authn_dbd (AuthBasicProvider dbd) would
  * otherwise be first to use a connection whose session MariaDB renewed,
@@ -248,15 +282,8 @@ static void minicc_child_init(apr_pool_t *pchild, server_rec *s)
  * need no database only pay for this when mod_authn_dbd is loaded. */
 static int minicc_header_parser(request_rec *r)
 {
-    core_dir_config *core = ap_get_core_module_config(r->per_dir_config);
-    const char *handler, *err = NULL;
-
-    if (!apr_table_get(r->headers_in, "Authorization") || !core->expr_handler
-        || !ap_find_linked_module("mod_authn_dbd.c")) {
-        return DECLINED;
-    }
-    handler = ap_expr_str_exec(r, core->expr_handler, &err);
-    if (handler && !err && !strncmp(handler, "minicc-", 7)) {
+    if (apr_table_get(r->headers_in, "Authorization")
+        && ap_find_linked_module("mod_authn_dbd.c") && handled_here(r)) {
         minicc_db_prepare_request(r);
     }
     return DECLINED;
@@ -266,6 +293,9 @@ static void minicc_register_hooks(apr_pool_t *p)
 {
     (void)p;
     minicc_db_register_hooks();
+    /* before core's, which walks the file system */
+    ap_hook_map_to_storage(minicc_map_to_storage, NULL, NULL,
+                           APR_HOOK_FIRST);
     ap_hook_header_parser(minicc_header_parser, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(minicc_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(minicc_post_config, NULL, NULL, APR_HOOK_MIDDLE);
