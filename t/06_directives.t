@@ -7,7 +7,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use MiniCCTest;
 
-plan tests => 4 * 21;
+plan tests => 4 * 22;
 
 db_wait_up();
 my $operator = '+15550006001';
@@ -101,3 +101,16 @@ twiml_ok(post('/merge/inner/wait', [QueuePosition => '']),
          Response(Pause(length => '1'), MSay(DEFAULT_MSG('wait-general')),
                   Play('http://music.example.com/outer.mp3')),
          'merge: inner wait-general default');
+
+# <Directory> does not reach the module's URLs: they are not mapped to the
+# file system, even where DocumentRoot has the folder.
+{
+    my $dir = Apache::Test::vars('documentroot') . '/minicc';
+    mkdir $dir;
+    -d $dir or die "cannot create $dir: $!";
+    twiml_ok(post('/minicc/incoming', [CallSid => sid(), From => '+15551236003', Digits => '1']),
+             Response(Say(DEFAULT_MSG('connecting')),
+                      Enqueue('support', waitUrl => 'wait', waitUrlMethod => 'POST',
+                              action => 'exit', method => 'POST')),
+             'a <Directory> for DocumentRoot/minicc does not apply to /minicc/incoming');
+}
