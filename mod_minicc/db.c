@@ -155,7 +155,7 @@ static void db_log(const db_ctx_t *c, int level, const char *msg)
 /* Whether a wait that began at start and failed ran into MiniCCDBTimeout:
  * the server hangs.  One that gave up at once (refused, reset, a restart)
  * does not: it is worth asking again. */
-static int hung_since(const minicc_srv_conf *sc, apr_time_t start)
+static int ran_into_timeout(const minicc_srv_conf *sc, apr_time_t start)
 {
     int seconds = minicc_conf_db_timeout(sc);
 
@@ -201,7 +201,7 @@ static ap_dbd_t *acquire(request_rec *r, const minicc_srv_conf *sc,
          * on it rather than wait for, or take, another */
         ap_set_module_config(r->request_config, &minicc_module, dbd);
     }
-    if (!dbd && hung_since(sc, start)) {
+    if (!dbd && ran_into_timeout(sc, start)) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30209)
                       "%s: the database did not answer mod_dbd within %d s "
                       "(MiniCCDBTimeout; see mod_dbd's message above): "
@@ -565,7 +565,7 @@ static int run(const db_ctx_t *c, int id, int nargs, const char **args,
         if (!err) {
             return 0;
         }
-        if (session_lost(err) && hung_since(c->sc, start)) {
+        if (session_lost(err) && ran_into_timeout(c->sc, start)) {
             /* a reconnect would only wait as long again */
             db_log(c, APLOG_ERR, apr_psprintf(c->pool, APLOGNO(30206)
                    "%s: the database did not answer within %d s "
@@ -844,7 +844,7 @@ int minicc_db_recheck(request_rec *r, ap_dbd_t *dbd, const char *doing)
     if (apr_dbd_check_conn(dbd->driver, r->pool, dbd->handle) == APR_SUCCESS) {
         return check_session(&c, doing);
     }
-    if (hung_since(c.sc, start)) {
+    if (ran_into_timeout(c.sc, start)) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30210)
                       "%s: the database did not answer a ping within %d s "
                       "(MiniCCDBTimeout): not asked again", doing,
