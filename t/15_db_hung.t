@@ -16,13 +16,14 @@ use Apache::Test qw(-withtestmore);
 use MiniCCTest;
 use MiniCCSpoolTest;
 use Time::HiRes ();
+use LWP::UserAgent ();
 
 use constant TIMEOUT => 2;          # MiniCCDBTimeout: the default (event), set (prefork)
 use constant TWILIO_WAITS => 15;    # Twilio's own timeout for a webhook
 use constant BOUND => 10;           # what we promise, with room to spare
 
 my @bad = ('0', '5', 'abc', '2s', '-1');
-my %MPM_TESTS = (event => 19, prefork => 16);
+my %MPM_TESTS = (event => 21, prefork => 16);
 plan tests => @bad * 2 + 2 + 2 + $MPM_TESTS{event} + $MPM_TESTS{prefork} + 1;
 
 # ---------------------------------------------------------------------------
@@ -81,7 +82,8 @@ sub hang_scenario {
 
     my $srv = httpd_start(name => "hung-$mpm", dir => $dir, mpm => $mpm,
                           dbd_params => 'group=minicc',
-                          extra => $mpm eq 'event' ? '' : 'MiniCCDBTimeout ' . TIMEOUT . "\n");
+                          extra => "<Location /minicc/report>\n    SetHandler minicc-report\n</Location>\n"
+                                   . ($mpm eq 'event' ? '' : 'MiniCCDBTimeout ' . TIMEOUT . "\n"));
     ok($srv, "$mpm: httpd started, MiniCCDBTimeout " . ($mpm eq 'event' ? 'not set (default ' . TIMEOUT . ' s)' : TIMEOUT))
         or return diag('no server: the rest cannot run');
 
@@ -136,6 +138,13 @@ sub hang_scenario {
         ($recs) = spool_records(slurp($srv->{spool}) // '');
         %spooled = map { ($_->[1][0] // '') => 1 } @$recs;
         is(scalar(grep { !$spooled{$_->{sid}} } @$more), 0, 'event: ... and its rows are spooled');
+        # the report page: it waits longer for its queries, not for a
+        # connection to a server that does not answer
+        my $t0 = Time::HiRes::time();
+        my $rep = LWP::UserAgent->new(timeout => 90)->get("http://127.0.0.1:$srv->{port}/minicc/report");
+        my $took = Time::HiRes::time() - $t0;
+        is($rep->code, 503, 'event: the report page says 503 while the database hangs');
+        cmp_ok($took, '<', BOUND, sprintf('event: ... within %d s (%.1f s)', BOUND, $took));
     }
 
     ok(db_resume(), "$mpm: mariadbd continued (SIGCONT)");
