@@ -4,7 +4,8 @@
 # every caller still gets the normal answer well within that, every row is
 # kept in the spool and written once the database answers again.
 #
-# Servers of its own (t/lib/MiniCCSpoolTest.pm), event and prefork MPMs.
+# Servers of its own (t/lib/MiniCCSpoolTest.pm), event, worker and prefork
+# MPMs.
 # mod_dbd's own new connections are bounded the way the README says: the
 # driver's group= key and a connect-timeout in the option file libmariadb
 # reads from $MARIADB_HOME.
@@ -18,13 +19,13 @@ use MiniCCSpoolTest;
 use Time::HiRes ();
 use LWP::UserAgent ();
 
-use constant TIMEOUT => 2;          # MiniCCDBTimeout: the default (event), set (prefork)
+use constant TIMEOUT => 2;          # MiniCCDBTimeout: the default (event), set (worker, prefork)
 use constant TWILIO_WAITS => 15;    # Twilio's own timeout for a webhook
 use constant BOUND => 10;           # what we promise, with room to spare
 
 my @bad = ('0', '5', 'abc', '2s', '-1');
-my %MPM_TESTS = (event => 21, prefork => 16);
-plan tests => @bad * 2 + 2 + 2 + $MPM_TESTS{event} + $MPM_TESTS{prefork} + 1;
+my %MPM_TESTS = (event => 21, worker => 21, prefork => 16);
+plan tests => @bad * 2 + 2 + 2 + $MPM_TESTS{event} + $MPM_TESTS{worker} + $MPM_TESTS{prefork} + 1;
 
 # ---------------------------------------------------------------------------
 # configtest
@@ -126,25 +127,25 @@ sub hang_scenario {
     unlike($log, qr/AH30205: [^\n]*error 20(?:06|13)/,
            "$mpm: a timed-out statement is not also logged as an ordinary failure");
 
-    if ($mpm eq 'event') {
+    if ($mpm ne 'prefork') {
         like($log, qr/AH30702: [^\n]*the database was not asked/,
-             'event: after a query went unanswered, the child\'s other requests do not ask (AH30702)');
+             "$mpm: after a query went unanswered, the child's other requests do not ask (AH30702)");
         # the rest: a second burst, while the database still hangs
         my $more = call_requests("$tag-2", [qw(exit status)], 8);
         my @r2 = clients_wait(clients_start($srv, $more, 4));
         is(scalar(grep { twiml_is($r2[$_], expected_answer($more->[$_]{kind})) } 0 .. $#$more), 8,
-           'event: a second burst while it still hangs: every answer normal');
+           "$mpm: a second burst while it still hangs: every answer normal");
         push @rows, @$more;
         ($recs) = spool_records(slurp($srv->{spool}) // '');
         %spooled = map { ($_->[1][0] // '') => 1 } @$recs;
-        is(scalar(grep { !$spooled{$_->{sid}} } @$more), 0, 'event: ... and its rows are spooled');
+        is(scalar(grep { !$spooled{$_->{sid}} } @$more), 0, "$mpm: ... and its rows are spooled");
         # the report page: it waits longer for its queries, not for a
         # connection to a server that does not answer
         my $t0 = Time::HiRes::time();
         my $rep = LWP::UserAgent->new(timeout => 90)->get("http://127.0.0.1:$srv->{port}/minicc/report");
         my $took = Time::HiRes::time() - $t0;
-        is($rep->code, 503, 'event: the report page says 503 while the database hangs');
-        cmp_ok($took, '<', BOUND, sprintf('event: ... within %d s (%.1f s)', BOUND, $took));
+        is($rep->code, 503, "$mpm: the report page says 503 while the database hangs");
+        cmp_ok($took, '<', BOUND, sprintf('%s: ... within %d s (%.1f s)', $mpm, BOUND, $took));
     }
 
     ok(db_resume(), "$mpm: mariadbd continued (SIGCONT)");
@@ -170,4 +171,5 @@ sub hang_scenario {
 
 ok(db_wait_up(), 'MariaDB is up to begin with');
 hang_scenario('event', 8, 24);
+hang_scenario('worker', 8, 24);
 hang_scenario('prefork', 4, 8);
