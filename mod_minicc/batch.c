@@ -31,7 +31,8 @@
  * query MiniCCDBTimeout (db.c).  Were every request to try, a row queued
  * behind a few batches would wait several of those, past the 15 s Twilio
  * gives a webhook.  So once a query of this child went unanswered, its
- * requests do not ask the database for HUNG_REST: rows go to the spool,
+ * requests do not ask the database for MINICC_HUNG_REST: rows go to the
+ * spool,
  * first contacts hear the trouble message.  Then one request at a time
  * asks again, and when it is answered, or refused at once (a server that
  * is down says so without delay), everyone asks again.
@@ -62,7 +63,6 @@ typedef struct batch_item {
 
 #define KEPT_MAX 64
 #define BATCH_FRESH apr_time_from_sec(1)
-#define HUNG_REST apr_time_from_sec(5)
 
 typedef struct {
     ap_dbd_t *dbd;
@@ -224,7 +224,7 @@ static ap_dbd_t *take_connection(request_rec *r, minicc_batch_t *b,
     *reused = 0;
     apr_thread_mutex_lock(b->lock);
     if ((hung_at = b->hung_at) && !fresh) {
-        if (b->asking || apr_time_now() - hung_at < HUNG_REST) {
+        if (b->asking || apr_time_now() - hung_at < MINICC_HUNG_REST) {
             apr_thread_mutex_unlock(b->lock);
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30702)
                           "%s: the database was not asked: it left a "

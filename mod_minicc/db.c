@@ -23,6 +23,7 @@
 #define MINICC_WITH_HTTPD
 #include "mod_minicc.h"
 
+#include <ap_mpm.h>
 #include <http_protocol.h>
 #include <mysql.h>
 #include <ma_pvio.h>
@@ -163,14 +164,67 @@ static int ran_into_timeout(const minicc_srv_conf *sc, apr_time_t start)
         && apr_time_now() - start >= apr_time_from_sec(seconds) * 9 / 10;
 }
 
-/* The child stops asking a hung server for a while (batch.c). */
+/* The child stops asking a hung server for a while: batch.c under a
+ * threaded MPM, resting() below under prefork. */
 static void note_hang(request_rec *r)
 {
     minicc_batch_t *b = r ? minicc_batch_of(r) : NULL;
+    const minicc_srv_conf *sc;
 
     if (b) {
         minicc_batch_database_hung(b);
+        return;
     }
+    sc = r ? ap_get_module_config(r->server->module_config, &minicc_module)
+           : NULL;
+    if (sc && sc->hung_at) {
+        *sc->hung_at = apr_time_now();
+    }
+}
+
+void minicc_db_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    int threaded = 0;
+    server_rec *sp;
+
+    if (ap_mpm_query(AP_MPMQ_IS_THREADED, &threaded) == APR_SUCCESS
+        && threaded != AP_MPMQ_NOT_SUPPORTED) {
+        return;
+    }
+    for (sp = s; sp; sp = sp->next) {
+        minicc_srv_conf *sc = ap_get_module_config(sp->module_config,
+                                                   &minicc_module);
+
+        if (!sc->hung_at) {
+            sc->hung_at = apr_pcalloc(pchild, sizeof(*sc->hung_at));
+        }
+    }
+}
+
+/* Under prefork: whether this process leaves the database alone, as
+ * batch.c does for a threaded MPM's child, for MINICC_HUNG_REST after it
+ * left a query unanswered (logged); the process's next request after
+ * that asks it again.  Only the request's thread reads and writes it. */
+static int resting(request_rec *r, const minicc_srv_conf *sc,
+                   const char *doing)
+{
+    apr_time_t since;
+
+    if (!sc->hung_at || !*sc->hung_at) {
+        return 0;
+    }
+    since = apr_time_now() - *sc->hung_at;
+    if (since >= MINICC_HUNG_REST) {
+        *sc->hung_at = 0;
+        return 0;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30211)
+                  "%s: the database was not asked: it left a query of this "
+                  "process unanswered %" APR_TIME_T_FMT " ms ago "
+                  "(MiniCCDBTimeout); it is asked again %" APR_TIME_T_FMT
+                  " s after that", doing, apr_time_as_msec(since),
+                  apr_time_sec(MINICC_HUNG_REST));
+    return 1;
 }
 
 /* A connection for this request, or NULL (logged by mod_dbd and here).
@@ -515,7 +569,8 @@ static void ctx_init(db_ctx_t *c, request_rec *r, ap_dbd_t *dbd)
 static int open_ctx(db_ctx_t *c, request_rec *r, const char *doing)
 {
     ctx_init(c, r, NULL);
-    return (c->dbd = acquire(r, c->sc, doing, 0)) && check_session(c, doing);
+    return !resting(r, c->sc, doing)
+        && (c->dbd = acquire(r, c->sc, doing, 0)) && check_session(c, doing);
 }
 
 int minicc_db_prepare_request(request_rec *r)

@@ -238,6 +238,7 @@ static int minicc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 static void minicc_child_init(apr_pool_t *pchild, server_rec *s)
 {
     minicc_batch_child_init(pchild, s);
+    minicc_db_child_init(pchild, s);
     minicc_spool_child_init(pchild, s);
 }
 

@@ -235,7 +235,16 @@ typedef struct {
     apr_hash_t *batches;        /* this child's row queues, one per
                                  * server_rec (threaded MPMs; made by
                                  * child_init, read-only after) */
+    apr_time_t *hung_at;        /* one request per process (prefork):
+                                 * when the database last left a query of
+                                 * this process unanswered (made by
+                                 * child_init; batch.c keeps the threaded
+                                 * MPMs') */
 } minicc_srv_conf;
+
+/* How long a child leaves the database alone after it left a query
+ * unanswered for MiniCCDBTimeout (batch.c, db.c). */
+#define MINICC_HUNG_REST apr_time_from_sec(5)
 
 extern const command_rec minicc_cmds[];
 void *minicc_create_dir_conf(apr_pool_t *p, char *dir);
@@ -314,6 +323,9 @@ const char *minicc_db_configure(apr_pool_t *pconf, server_rec *s);
 /* Hooks mod_dbd's post_connect, so that connections remember their
  * session (see db.c). */
 void minicc_db_register_hooks(void);
+/* Under an MPM that runs one request per process, the process's memory
+ * of a database that hangs. */
+void minicc_db_child_init(apr_pool_t *pchild, server_rec *s);
 
 /* Takes this request's pooled connection early, its statements made
  * current: mod_authn_dbd, which runs before the handler, then gets a

@@ -24,8 +24,9 @@ use constant TWILIO_WAITS => 15;    # Twilio's own timeout for a webhook
 use constant BOUND => 10;           # what we promise, with room to spare
 
 my @bad = ('0', '5', 'abc', '2s', '-1');
-my %MPM_TESTS = (event => 21, worker => 21, prefork => 16);
-plan tests => @bad * 2 + 2 + 2 + $MPM_TESTS{event} + $MPM_TESTS{worker} + $MPM_TESTS{prefork} + 1;
+my %MPM_TESTS = (event => 21, worker => 21, prefork => 16, prefork_rest => 7);
+plan tests => @bad * 2 + 2 + 2 + $MPM_TESTS{event} + $MPM_TESTS{worker} + $MPM_TESTS{prefork}
+    + $MPM_TESTS{prefork_rest} + 1;
 
 # ---------------------------------------------------------------------------
 # configtest
@@ -70,16 +71,23 @@ my $to_operator = Response(Redirect('operator', method => 'POST'));
 
 sub elapsed { my ($r) = @_; return $r ? $r->{t1} - $r->{t0} : 999 }
 
+# The option file the README has an administrator write, in a folder of
+# the server's: its path, for MARIADB_HOME (DBDParams group=minicc).
+sub option_file {
+    my ($dir) = @_;
+    mkdir "$dir/mariadb";
+    open my $fh, '>', "$dir/mariadb/my.cnf" or die "$dir/mariadb/my.cnf: $!";
+    print $fh "[minicc]\nconnect-timeout = " . TIMEOUT . "\n";
+    close $fh or die "$dir/mariadb/my.cnf: $!";
+    chmod 0755, "$dir/mariadb";
+    return "$dir/mariadb";
+}
+
 sub hang_scenario {
     my ($mpm, $nclients, $ncalls) = @_;
     my $tag = "hung-$mpm-$$-" . time;
     my $dir = server_dir("hung-$mpm");
-    mkdir "$dir/mariadb";
-    open my $fh, '>', "$dir/mariadb/my.cnf" or die $!;
-    print $fh "[minicc]\nconnect-timeout = " . TIMEOUT . "\n";
-    close $fh;
-    chmod 0755, "$dir/mariadb";
-    local $ENV{MARIADB_HOME} = "$dir/mariadb";
+    local $ENV{MARIADB_HOME} = option_file($dir);
 
     my $srv = httpd_start(name => "hung-$mpm", dir => $dir, mpm => $mpm,
                           dbd_params => 'group=minicc',
@@ -173,3 +181,30 @@ ok(db_wait_up(), 'MariaDB is up to begin with');
 hang_scenario('event', 8, 24);
 hang_scenario('worker', 8, 24);
 hang_scenario('prefork', 4, 8);
+
+# Prefork, one process: after a query went unanswered, the process's next
+# requests within 5 s do not ask the database (AH30211).  One process
+# serves every request in turn, so which of them rest is known.
+{
+    my $dir = server_dir('hung-rest');
+    local $ENV{MARIADB_HOME} = option_file($dir);
+    my $srv = httpd_start(name => 'hung-rest', dir => $dir, mpm => 'prefork',
+                          dbd_params => 'group=minicc',
+                          mpm_conf => "StartServers 1\nMinSpareServers 1\nMaxSpareServers 1\n"
+                                    . "ServerLimit 1\nMaxRequestWorkers 1\nMaxConnectionsPerChild 0\n");
+    ok($srv, 'prefork, one process: httpd started');
+    my $warm = http_post($srv, '/minicc/incoming', [CallSid => sid(), From => $operator]);
+    ok($warm->code == 200 && same(twiml($warm), $to_operator), 'prefork, one process: database answering');
+    my $log0 = length read_log($srv);
+    ok(db_hang(), 'prefork, one process: mariadbd stopped');
+    my $reqs = call_requests("hung-rest-$$-" . time, ['exit'], 4);
+    my @res = clients_wait(clients_start($srv, $reqs, 1));
+    is(scalar(grep { twiml_is($res[$_], expected_answer('exit')) } 0 .. $#$reqs), 4,
+       'prefork, one process: four exits in turn, every answer normal');
+    my $rested = () = substr(read_log($srv), $log0) =~ /AH30211: [^\n]*the database was not asked/g;
+    cmp_ok($rested, '>=', 2, "prefork, one process: the exits after the first one that met the hang did not ask ($rested AH30211 lines)");
+    ok(db_resume(), 'prefork, one process: mariadbd continued');
+    my $all = poll(sub { keys(%{ rows_by_sid('enqueue_data', [map { $_->{sid} } @$reqs]) }) == 4 }, 90);
+    ok($all, 'prefork, one process: the four rows are in the database');
+    httpd_stop($srv);
+}
