@@ -25,7 +25,7 @@ use constant BOUND => 10;           # what we promise, with room to spare
 
 my @bad = ('0', '5', 'abc', '2s', '-1');
 my %MPM_TESTS = (event => 21, worker => 21, prefork => 16, prefork_rest => 7);
-plan tests => @bad * 2 + 2 + 2 + $MPM_TESTS{event} + $MPM_TESTS{worker} + $MPM_TESTS{prefork}
+plan tests => @bad * 2 + 2 + 2 + 2 + $MPM_TESTS{event} + $MPM_TESTS{worker} + $MPM_TESTS{prefork}
     + $MPM_TESTS{prefork_rest} + 1;
 
 # ---------------------------------------------------------------------------
@@ -46,6 +46,12 @@ for my $v ('Off', '4') {
         extra => "<Location /x>\n    MiniCCDBTimeout 3\n</Location>\n");
     isnt($rc, 0, 'MiniCCDBTimeout inside <Location>: configtest fails');
     like($out, qr/MiniCCDBTimeout not allowed (?:here|in <Location> context)/, '... saying it is not allowed there') or diag($out);
+}
+{
+    my ($rc, $out) = httpd_configtest(name => 'dbtimeout',
+        extra => "<VirtualHost 127.0.0.1:1>\n    MiniCCDBTimeout 3\n</VirtualHost>\n");
+    isnt($rc, 0, 'MiniCCDBTimeout inside <VirtualHost>: configtest fails (server-wide)');
+    like($out, qr/MiniCCDBTimeout cannot occur within <VirtualHost> section/, '... saying so') or diag($out);
 }
 
 # ---------------------------------------------------------------------------
