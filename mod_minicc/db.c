@@ -23,7 +23,6 @@
 #define MINICC_WITH_HTTPD
 #include "mod_minicc.h"
 
-#include <ap_mpm.h>
 #include <http_protocol.h>
 #include <mysql.h>
 #include <ma_pvio.h>
@@ -182,20 +181,18 @@ static void note_hang(request_rec *r)
     }
 }
 
+/* After minicc_batch_child_init: where it made no queues (prefork), each
+ * process keeps its own hung_at; under a threaded MPM the queue keeps it,
+ * behind its lock. */
 void minicc_db_child_init(apr_pool_t *pchild, server_rec *s)
 {
-    int threaded = 0;
     server_rec *sp;
 
-    if (ap_mpm_query(AP_MPMQ_IS_THREADED, &threaded) == APR_SUCCESS
-        && threaded != AP_MPMQ_NOT_SUPPORTED) {
-        return;
-    }
     for (sp = s; sp; sp = sp->next) {
         minicc_srv_conf *sc = ap_get_module_config(sp->module_config,
                                                    &minicc_module);
 
-        if (!sc->hung_at) {
+        if (!sc->batches && !sc->hung_at) {
             sc->hung_at = apr_pcalloc(pchild, sizeof(*sc->hung_at));
         }
     }
@@ -281,12 +278,20 @@ typedef struct {
 
 #define CONN_STATE_KEY "minicc-dbd-session"
 
-static unsigned long session_of(ap_dbd_t *dbd)
+/* The libmariadb handle behind the connection; NULL for another driver. */
+static MYSQL *mysql_of(ap_dbd_t *dbd)
 {
     if (strcmp(apr_dbd_name(dbd->driver), "mysql")) {
-        return 0;
+        return NULL;
     }
-    return mysql_thread_id(apr_dbd_native_handle(dbd->driver, dbd->handle));
+    return apr_dbd_native_handle(dbd->driver, dbd->handle);
+}
+
+static unsigned long session_of(ap_dbd_t *dbd)
+{
+    MYSQL *m = mysql_of(dbd);
+
+    return m ? mysql_thread_id(m) : 0;
 }
 
 /* A hung server (stopped, swapping, behind a dead link) accepts a query
@@ -297,12 +302,8 @@ static unsigned long session_of(ap_dbd_t *dbd)
  * as options, which a reconnect (inside mod_dbd's ping) copies. */
 static void set_live_timeout(ap_dbd_t *dbd, int seconds)
 {
-    MYSQL *m;
+    MYSQL *m = mysql_of(dbd);
 
-    if (strcmp(apr_dbd_name(dbd->driver), "mysql")) {
-        return;
-    }
-    m = apr_dbd_native_handle(dbd->driver, dbd->handle);
     if (m && m->net.pvio && m->net.pvio->methods
         && m->net.pvio->methods->set_timeout) {
         m->net.pvio->methods->set_timeout(m->net.pvio, PVIO_READ_TIMEOUT,
@@ -315,12 +316,11 @@ static void set_live_timeout(ap_dbd_t *dbd, int seconds)
 static void bound_waits(ap_dbd_t *dbd, int seconds)
 {
     unsigned int t = (unsigned int)seconds;
-    MYSQL *m;
+    MYSQL *m = mysql_of(dbd);
 
-    if (seconds <= 0 || strcmp(apr_dbd_name(dbd->driver), "mysql")) {
+    if (seconds <= 0 || !m) {
         return;
     }
-    m = apr_dbd_native_handle(dbd->driver, dbd->handle);
     mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &t);
     mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &t);
     mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &t);
@@ -338,10 +338,10 @@ static void bound_waits(ap_dbd_t *dbd, int seconds)
 static void never_reconnect(ap_dbd_t *dbd)
 {
     my_bool off = 0;
+    MYSQL *m = mysql_of(dbd);
 
-    if (!strcmp(apr_dbd_name(dbd->driver), "mysql")) {
-        mysql_options(apr_dbd_native_handle(dbd->driver, dbd->handle),
-                      MYSQL_OPT_RECONNECT, &off);
+    if (m) {
+        mysql_options(m, MYSQL_OPT_RECONNECT, &off);
     }
 }
 
@@ -385,10 +385,7 @@ void minicc_db_register_hooks(void)
  * MYSQL_STMT (apr-util 1.x); MYSQL_STMT is libmariadb's public struct. */
 static MYSQL_STMT *mysql_stmt_of(ap_dbd_t *dbd, void *prepared)
 {
-    if (!prepared || strcmp(apr_dbd_name(dbd->driver), "mysql")) {
-        return NULL;
-    }
-    return *(MYSQL_STMT **)prepared;
+    return prepared && mysql_of(dbd) ? *(MYSQL_STMT **)prepared : NULL;
 }
 
 /* Readies the connection's current statements -- the stale ones of a
@@ -405,7 +402,7 @@ static int stale_statements_freeable(ap_dbd_t *dbd, apr_pool_t *p)
     apr_hash_index_t *hi;
     int i;
 
-    if (strcmp(apr_dbd_name(dbd->driver), "mysql")) {
+    if (!mysql_of(dbd)) {
         return 0;
     }
     for (hi = apr_hash_first(p, dbd->prepared); hi; hi = apr_hash_next(hi)) {
