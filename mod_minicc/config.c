@@ -5,6 +5,7 @@
  * value is checked here, so that a mistake stops `apachectl configtest`
  * instead of reaching a caller.
  */
+#include <apr_fnmatch.h>
 #include <apr_lib.h>
 #include <apr_uri.h>
 
@@ -82,11 +83,32 @@ void *minicc_create_dir_conf(apr_pool_t *p, char *dir)
 #define MERGE_PTR(f)  new->f = add->f ? add->f : base->f
 #define MERGE_INT(f)  new->f = (add->f != MINICC_UNSET) ? add->f : base->f
 
+/* The merge of add onto base made at startup, or NULL. */
+static const minicc_dir_conf *merged_at_startup(const minicc_dir_conf *base,
+                                                const minicc_dir_conf *add)
+{
+    const minicc_merged_t *m;
+
+    for (m = add->merged; m; m = m->next) {
+        if (m->base == base) {
+            return m->conf;
+        }
+    }
+    return NULL;
+}
+
 void *minicc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 {
     const minicc_dir_conf *base = basev, *add = addv;
-    minicc_dir_conf *new = apr_pcalloc(p, sizeof(*new));
+    const minicc_dir_conf *made = merged_at_startup(base, add);
+    minicc_dir_conf *new;
     int i;
+
+    if (made) {
+        /* read-only, as every request's configuration */
+        return (void *)made;
+    }
+    new = apr_pcalloc(p, sizeof(*new));
 
     MERGE_PTR(queue);
     MERGE_PTR(language);
@@ -113,6 +135,84 @@ void *minicc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     }
     MERGE_PTR(public_url);
     return new;
+}
+
+/* merge_dir_conf, remembered on add for the requests to come */
+static minicc_dir_conf *merge_once(apr_pool_t *pconf, minicc_dir_conf *base,
+                                   minicc_dir_conf *add)
+{
+    minicc_merged_t *m;
+
+    if (merged_at_startup(base, add)) {
+        return (minicc_dir_conf *)merged_at_startup(base, add);
+    }
+    m = apr_palloc(pconf, sizeof(*m));
+    m->base = base;
+    m->conf = minicc_merge_dir_conf(pconf, base, add);
+    m->next = add->merged;
+    add->merged = m;
+    return (minicc_dir_conf *)m->conf;
+}
+
+/* Whether ap_location_walk applies section to uri: the test of httpd
+ * 2.4's request.c. */
+static int location_applies(const core_dir_config *section, const char *uri)
+{
+    apr_size_t len;
+
+    if (section->r) {
+        return !ap_regexec(section->r, uri, 0, NULL, 0);
+    }
+    if (section->d_is_fnmatch) {
+        return !apr_fnmatch(section->d, uri, APR_FNM_PATHNAME);
+    }
+    len = strlen(section->d);
+    return !strncmp(section->d, uri, len)
+        && (!len || section->d[len - 1] == '/' || uri[len] == '/'
+            || !uri[len]);
+}
+
+void minicc_docs_prepare(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
+{
+    for (; s; s = s->next) {
+        minicc_dir_conf *defaults = ap_get_module_config(s->lookup_defaults,
+                                                         &minicc_module);
+        core_server_config *core = ap_get_core_module_config(
+                                       s->module_config);
+        ap_conf_vector_t **sections = (ap_conf_vector_t **)
+                                      core->sec_url->elts;
+        int n = core->sec_url->nelts, i, j;
+
+        if (!defaults->docs) {
+            defaults->docs = minicc_docs_render(pconf, ptemp, defaults);
+        }
+        /* a request to the URL of each plain <Location>: the sections it
+         * meets, merged in order, then onto the server's defaults */
+        for (i = 0; i < n; i++) {
+            const core_dir_config *where = ap_get_core_module_config(
+                                               sections[i]);
+            minicc_dir_conf *now = NULL;
+
+            if (where->r || where->d_is_fnmatch || !where->d) {
+                continue;
+            }
+            for (j = 0; j < n; j++) {
+                minicc_dir_conf *section = ap_get_module_config(
+                                               sections[j], &minicc_module);
+
+                if (section && location_applies(ap_get_core_module_config(
+                                                    sections[j]), where->d)) {
+                    now = now ? merge_once(pconf, now, section) : section;
+                }
+            }
+            if (now) {
+                now = merge_once(pconf, defaults, now);
+                if (!now->docs) {
+                    now->docs = minicc_docs_render(pconf, ptemp, now);
+                }
+            }
+        }
+    }
 }
 
 void *minicc_create_srv_conf(apr_pool_t *p, server_rec *s)

@@ -149,7 +149,8 @@ static int minicc_handler(request_rec *r)
     minicc_call_t call;
     apr_bucket_brigade *bb;
     char *body = NULL;
-    const char *doc;
+    const minicc_doc_t *doc;
+    const char *text;
     apr_size_t len;
     int status;
 
@@ -177,28 +178,36 @@ static int minicc_handler(request_rec *r)
     if (!signature_ok(r, call.conf, call.params)) {
         return HTTP_FORBIDDEN;
     }
-    call.tw = minicc_twiml_start(r->pool);
+    call.doc = MINICC_DOC_EMPTY;
+    memset(call.values, 0, sizeof(call.values));
 
     status = webhook(&call);
     if (status != OK) {
         return status;
     }
-    doc = minicc_twiml_finish(call.tw, &len);
-    if (!doc) {
+    if (!(doc = minicc_doc_of(r->pool, call.conf, call.doc))) {
         ap_log_rerror(APLOG_MARK, APLOG_CRIT, 0, r, APLOGNO(30405)
                       "libxml2 could not write the TwiML (out of memory?)");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "%s: TwiML %s", r->uri,
+                  call.conf->docs ? "written at startup"
+                  : "written for this request (a merge of sections that "
+                    "startup did not make: <If>, <Directory>)");
+    text = minicc_doc_fill(r->pool, doc, call.values, &len);
     ap_set_content_type(r, "text/xml; charset=utf-8");
     ap_set_content_length(r, len);
-    /* straight to the output filters, without ap_rwrite's buffering copy;
-     * a pool bucket, as the document lives in r->pool.  The flush sends it
-     * now: without it the event MPM writes a small in-memory response
-     * only after handing the connection back to its listener, which costs
-     * a caller waiting alone more than the handler itself. */
+    /* straight to the output filters, without ap_rwrite's buffering copy:
+     * a document rendered at startup as it is (it lives as long as the
+     * configuration), else from r->pool.  The flush sends it now: without
+     * it the event MPM writes a small in-memory response only after
+     * handing the connection back to its listener, which costs a caller
+     * waiting alone more than the handler itself. */
     bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_pool_create(doc, len, r->pool,
-                            r->connection->bucket_alloc));
+    APR_BRIGADE_INSERT_TAIL(bb, call.conf->docs && text == doc->text
+        ? apr_bucket_immortal_create(text, len, r->connection->bucket_alloc)
+        : apr_bucket_pool_create(text, len, r->pool,
+                                 r->connection->bucket_alloc));
     APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_flush_create(
                             r->connection->bucket_alloc));
     APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(
@@ -225,13 +234,14 @@ static int minicc_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
-/* libxml2 wants its parser initialised once, before any thread uses it. */
+/* libxml2 wants its parser initialised once, before any thread uses it;
+ * then the TwiML that only the configuration decides is written once. */
 static int minicc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                               apr_pool_t *ptemp, server_rec *s)
 {
-    (void)pconf;
     (void)plog;
     xmlInitParser();
+    minicc_docs_prepare(pconf, ptemp, s);
     return minicc_spool_post_config(ptemp, s);
 }
 

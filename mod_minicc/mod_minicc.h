@@ -139,8 +139,31 @@ void minicc_twiml_open(minicc_twiml *tw, const char *element);
 void minicc_twiml_attr(minicc_twiml *tw, const char *name, const char *value);
 void minicc_twiml_text(minicc_twiml *tw, const char *text);
 void minicc_twiml_close(minicc_twiml *tw);
+/* Text in which each "{name}" is a slot: a place that a request fills
+ * with a value that needs no escaping (digits), so that the rest can be
+ * written, and escaped, once at startup. */
+void minicc_twiml_text_slots(minicc_twiml *tw, const char *text,
+                             const char *name, int value);
+
+/* A finished document, and its slots in order. */
+typedef struct {
+    apr_size_t at;              /* offset in text */
+    int value;                  /* which of the request's values */
+} minicc_slot_t;
+
+typedef struct {
+    const char *text;
+    apr_size_t len;
+    const minicc_slot_t *slots;
+    int nslots;
+} minicc_doc_t;
+
 /* Ends the document; NULL if libxml2 failed at any step (out of memory). */
+const minicc_doc_t *minicc_twiml_finish_doc(minicc_twiml *tw);
 const char *minicc_twiml_finish(minicc_twiml *tw, apr_size_t *len);
+/* The document with values[slot->value] in each slot, in p. */
+const char *minicc_doc_fill(apr_pool_t *p, const minicc_doc_t *doc,
+                            const char *const *values, apr_size_t *len);
 
 #ifdef MINICC_WITH_HTTPD
 
@@ -198,7 +221,18 @@ typedef struct {
     const char *public_url;     /* scheme://host[:port] Twilio calls */
     int service_level;          /* report thresholds, seconds */
     int short_abandon;
+    /* Made at startup, never merged: the TwiML of this object (NULL:
+     * rendered for each request), and the merges of this section onto
+     * the bases the location walk merges it onto. */
+    const minicc_doc_t *docs;
+    const struct minicc_merged *merged;
 } minicc_dir_conf;
+
+typedef struct minicc_merged {
+    const minicc_dir_conf *base;
+    const minicc_dir_conf *conf;        /* base, then this section */
+    const struct minicc_merged *next;
+} minicc_merged_t;
 
 /* Multi-row upserts (batch.c): 2, 4, ... MINICC_BATCH_MAX rows at once. */
 #define MINICC_BATCH_LEVELS 4
@@ -251,6 +285,10 @@ void *minicc_create_dir_conf(apr_pool_t *p, char *dir);
 void *minicc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
 void *minicc_create_srv_conf(apr_pool_t *p, server_rec *s);
 
+/* At startup (post_config): for the URL of each <Location>, the merges
+ * that the location walk makes, and the TwiML of their result, so that a
+ * request merges nothing and renders nothing, only fills in its values. */
+void minicc_docs_prepare(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s);
 const char *minicc_conf_queue(const minicc_dir_conf *c);
 const char *minicc_conf_language(const minicc_dir_conf *c);
 const char *minicc_conf_hold_music(const minicc_dir_conf *c);
@@ -266,23 +304,51 @@ int minicc_conf_db_timeout(const minicc_srv_conf *sc);
 
 /* ---- handlers.c: the webhooks and what they share ---- */
 
+/* What a webhook answers: one of these documents, with the request's
+ * values in its slots. */
+typedef enum {
+    MINICC_DOC_EMPTY,                   /* exit, status */
+    MINICC_DOC_WELCOME,                 /* incoming: the menu */
+    MINICC_DOC_RETRY,                   /* incoming: another key */
+    MINICC_DOC_CONNECTING,              /* incoming: key 1 */
+    MINICC_DOC_TO_INFORMATION,          /* incoming: key 2 */
+    MINICC_DOC_TO_OPERATOR,             /* incoming: an operator calls */
+    MINICC_DOC_TROUBLE,                 /* incoming: the lookup failed */
+    MINICC_DOC_OPERATOR,
+    MINICC_DOC_WAIT,                    /* + 1: the position is known, */
+    MINICC_DOC_WAIT_POSITION,           /* + 2: the estimate is said */
+    MINICC_DOC_WAIT_ESTIMATE,
+    MINICC_DOC_WAIT_POSITION_ESTIMATE,
+    MINICC_DOC_GUIDANCE,
+    MINICC_DOC_INFORMATION,
+    MINICC_DOC_COUNT
+} minicc_doc_e;
+
+enum { MINICC_VALUE_POSITION, MINICC_VALUE_MINUTES, MINICC_VALUE_COUNT };
+
 typedef struct {
     request_rec *r;
     const minicc_dir_conf *conf;
     minicc_params_t *params;
-    minicc_twiml *tw;
+    minicc_doc_e doc;                           /* the answer */
+    const char *values[MINICC_VALUE_COUNT];     /* digits, for its slots */
 } minicc_call_t;
 
 /* A parameter cleaned for storage (NULs dropped, invalid UTF-8 replaced;
  * the change is logged); NULL when absent. */
 const char *minicc_param(minicc_call_t *call, const char *name);
 
-/* <Say> of a configured message, with language and voice. */
-void minicc_say(minicc_call_t *call, const char *text);
+/* Every document for conf, in pconf; NULL if libxml2 failed. */
+const minicc_doc_t *minicc_docs_render(apr_pool_t *pconf, apr_pool_t *ptemp,
+                                       const minicc_dir_conf *conf);
+/* Document id for conf: rendered at startup, or now, in p (NULL if
+ * libxml2 failed). */
+const minicc_doc_t *minicc_doc_of(apr_pool_t *p, const minicc_dir_conf *conf,
+                                  minicc_doc_e id);
 
-/* The webhook behind a SetHandler name, or NULL.  A webhook adds its
- * TwiML to call->tw and returns OK, or an HTTP status for a request it
- * refuses. */
+/* The webhook behind a SetHandler name, or NULL.  A webhook sets
+ * call->doc and its values and returns OK, or an HTTP status for a
+ * request it refuses. */
 typedef int (*minicc_webhook_fn)(minicc_call_t *call);
 minicc_webhook_fn minicc_find_webhook(const char *handler);
 

@@ -14,6 +14,7 @@ struct minicc_twiml {
     apr_pool_t *pool;
     xmlBufferPtr buffer;
     xmlTextWriterPtr writer;
+    apr_array_header_t *slots;  /* minicc_slot_t, NULL until the first */
     int failed;
 };
 
@@ -91,6 +92,32 @@ void minicc_twiml_text(minicc_twiml *tw, const char *text)
     }
 }
 
+void minicc_twiml_text_slots(minicc_twiml *tw, const char *text,
+                             const char *name, int value)
+{
+    const char *key = apr_pstrcat(tw->pool, "{", name, "}", NULL);
+    apr_size_t key_len = strlen(key);
+    const char *hit;
+
+    while (!tw->failed && (hit = strstr(text, key))) {
+        minicc_slot_t *slot;
+
+        minicc_twiml_text(tw, apr_pstrmemdup(tw->pool, text, hit - text));
+        /* an empty write still ends the start tag; the flush moves what
+         * libxml2 holds into the buffer, so that its length is the slot */
+        check(tw, xmlTextWriterWriteRaw(tw->writer, BAD_CAST ""));
+        check(tw, xmlTextWriterFlush(tw->writer));
+        if (!tw->slots) {
+            tw->slots = apr_array_make(tw->pool, 2, sizeof(minicc_slot_t));
+        }
+        slot = apr_array_push(tw->slots);
+        slot->at = (apr_size_t)xmlBufferLength(tw->buffer);
+        slot->value = value;
+        text = hit + key_len;
+    }
+    minicc_twiml_text(tw, text);
+}
+
 void minicc_twiml_close(minicc_twiml *tw)
 {
     if (!tw->failed) {
@@ -98,9 +125,9 @@ void minicc_twiml_close(minicc_twiml *tw)
     }
 }
 
-const char *minicc_twiml_finish(minicc_twiml *tw, apr_size_t *len)
+const minicc_doc_t *minicc_twiml_finish_doc(minicc_twiml *tw)
 {
-    const char *doc;
+    minicc_doc_t *doc;
 
     if (!tw->failed) {
         /* closes <Response> and anything left open */
@@ -110,9 +137,59 @@ const char *minicc_twiml_finish(minicc_twiml *tw, apr_size_t *len)
     if (tw->failed) {
         return NULL;
     }
-    *len = (apr_size_t)xmlBufferLength(tw->buffer);
-    doc = apr_pstrmemdup(tw->pool, (const char *)xmlBufferContent(tw->buffer),
-                         *len);
+    doc = apr_pcalloc(tw->pool, sizeof(*doc));
+    doc->len = (apr_size_t)xmlBufferLength(tw->buffer);
+    doc->text = apr_pstrmemdup(tw->pool,
+                               (const char *)xmlBufferContent(tw->buffer),
+                               doc->len);
+    if (tw->slots) {
+        doc->slots = (const minicc_slot_t *)tw->slots->elts;
+        doc->nslots = tw->slots->nelts;
+    }
     apr_pool_cleanup_run(tw->pool, tw, twiml_cleanup);
     return doc;
+}
+
+const char *minicc_twiml_finish(minicc_twiml *tw, apr_size_t *len)
+{
+    const minicc_doc_t *doc = minicc_twiml_finish_doc(tw);
+
+    if (!doc) {
+        return NULL;
+    }
+    *len = doc->len;
+    return doc->text;
+}
+
+const char *minicc_doc_fill(apr_pool_t *p, const minicc_doc_t *doc,
+                            const char *const *values, apr_size_t *len)
+{
+    apr_size_t from = 0, total = doc->len, *value_len;
+    char *out, *to;
+    int i;
+
+    if (!doc->nslots) {
+        *len = doc->len;
+        return doc->text;
+    }
+    value_len = apr_palloc(p, doc->nslots * sizeof(*value_len));
+    for (i = 0; i < doc->nslots; i++) {
+        const char *v = values[doc->slots[i].value];
+
+        total += value_len[i] = v ? strlen(v) : 0;
+    }
+    to = out = apr_palloc(p, total + 1);
+    for (i = 0; i < doc->nslots; i++) {
+        memcpy(to, doc->text + from, doc->slots[i].at - from);
+        to += doc->slots[i].at - from;
+        if (value_len[i]) {
+            memcpy(to, values[doc->slots[i].value], value_len[i]);
+            to += value_len[i];
+        }
+        from = doc->slots[i].at;
+    }
+    memcpy(to, doc->text + from, doc->len - from);
+    out[total] = '\0';
+    *len = total;
+    return out;
 }

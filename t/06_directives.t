@@ -7,7 +7,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use MiniCCTest;
 
-plan tests => 4 * 22;
+plan tests => 4 * 22 + 4 * 5 + 7;
 
 db_wait_up();
 my $operator = '+15550006001';
@@ -101,6 +101,34 @@ twiml_ok(post('/merge/inner/wait', [QueuePosition => '']),
          Response(Pause(length => '1'), MSay(DEFAULT_MSG('wait-general')),
                   Play('http://music.example.com/outer.mp3')),
          'merge: inner wait-general default');
+
+# TwiML written once, at startup (t/conf/extra.conf.in, /once) -----------
+{
+    my @q = (QueuePosition => '3', AvgQueueTime => '125');
+    my $expect = Response(Pause(length => '2'), Say('Once 3, 3 & <again>.'),
+                          Say('About 3 min.'), Play('http://music.example.com/once.mp3'));
+    my $log0 = error_log_size();
+    my %body;
+    for my $url ('/once/wait', '/once-alone/wait', '/once/wait/below', '/once/if/wait') {
+        my $res = post($url, [@q]);
+        twiml_ok($res, $expect, "$url: written once, filled with the request's values");
+        $body{$url} = $res->content;
+    }
+    twiml_ok(post('/once/wait', [QueuePosition => '12']),
+             Response(Pause(length => '2'), Say('Once 12, 12 & <again>.'),
+                      Play('http://music.example.com/once.mp3')),
+             '/once/wait: another position, no estimate');
+    for my $url ('/once-alone/wait', '/once/wait/below', '/once/if/wait') {
+        is($body{$url}, $body{'/once/wait'}, "$url: the same bytes as /once/wait");
+    }
+    my $log = join '', error_log_since($log0);
+    for my $url ('/once/wait', '/once-alone/wait', '/once/wait/below') {
+        like($log, qr/\Q$url\E: TwiML written at startup/,
+             "$url: its sections were merged, and its TwiML written, at startup");
+    }
+    like($log, qr{/once/if/wait: TwiML written for this request},
+         '/once/if/wait: an <If> is merged per request, and its TwiML written then');
+}
 
 # <Directory> does not reach the module's URLs: they are not mapped to the
 # file system, even where DocumentRoot has the folder.

@@ -4,8 +4,9 @@
  * libFuzzer target over what a hostile request body reaches: the form
  * parser, the text rules, the signature check, the TwiML writer and the
  * spool's records.  Properties checked, beyond "no crash, no leak, no
- * undefined behaviour": the TwiML is always well-formed XML, and every row
- * the spool writes reads back identical.
+ * undefined behaviour": the TwiML is always well-formed XML, a message
+ * written once with slots and filled reads as the message filled then
+ * written, and every row the spool writes reads back identical.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,6 +35,43 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+/* The Say of template, written with its {position} as slots and filled
+ * with digits, or written filled. */
+static const char *say_of(apr_pool_t *p, const char *template,
+                          const char *digits, int slots, apr_size_t *len)
+{
+    minicc_twiml *tw = minicc_twiml_start(p);
+    const minicc_doc_t *doc;
+    const char *values[1] = { digits };
+
+    minicc_twiml_open(tw, "Say");
+    if (slots) {
+        minicc_twiml_text_slots(tw, template, "position", 0);
+    }
+    else {
+        minicc_twiml_text(tw, minicc_fill(p, template, "position", digits));
+    }
+    doc = minicc_twiml_finish_doc(tw);
+    if (!doc) {
+        abort();
+    }
+    return minicc_doc_fill(p, doc, values, len);
+}
+
+/* A message template, written once at startup and filled per request,
+ * says what it says when written per request. */
+static void check_slots(apr_pool_t *p, const char *template,
+                        const char *digits)
+{
+    apr_size_t len1, len2;
+    const char *once = say_of(p, template, digits, 1, &len1);
+    const char *each = say_of(p, template, digits, 0, &len2);
+
+    if (len1 != len2 || memcmp(once, each, len1)) {
+        abort();
+    }
+}
+
 static void check_twiml(apr_pool_t *p, minicc_params_t *params)
 {
     minicc_twiml *tw = minicc_twiml_start(p);
@@ -54,6 +92,7 @@ static void check_twiml(apr_pool_t *p, minicc_params_t *params)
         minicc_twiml_text(tw, minicc_fill(p, "n {position} {position}",
                                           "position", pos ? pos : v));
         minicc_twiml_close(tw);
+        check_slots(p, v, pos ? pos : "7");
         (void)minicc_is_sid(v);
         (void)minicc_is_int32(v);
         (void)minicc_wait_minutes(v);
