@@ -137,7 +137,33 @@ void *minicc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     return new;
 }
 
-/* merge_dir_conf, remembered on add for the requests to come */
+/* Whether no directive of ours was given in c's section. */
+static int sets_nothing(const minicc_dir_conf *c)
+{
+    int i;
+
+    for (i = 0; i < MINICC_MSG_COUNT; i++) {
+        if (c->messages[i]) {
+            return 0;
+        }
+    }
+    for (i = 0; i < MINICC_URL_COUNT; i++) {
+        if (c->urls[i]) {
+            return 0;
+        }
+    }
+    return !c->queue && !c->language && !c->voice && !c->hold_music
+        && !c->tokens && !c->public_url && c->wait_pause == MINICC_UNSET
+        && c->gather_timeout == MINICC_UNSET
+        && c->announce_wait == MINICC_UNSET
+        && c->service_level == MINICC_UNSET
+        && c->short_abandon == MINICC_UNSET;
+}
+
+/* merge_dir_conf, remembered on add for the requests to come.  A merge
+ * with a section that sets nothing is the other side as it is: most
+ * sections of a server are not ours, and a server may have many virtual
+ * hosts. */
 static minicc_dir_conf *merge_once(apr_pool_t *pconf, minicc_dir_conf *base,
                                    minicc_dir_conf *add)
 {
@@ -148,7 +174,9 @@ static minicc_dir_conf *merge_once(apr_pool_t *pconf, minicc_dir_conf *base,
     }
     m = apr_palloc(pconf, sizeof(*m));
     m->base = base;
-    m->conf = minicc_merge_dir_conf(pconf, base, add);
+    m->conf = sets_nothing(add) ? base
+            : sets_nothing(base) ? add
+            : minicc_merge_dir_conf(pconf, base, add);
     m->next = add->merged;
     add->merged = m;
     return (minicc_dir_conf *)m->conf;
@@ -172,8 +200,54 @@ static int location_applies(const core_dir_config *section, const char *uri)
             || !uri[len]);
 }
 
+/* What the TwiML of c is made of (every setting that handlers.c's
+ * render() reads), each string after its length, so that equal keys mean
+ * equal settings: equal documents. */
+static const char *docs_key(apr_pool_t *p, const minicc_dir_conf *c)
+{
+    const char *strings[4 + MINICC_MSG_COUNT + MINICC_URL_COUNT];
+    const char *key = apr_psprintf(p, "%d %d", minicc_conf_wait_pause(c),
+                                   minicc_conf_gather_timeout(c));
+    int n = 0, i;
+
+    strings[n++] = minicc_conf_queue(c);
+    strings[n++] = minicc_conf_language(c);
+    strings[n++] = c->voice ? apr_pstrcat(p, "=", c->voice, NULL) : "";
+    strings[n++] = minicc_conf_hold_music(c);
+    for (i = 0; i < MINICC_MSG_COUNT; i++) {
+        strings[n++] = minicc_conf_message(c, i);
+    }
+    for (i = 0; i < MINICC_URL_COUNT; i++) {
+        strings[n++] = minicc_conf_url(c, i);
+    }
+    for (i = 0; i < n; i++) {
+        key = apr_psprintf(p, "%s %" APR_SIZE_T_FMT ":%s", key,
+                           strlen(strings[i]), strings[i]);
+    }
+    return key;
+}
+
+/* c's documents, rendered once for all the objects that say the same (a
+ * main server's sections in each of many virtual hosts). */
+static void render_once(apr_pool_t *pconf, apr_pool_t *ptemp,
+                        apr_hash_t *rendered, minicc_dir_conf *c)
+{
+    const char *key;
+
+    if (c->docs) {
+        return;
+    }
+    key = docs_key(ptemp, c);
+    if (!(c->docs = apr_hash_get(rendered, key, APR_HASH_KEY_STRING))) {
+        c->docs = minicc_docs_render(pconf, ptemp, c);
+        apr_hash_set(rendered, key, APR_HASH_KEY_STRING, c->docs);
+    }
+}
+
 void minicc_docs_prepare(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 {
+    apr_hash_t *rendered = apr_hash_make(ptemp);
+
     for (; s; s = s->next) {
         minicc_dir_conf *defaults = ap_get_module_config(s->lookup_defaults,
                                                          &minicc_module);
@@ -183,19 +257,25 @@ void minicc_docs_prepare(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
                                       core->sec_url->elts;
         int n = core->sec_url->nelts, i, j;
 
-        if (!defaults->docs) {
-            defaults->docs = minicc_docs_render(pconf, ptemp, defaults);
-        }
-        /* a request to the URL of each plain <Location>: the sections it
-         * meets, merged in order, then onto the server's defaults */
+        render_once(pconf, ptemp, rendered, defaults);
         for (i = 0; i < n; i++) {
             const core_dir_config *where = ap_get_core_module_config(
                                                sections[i]);
-            minicc_dir_conf *now = NULL;
+            minicc_dir_conf *now = ap_get_module_config(sections[i],
+                                                        &minicc_module);
 
+            if (!now) {
+                continue;
+            }
+            /* a request that meets this section alone */
+            render_once(pconf, ptemp, rendered,
+                        merge_once(pconf, defaults, now));
             if (where->r || where->d_is_fnmatch || !where->d) {
                 continue;
             }
+            /* a request to the URL of this <Location>: the sections it
+             * meets, merged in order, then onto the server's defaults */
+            now = NULL;
             for (j = 0; j < n; j++) {
                 minicc_dir_conf *section = ap_get_module_config(
                                                sections[j], &minicc_module);
@@ -206,10 +286,8 @@ void minicc_docs_prepare(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
                 }
             }
             if (now) {
-                now = merge_once(pconf, defaults, now);
-                if (!now->docs) {
-                    now->docs = minicc_docs_render(pconf, ptemp, now);
-                }
+                render_once(pconf, ptemp, rendered,
+                            merge_once(pconf, defaults, now));
             }
         }
     }

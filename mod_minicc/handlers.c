@@ -143,6 +143,8 @@ static void waiting(minicc_twiml *tw, const minicc_dir_conf *conf,
     minicc_twiml_close(tw);
 }
 
+/* Every setting read on the way is in config.c's docs_key(): objects
+ * with the same key share the documents rendered at startup. */
 static const minicc_doc_t *render(apr_pool_t *p, const minicc_dir_conf *conf,
                                   minicc_doc_e id)
 {

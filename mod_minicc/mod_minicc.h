@@ -205,7 +205,9 @@ typedef enum {
 #define MINICC_UNSET (-1)
 
 /* Per-directory settings; NULL / MINICC_UNSET mean "not set here", and the
- * minicc_conf_* accessors below supply the defaults. */
+ * minicc_conf_* accessors below supply the defaults.  A new setting goes
+ * into config.c's merge and sets_nothing(), and into docs_key() if the
+ * TwiML says it. */
 typedef struct {
     const char *queue;
     const char *language;

@@ -7,7 +7,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use MiniCCTest;
 
-plan tests => 4 * 22 + 4 * 5 + 7;
+plan tests => 4 * 22 + 4 * 6 + 9;
 
 db_wait_up();
 my $operator = '+15550006001';
@@ -109,7 +109,7 @@ twiml_ok(post('/merge/inner/wait', [QueuePosition => '']),
                           Say('About 3 min.'), Play('http://music.example.com/once.mp3'));
     my $log0 = error_log_size();
     my %body;
-    for my $url ('/once/wait', '/once-alone/wait', '/once/wait/below', '/once/if/wait') {
+    for my $url ('/once/wait', '/once-alone/wait', '/once-match/wait', '/once/wait/below', '/once/if/wait') {
         my $res = post($url, [@q]);
         twiml_ok($res, $expect, "$url: written once, filled with the request's values");
         $body{$url} = $res->content;
@@ -118,11 +118,11 @@ twiml_ok(post('/merge/inner/wait', [QueuePosition => '']),
              Response(Pause(length => '2'), Say('Once 12, 12 & <again>.'),
                       Play('http://music.example.com/once.mp3')),
              '/once/wait: another position, no estimate');
-    for my $url ('/once-alone/wait', '/once/wait/below', '/once/if/wait') {
+    for my $url ('/once-alone/wait', '/once-match/wait', '/once/wait/below', '/once/if/wait') {
         is($body{$url}, $body{'/once/wait'}, "$url: the same bytes as /once/wait");
     }
     my $log = join '', error_log_since($log0);
-    for my $url ('/once/wait', '/once-alone/wait', '/once/wait/below') {
+    for my $url ('/once/wait', '/once-alone/wait', '/once-match/wait', '/once/wait/below') {
         like($log, qr/\Q$url\E: TwiML written at startup/,
              "$url: its sections were merged, and its TwiML written, at startup");
     }
