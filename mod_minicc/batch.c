@@ -27,23 +27,15 @@
  * one never takes its row.  Otherwise threads asleep on the queue could
  * hold every connection of the pool while their writer waits for one.
  *
- * A server that hangs (it takes queries and answers none) costs each
- * query MiniCCDBTimeout (db.c).  Were every request to try, a row queued
- * behind a few batches would wait several of those, past the 15 s Twilio
- * gives a webhook.  So once a query of this child went unanswered, its
- * requests do not ask the database for MINICC_HUNG_REST: rows go to the
- * spool,
- * first contacts hear the trouble message.  Then one request at a time
- * asks again, and when it is answered, or refused at once (a server that
- * is down says so without delay), everyone asks again.
+ * A writer asks db.c whether it may ask the database at all: after a
+ * query of this child went unanswered, it may not for a while, and its
+ * rows go to the spool.
  *
- * The queue is the child's only shared state besides the spool's; it is
- * made in child_init and lives as long as the child.
+ * The queue is made in child_init and lives as long as the child.
  */
 #define MINICC_WITH_HTTPD
 #include "mod_minicc.h"
 
-#include <ap_mpm.h>
 #include <apr_thread_mutex.h>
 #include <apr_thread_cond.h>
 
@@ -75,9 +67,6 @@ struct minicc_batch {
     kept_conn_t idle[KEPT_MAX];     /* kept connections not in use */
     int nidle;
     int nkept;                      /* idle or in use by a writer */
-    apr_time_t hung_at;             /* a query went unanswered; 0: none
-                                     * since one was answered */
-    int asking;                     /* a request asks past hung_at */
     struct {
         batch_item_t *head, *tail;  /* rows waiting for a writer */
         int queued;
@@ -96,7 +85,7 @@ static apr_status_t give_back_kept(void *data)
     return APR_SUCCESS;
 }
 
-static minicc_batch_t *batch_create(apr_pool_t *pchild, server_rec *s)
+minicc_batch_t *minicc_batch_create(apr_pool_t *pchild, server_rec *s)
 {
     minicc_batch_t *b;
     apr_status_t rv;
@@ -114,40 +103,6 @@ static minicc_batch_t *batch_create(apr_pool_t *pchild, server_rec *s)
      * must have every connection back when it is destroyed */
     apr_pool_pre_cleanup_register(pchild, b, give_back_kept);
     return b;
-}
-
-void minicc_batch_child_init(apr_pool_t *pchild, server_rec *s)
-{
-    int threaded = 0;
-    server_rec *sp;
-
-    if (ap_mpm_query(AP_MPMQ_IS_THREADED, &threaded) != APR_SUCCESS
-        || threaded == AP_MPMQ_NOT_SUPPORTED) {
-        return;
-    }
-    for (sp = s; sp; sp = sp->next) {
-        minicc_srv_conf *sc = ap_get_module_config(sp->module_config,
-                                                   &minicc_module);
-        server_rec **key = apr_palloc(pchild, sizeof(*key));
-        minicc_batch_t *b = batch_create(pchild, sp);
-
-        if (!sc->batches) {
-            sc->batches = apr_hash_make(pchild);
-        }
-        if (b) {
-            *key = sp;
-            apr_hash_set(sc->batches, key, sizeof(*key), b);
-        }
-    }
-}
-
-minicc_batch_t *minicc_batch_of(request_rec *r)
-{
-    const minicc_srv_conf *sc = ap_get_module_config(r->server->module_config,
-                                                     &minicc_module);
-
-    return sc->batches ? apr_hash_get(sc->batches, &r->server,
-                                      sizeof(r->server)) : NULL;
 }
 
 /* Takes me and up to MINICC_BATCH_MAX - 1 rows from the head of my
@@ -201,59 +156,36 @@ static void give_back(minicc_batch_t *b, ap_dbd_t *dbd, int kept)
     minicc_db_close(b->s, dbd);
 }
 
-void minicc_batch_database_hung(minicc_batch_t *b)
-{
-    apr_thread_mutex_lock(b->lock);
-    b->hung_at = apr_time_now();
-    apr_thread_mutex_unlock(b->lock);
-}
-
 /* A connection: unless fresh is asked for, an idle kept one (*reused set;
  * pinged if it sat idle for more than BATCH_FRESH), else a new one from
  * mod_dbd, which *kept says whether to keep.  NULL when there is none, or
- * when the database is resting after a hang and someone else asks it
- * (logged).  *asking: the hang this request asks past, or 0. */
+ * when db.c says not to ask the database now (logged). */
 static ap_dbd_t *take_connection(request_rec *r, minicc_batch_t *b,
                                  const char *doing, int fresh, int *kept,
-                                 int *reused, apr_time_t *asking)
+                                 int *reused)
 {
     kept_conn_t conn = { NULL, 0 };
-    apr_time_t hung_at;
+    apr_time_t hang;
     ap_dbd_t *dbd;
 
     *reused = 0;
-    apr_thread_mutex_lock(b->lock);
-    if ((hung_at = b->hung_at) && !fresh) {
-        if (b->asking || apr_time_now() - hung_at < MINICC_HUNG_REST) {
-            apr_thread_mutex_unlock(b->lock);
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30702)
-                          "%s: the database was not asked: it left a "
-                          "query of this child unanswered %" APR_TIME_T_FMT
-                          " ms ago (MiniCCDBTimeout), and until it answers "
-                          "again only one request at a time asks it", doing,
-                          apr_time_as_msec(apr_time_now() - hung_at));
-            return NULL;
-        }
-        b->asking = 1;
-        *asking = hung_at;
+    if (!minicc_db_may_ask(r, doing)) {
+        return NULL;
     }
+    hang = minicc_db_hang_time(r);
+    apr_thread_mutex_lock(b->lock);
     if (b->nidle && !fresh) {
         conn = b->idle[--b->nidle];
     }
     apr_thread_mutex_unlock(b->lock);
     if (conn.dbd) {
-        int hung;
-
         if (r->request_time - conn.used < BATCH_FRESH
             || minicc_db_recheck(r, conn.dbd, doing)) {
             *kept = *reused = 1;
             return conn.dbd;
         }
         give_back(b, conn.dbd, 1);
-        apr_thread_mutex_lock(b->lock);
-        hung = b->hung_at && b->hung_at != hung_at;
-        apr_thread_mutex_unlock(b->lock);
-        if (hung) {
+        if (minicc_db_hang_time(r) != hang) {
             /* the ping went unanswered: another connection would be too */
             return NULL;
         }
@@ -287,12 +219,12 @@ static void release_connection(request_rec *r, minicc_batch_t *b,
 int minicc_batch_run(request_rec *r, minicc_batch_t *b, const char *doing,
                      minicc_batch_fn fn, void *baton)
 {
-    int attempt, kept = 0, reused = 0, worked = -1, hung = 0;
-    apr_time_t asking = 0;
+    int attempt, kept = 0, reused = 0, worked = -1;
 
-    for (attempt = 0; attempt < 2 && !hung; attempt++) {
+    for (attempt = 0; attempt < 2; attempt++) {
+        apr_time_t hang = minicc_db_hang_time(r);
         ap_dbd_t *dbd = take_connection(r, b, doing, attempt, &kept,
-                                        &reused, &asking);
+                                        &reused);
 
         if (!dbd) {
             worked = -1;
@@ -300,22 +232,10 @@ int minicc_batch_run(request_rec *r, minicc_batch_t *b, const char *doing,
         }
         worked = fn(r, dbd, baton);
         release_connection(r, b, dbd, kept, worked);
-        if (worked || !reused) {
+        if (worked || !reused || minicc_db_hang_time(r) != hang) {
+            /* a fresh connection is no cure for a server that hangs */
             break;
         }
-        /* a fresh connection is no cure for a server that hangs */
-        apr_thread_mutex_lock(b->lock);
-        hung = b->hung_at != asking;
-        apr_thread_mutex_unlock(b->lock);
-    }
-    if (asking) {
-        apr_thread_mutex_lock(b->lock);
-        b->asking = 0;
-        if (b->hung_at == asking) {
-            /* answered, or refused at once: not hung */
-            b->hung_at = 0;
-        }
-        apr_thread_mutex_unlock(b->lock);
     }
     return worked;
 }
@@ -437,21 +357,11 @@ int minicc_batch_write(request_rec *r, minicc_batch_t *b,
 
 #else /* !APR_HAS_THREADS */
 
-void minicc_batch_child_init(apr_pool_t *pchild, server_rec *s)
+minicc_batch_t *minicc_batch_create(apr_pool_t *pchild, server_rec *s)
 {
     (void)pchild;
     (void)s;
-}
-
-minicc_batch_t *minicc_batch_of(request_rec *r)
-{
-    (void)r;
     return NULL;
-}
-
-void minicc_batch_database_hung(minicc_batch_t *b)
-{
-    (void)b;
 }
 
 int minicc_batch_write(request_rec *r, minicc_batch_t *b,

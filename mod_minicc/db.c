@@ -163,64 +163,168 @@ static int ran_into_timeout(const minicc_srv_conf *sc, apr_time_t start)
         && apr_time_now() - start >= apr_time_from_sec(seconds) * 9 / 10;
 }
 
-/* The child stops asking a hung server for a while: batch.c under a
- * threaded MPM, resting() below under prefork. */
-static void note_hang(request_rec *r)
+/*
+ * A server that hangs (it takes queries and answers none) costs each query
+ * MiniCCDBTimeout.  Were every request to try, a row queued behind a few
+ * batches would wait several of those, past the 15 s Twilio gives a
+ * webhook.  So once a query of this child went unanswered, its requests
+ * do not ask the database for MINICC_HUNG_REST: rows go to the spool,
+ * first contacts hear the trouble message.  Then one request at a time
+ * asks again, and when it is answered, or refused at once (a server that
+ * is down says so without delay), everyone asks again.
+ */
+struct minicc_hang {
+#if APR_HAS_THREADS
+    apr_thread_mutex_t *lock;   /* NULL: one request at a time (prefork) */
+#endif
+    apr_time_t at;              /* a query went unanswered; 0: none since
+                                 * one was answered */
+    int asking;                 /* a request asks past it */
+};
+
+/* The request that asks past a hang, until it ends. */
+typedef struct {
+    minicc_hang_t *hang;
+    apr_time_t past;
+} asker_t;
+
+#define ASKER_KEY "minicc-asker"
+
+minicc_hang_t *minicc_db_hang_create(apr_pool_t *pchild, server_rec *s,
+                                     int threaded)
 {
-    minicc_batch_t *b = r ? minicc_batch_of(r) : NULL;
-    const minicc_srv_conf *sc;
+    minicc_hang_t *h = apr_pcalloc(pchild, sizeof(*h));
 
-    if (b) {
-        minicc_batch_database_hung(b);
-        return;
-    }
-    sc = r ? ap_get_module_config(r->server->module_config, &minicc_module)
-           : NULL;
-    if (sc && sc->hung_at) {
-        *sc->hung_at = apr_time_now();
-    }
-}
-
-/* After minicc_batch_child_init: where it made no queues (prefork), each
- * process keeps its own hung_at; under a threaded MPM the queue keeps it,
- * behind its lock. */
-void minicc_db_child_init(apr_pool_t *pchild, server_rec *s)
-{
-    server_rec *sp;
-
-    for (sp = s; sp; sp = sp->next) {
-        minicc_srv_conf *sc = ap_get_module_config(sp->module_config,
-                                                   &minicc_module);
-
-        if (!sc->batches && !sc->hung_at) {
-            sc->hung_at = apr_pcalloc(pchild, sizeof(*sc->hung_at));
+#if APR_HAS_THREADS
+    if (threaded) {
+        apr_status_t rv = apr_thread_mutex_create(&h->lock,
+                                                  APR_THREAD_MUTEX_DEFAULT,
+                                                  pchild);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, APLOGNO(30212)
+                         "creating the lock of this child's memory of a "
+                         "hung database failed; its requests will each "
+                         "wait for a hung database");
+            return NULL;
         }
     }
+#else
+    (void)s;
+    (void)threaded;
+#endif
+    return h;
 }
 
-/* Under prefork: whether this process leaves the database alone, as
- * batch.c does for a threaded MPM's child, for MINICC_HUNG_REST after it
- * left a query unanswered (logged); the process's next request after
- * that asks it again.  Only the request's thread reads and writes it. */
-static int resting(request_rec *r, const minicc_srv_conf *sc,
-                   const char *doing)
+static minicc_hang_t *hang_of(request_rec *r)
 {
-    apr_time_t since;
+    const minicc_child_state_t *st = r ? minicc_child_state(r) : NULL;
 
-    if (!sc->hung_at || !*sc->hung_at) {
+    return st ? st->hang : NULL;
+}
+
+static void hang_lock(minicc_hang_t *h)
+{
+#if APR_HAS_THREADS
+    if (h->lock) {
+        apr_thread_mutex_lock(h->lock);
+    }
+#else
+    (void)h;
+#endif
+}
+
+static void hang_unlock(minicc_hang_t *h)
+{
+#if APR_HAS_THREADS
+    if (h->lock) {
+        apr_thread_mutex_unlock(h->lock);
+    }
+#else
+    (void)h;
+#endif
+}
+
+/* A query ran into MiniCCDBTimeout. */
+static void note_hang(request_rec *r)
+{
+    minicc_hang_t *h = hang_of(r);
+
+    if (h) {
+        hang_lock(h);
+        h->at = apr_time_now();
+        hang_unlock(h);
+    }
+}
+
+apr_time_t minicc_db_hang_time(request_rec *r)
+{
+    minicc_hang_t *h = hang_of(r);
+    apr_time_t at;
+
+    if (!h) {
         return 0;
     }
-    since = apr_time_now() - *sc->hung_at;
-    if (since >= MINICC_HUNG_REST) {
-        *sc->hung_at = 0;
+    hang_lock(h);
+    at = h->at;
+    hang_unlock(h);
+    return at;
+}
+
+/* The asking request ended: unless its own queries went unanswered too,
+ * the server answered, or refused at once; everyone may ask again. */
+static apr_status_t done_asking(void *data)
+{
+    asker_t *a = data;
+
+    hang_lock(a->hang);
+    a->hang->asking = 0;
+    if (a->hang->at == a->past) {
+        a->hang->at = 0;
+    }
+    hang_unlock(a->hang);
+    return APR_SUCCESS;
+}
+
+int minicc_db_may_ask(request_rec *r, const char *doing)
+{
+    minicc_hang_t *h = hang_of(r);
+    asker_t *a = NULL;
+    apr_time_t at, since;
+
+    if (!h) {
+        return 1;
+    }
+    hang_lock(h);
+    if (!(at = h->at)) {
+        hang_unlock(h);
+        return 1;
+    }
+    apr_pool_userdata_get((void **)&a, ASKER_KEY, r->pool);
+    if (a && a->past == at) {
+        /* this request is the one asking */
+        hang_unlock(h);
+        return 1;
+    }
+    since = apr_time_now() - at;
+    if (h->asking || since < MINICC_HUNG_REST) {
+        hang_unlock(h);
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30211)
+                      "%s: the database was not asked: it left a query of "
+                      "this child unanswered %" APR_TIME_T_FMT " ms ago "
+                      "(MiniCCDBTimeout); one request asks it again %"
+                      APR_TIME_T_FMT " s after that, the others once it "
+                      "answers", doing, apr_time_as_msec(since),
+                      apr_time_sec(MINICC_HUNG_REST));
         return 0;
     }
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30211)
-                  "%s: the database was not asked: it left a query of this "
-                  "process unanswered %" APR_TIME_T_FMT " ms ago "
-                  "(MiniCCDBTimeout); it is asked again %" APR_TIME_T_FMT
-                  " s after that", doing, apr_time_as_msec(since),
-                  apr_time_sec(MINICC_HUNG_REST));
+    h->asking = 1;
+    hang_unlock(h);
+    a = apr_palloc(r->pool, sizeof(*a));
+    a->hang = h;
+    a->past = at;
+    apr_pool_userdata_setn(a, ASKER_KEY, NULL, r->pool);
+    apr_pool_cleanup_register(r->pool, a, done_asking,
+                              apr_pool_cleanup_null);
     return 1;
 }
 
@@ -566,7 +670,7 @@ static void ctx_init(db_ctx_t *c, request_rec *r, ap_dbd_t *dbd)
 static int open_ctx(db_ctx_t *c, request_rec *r, const char *doing)
 {
     ctx_init(c, r, NULL);
-    return !resting(r, c->sc, doing)
+    return minicc_db_may_ask(r, doing)
         && (c->dbd = acquire(r, c->sc, doing, 0)) && check_session(c, doing);
 }
 
@@ -681,9 +785,16 @@ static int lookup_kept(request_rec *r, ap_dbd_t *dbd, void *baton)
     return l->found >= 0;
 }
 
+static minicc_batch_t *batch_of(request_rec *r)
+{
+    const minicc_child_state_t *st = minicc_child_state(r);
+
+    return st ? st->batch : NULL;
+}
+
 minicc_caller_e minicc_db_is_operator(request_rec *r, const char *telnum)
 {
-    minicc_batch_t *b = minicc_batch_of(r);
+    minicc_batch_t *b = batch_of(r);
     lookup_baton_t l;
     db_ctx_t c;
 
@@ -756,7 +867,7 @@ static const char *writing(apr_pool_t *p, minicc_table_e table,
 
 int minicc_db_write(request_rec *r, const minicc_row_t *row)
 {
-    minicc_batch_t *b = minicc_batch_of(r);
+    minicc_batch_t *b = batch_of(r);
     int err;
 
     if (b) {

@@ -15,6 +15,7 @@
 #include <http_request.h>
 #include <util_filter.h>
 #include <apr_lib.h>
+#include <ap_mpm.h>
 #include <libxml/parser.h>
 
 static int is_form(request_rec *r)
@@ -245,11 +246,41 @@ static int minicc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     return minicc_spool_post_config(ptemp, s);
 }
 
+/* This child's state for each server_rec: the only state its threads
+ * share besides the spool's, each part behind a lock of its own. */
 static void minicc_child_init(apr_pool_t *pchild, server_rec *s)
 {
-    minicc_batch_child_init(pchild, s);
-    minicc_db_child_init(pchild, s);
+    int threaded = 0;
+    server_rec *sp;
+
+    if (ap_mpm_query(AP_MPMQ_IS_THREADED, &threaded) != APR_SUCCESS
+        || threaded == AP_MPMQ_NOT_SUPPORTED) {
+        threaded = 0;
+    }
+    for (sp = s; sp; sp = sp->next) {
+        minicc_srv_conf *sc = ap_get_module_config(sp->module_config,
+                                                   &minicc_module);
+        server_rec **key = apr_palloc(pchild, sizeof(*key));
+        minicc_child_state_t *st = apr_pcalloc(pchild, sizeof(*st));
+
+        st->batch = threaded ? minicc_batch_create(pchild, sp) : NULL;
+        st->hang = minicc_db_hang_create(pchild, sp, threaded);
+        if (!sc->child_states) {
+            sc->child_states = apr_hash_make(pchild);
+        }
+        *key = sp;
+        apr_hash_set(sc->child_states, key, sizeof(*key), st);
+    }
     minicc_spool_child_init(pchild, s);
+}
+
+const minicc_child_state_t *minicc_child_state(request_rec *r)
+{
+    const minicc_srv_conf *sc = ap_get_module_config(r->server->module_config,
+                                                     &minicc_module);
+
+    return sc->child_states ? apr_hash_get(sc->child_states, &r->server,
+                                           sizeof(r->server)) : NULL;
 }
 
 /* Whether the request's SetHandler (from the per-directory config it has

@@ -256,6 +256,17 @@ enum {
 };
 
 typedef struct minicc_batch minicc_batch_t;
+typedef struct minicc_hang minicc_hang_t;
+
+/* What a child keeps for each server_rec, made by child_init: a virtual
+ * host without directives of ours shares the main server's
+ * minicc_srv_conf, but may have a mod_dbd pool (and database) of its
+ * own. */
+typedef struct {
+    minicc_batch_t *batch;      /* its row queue (batch.c); NULL under
+                                 * prefork, which has nothing to group */
+    minicc_hang_t *hang;        /* whether its database hangs (db.c) */
+} minicc_child_state_t;
 
 /* Per-server state, set once at configuration time and read-only after. */
 typedef struct {
@@ -268,18 +279,16 @@ typedef struct {
     int db_timeout;             /* MiniCCDBTimeout, the main server's:
                                  * seconds; 0 unbounded, MINICC_UNSET
                                  * not set */
-    apr_hash_t *batches;        /* this child's row queues, one per
-                                 * server_rec (threaded MPMs; made by
-                                 * child_init, read-only after) */
-    apr_time_t *hung_at;        /* one request per process (prefork):
-                                 * when the database last left a query of
-                                 * this process unanswered (made by
-                                 * child_init; batch.c keeps the threaded
-                                 * MPMs') */
+    apr_hash_t *child_states;   /* server_rec -> minicc_child_state_t of
+                                 * this child (made by child_init,
+                                 * read-only after) */
 } minicc_srv_conf;
 
+/* This child's state for the request's server; NULL before child_init. */
+const minicc_child_state_t *minicc_child_state(request_rec *r);
+
 /* How long a child leaves the database alone after it left a query
- * unanswered for MiniCCDBTimeout (batch.c, db.c). */
+ * unanswered for MiniCCDBTimeout (db.c). */
 #define MINICC_HUNG_REST apr_time_from_sec(5)
 
 extern const command_rec minicc_cmds[];
@@ -391,9 +400,17 @@ const char *minicc_db_configure(apr_pool_t *pconf, server_rec *s);
 /* Hooks mod_dbd's post_connect, so that connections remember their
  * session (see db.c). */
 void minicc_db_register_hooks(void);
-/* Under an MPM that runs one request per process, the process's memory
- * of a database that hangs. */
-void minicc_db_child_init(apr_pool_t *pchild, server_rec *s);
+/* A child's memory of a database that hangs, with a lock when the MPM
+ * runs threads; NULL when the lock cannot be made (logged). */
+minicc_hang_t *minicc_db_hang_create(apr_pool_t *pchild, server_rec *s,
+                                     int threaded);
+/* Whether this request may ask the database: after a query of this child
+ * went unanswered, none may for MINICC_HUNG_REST, then one at a time
+ * until one is answered (a refusal logged). */
+int minicc_db_may_ask(request_rec *r, const char *doing);
+/* When a query of this child last went unanswered (0: none since one was
+ * answered): a change says a hang was met in between. */
+apr_time_t minicc_db_hang_time(request_rec *r);
 
 /* Takes this request's pooled connection early, its statements made
  * current: mod_authn_dbd, which runs before the handler, then gets a
@@ -447,13 +464,9 @@ int minicc_db_error_is_permanent(int err);
 
 /* ---- batch.c: group commit of the rows of concurrent webhooks ---- */
 
-/* Makes this child's queues, one per server_rec: a virtual host without
- * directives of ours shares the main server's minicc_srv_conf, but may
- * have a mod_dbd pool (and database) of its own.  None when the MPM runs
- * one request per process (nothing to group). */
-void minicc_batch_child_init(apr_pool_t *pchild, server_rec *s);
-/* The queue of the request's server, or NULL. */
-minicc_batch_t *minicc_batch_of(request_rec *r);
+/* A child's row queue for server s (threaded MPMs); NULL when its lock
+ * cannot be made (logged). */
+minicc_batch_t *minicc_batch_create(apr_pool_t *pchild, server_rec *s);
 /* Runs fn on a connection the child keeps between requests (no mod_dbd
  * ping for one used within the last second); when fn says a kept
  * connection did not work (nonzero: it did), once more on a fresh one.
@@ -461,9 +474,6 @@ minicc_batch_t *minicc_batch_of(request_rec *r);
 typedef int (*minicc_batch_fn)(request_rec *r, ap_dbd_t *dbd, void *baton);
 int minicc_batch_run(request_rec *r, minicc_batch_t *b, const char *doing,
                      minicc_batch_fn fn, void *baton);
-/* A query on the queue's server went unanswered for MiniCCDBTimeout:
- * its requests leave the database alone for a moment (see batch.c). */
-void minicc_batch_database_hung(minicc_batch_t *b);
 /* Writes row together with the rows other threads are writing at the same
  * moment; returns when its statement returned, as minicc_db_write. */
 int minicc_batch_write(request_rec *r, minicc_batch_t *b,

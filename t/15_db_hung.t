@@ -142,8 +142,8 @@ sub hang_scenario {
            "$mpm: a timed-out statement is not also logged as an ordinary failure");
 
     if ($mpm ne 'prefork') {
-        like($log, qr/AH30702: [^\n]*the database was not asked/,
-             "$mpm: after a query went unanswered, the child's other requests do not ask (AH30702)");
+        like($log, qr/AH30211: [^\n]*the database was not asked/,
+             "$mpm: after a query went unanswered, the child's other requests do not ask (AH30211)");
         # the rest: a second burst, while the database still hangs
         my $more = call_requests("$tag-2", [qw(exit status)], 8);
         my @r2 = clients_wait(clients_start($srv, $more, 4));
