@@ -159,20 +159,19 @@ static void give_back(minicc_batch_t *b, ap_dbd_t *dbd, int kept)
 /* A connection: unless fresh is asked for, an idle kept one (*reused set;
  * pinged if it sat idle for more than BATCH_FRESH), else a new one from
  * mod_dbd, which *kept says whether to keep.  NULL when there is none, or
- * when db.c says not to ask the database now (logged). */
+ * when db.c says not to ask the database now (logged).  hang: the hang
+ * time (minicc_db_hang_time) when the caller began. */
 static ap_dbd_t *take_connection(request_rec *r, minicc_batch_t *b,
-                                 const char *doing, int fresh, int *kept,
-                                 int *reused)
+                                 const char *doing, int fresh,
+                                 apr_time_t hang, int *kept, int *reused)
 {
     kept_conn_t conn = { NULL, 0 };
-    apr_time_t hang;
     ap_dbd_t *dbd;
 
     *reused = 0;
     if (!minicc_db_may_ask(r, doing)) {
         return NULL;
     }
-    hang = minicc_db_hang_time(r);
     apr_thread_mutex_lock(b->lock);
     if (b->nidle && !fresh) {
         conn = b->idle[--b->nidle];
@@ -223,7 +222,7 @@ int minicc_batch_run(request_rec *r, minicc_batch_t *b, const char *doing,
 
     for (attempt = 0; attempt < 2; attempt++) {
         apr_time_t hang = minicc_db_hang_time(r);
-        ap_dbd_t *dbd = take_connection(r, b, doing, attempt, &kept,
+        ap_dbd_t *dbd = take_connection(r, b, doing, attempt, hang, &kept,
                                         &reused);
 
         if (!dbd) {

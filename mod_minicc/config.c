@@ -167,10 +167,11 @@ static int sets_nothing(const minicc_dir_conf *c)
 static minicc_dir_conf *merge_once(apr_pool_t *pconf, minicc_dir_conf *base,
                                    minicc_dir_conf *add)
 {
+    const minicc_dir_conf *made = merged_at_startup(base, add);
     minicc_merged_t *m;
 
-    if (merged_at_startup(base, add)) {
-        return (minicc_dir_conf *)merged_at_startup(base, add);
+    if (made) {
+        return (minicc_dir_conf *)made;
     }
     m = apr_palloc(pconf, sizeof(*m));
     m->base = base;
