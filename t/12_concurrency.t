@@ -34,7 +34,7 @@ for my $w (1 .. $workers) {
     my $pid = fork;
     die "fork: $!" unless defined $pid;
     if (!$pid) {
-        srand($$ ^ time);
+        reseed();   # else clients may make the same SIDs
         my (@sids, @bad);
         for my $i (1 .. $rounds) {
             my $res = post('/minicc/incoming', [CallSid => sid(), From => $operator]);

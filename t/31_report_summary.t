@@ -211,7 +211,7 @@ for my $k (1 .. $CONCURRENT) {
     my $pid = fork;
     die "fork: $!" unless defined $pid;
     if (!$pid) {
-        srand($$ ^ time);   # else every client makes the parent's SIDs
+        reseed();   # else clients may make the same SIDs
         my $bad = 0;
         for my $i (1 .. $PER_CLIENT) {
             my $sid = sid();

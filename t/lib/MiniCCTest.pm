@@ -18,7 +18,7 @@ our @EXPORT = qw(
     post post_raw twiml twiml_ok xml_response_ok
     Response Say Gather Enqueue Redirect Pause Play Dial Queue Hangup
     DEFAULT_MSG DEFAULT_HOLD
-    sid dbh db_row db_count db_do db_wait_up mariadb_private root_sql top_dir
+    sid reseed dbh db_row db_count db_do db_wait_up mariadb_private root_sql top_dir
     error_log_size error_log_since
     raw_http same configtest_location
 );
@@ -236,6 +236,16 @@ sub sid {
     my ($prefix) = @_;
     $prefix //= 'CA';
     return $prefix . join '', map { sprintf '%x', int rand 16 } 1 .. 32;
+}
+
+# For a forked client: a seed of its own from /dev/urandom, so that no two
+# clients make the same SIDs (a child inherits its parent's seed, and
+# $$ ^ time is the same for pids 2n and 2n+1 a second apart).
+sub reseed {
+    open(my $fh, '<:raw', '/dev/urandom') or die "/dev/urandom: $!";
+    read($fh, my $bytes, 4) == 4 or die "/dev/urandom: short read";
+    close $fh;
+    srand(unpack 'L', $bytes);
 }
 
 # ---------------------------------------------------------------------------
