@@ -1,16 +1,18 @@
 /* Licensed under the Apache License, Version 2.0 (see COPYING). */
 
 /*
- * Directives (SPEC §3): per-directory, merged from outer to inner.  Every
- * value is checked here, so that a mistake stops `apachectl configtest`
- * instead of reaching a caller.
+ * The directives (doc/contract.txt, 3): per-directory, merged from outer to
+ * inner, and two server-wide ones.  Every value is checked here, so that
+ * a mistake stops `apachectl configtest` instead of reaching a caller.
+ * The directives of one value are the lines of MINICC_SETTINGS
+ * (minicc_config.h); everything here goes over all of them.
  */
-#include <apr_fnmatch.h>
 #include <apr_lib.h>
 #include <apr_uri.h>
 
-#define MINICC_WITH_HTTPD
-#include "mod_minicc.h"
+#include "mod_minicc_private.h"
+#include "minicc_config.h"
+#include "minicc_text.h"
 
 #include <http_core.h>
 
@@ -43,45 +45,39 @@ static const char *const url_targets[MINICC_URL_COUNT] = {
     "incoming", "operator", "wait", "guidance", "exit", "information"
 };
 
-#define DEFAULT_QUEUE          "support"
-#define DEFAULT_LANGUAGE       "en-US"
-#define DEFAULT_HOLD_MUSIC \
-    "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
-#define DEFAULT_WAIT_PAUSE     3
-#define DEFAULT_GATHER_TIMEOUT 10
-#define DEFAULT_SERVICE_LEVEL  20
-#define DEFAULT_SHORT_ABANDON  5
-#define MAX_THRESHOLD          3600
 /* Twilio waits 15 s for an answer; a caller must hear one before that,
  * even when the database hangs.  A webhook that met the hang can wait up
  * to about three of these (a pooled connection's ping, its reconnect,
- * then a new connection; see db.c and batch.c): 4 s at most keeps that
- * under 15 s. */
+ * then a new connection; see db.c): 4 s at most keeps that under 15 s. */
 #define DEFAULT_DB_TIMEOUT     2
 #define MAX_DB_TIMEOUT         4
 
-/* Twilio's own limits: a queue's friendly name has at most 64 characters;
- * Pause and Gather take seconds, and a minute of hold is plenty between
- * two announcements. */
-#define MAX_QUEUE_NAME   64
-#define MAX_WAIT_PAUSE   600
-#define MAX_GATHER_TIMEOUT 600
+/* How the value of a MINICC_SETTINGS directive is read: into text (as
+ * given, or normalised) and number; an error string for configtest. */
+typedef struct setting setting_t;
+typedef const char *(*parse_fn)(cmd_parms *cmd, const setting_t *s,
+                                const char *arg, const char **text,
+                                int *number);
+
+struct setting {
+    const char *name;
+    parse_fn parse;
+    int min, max;
+    const char *text;           /* the default, NULL: none */
+    int number;
+};
 
 void *minicc_create_dir_conf(apr_pool_t *p, char *dir)
 {
-    minicc_dir_conf *c = apr_pcalloc(p, sizeof(*c));
-
     (void)dir;
-    c->wait_pause = MINICC_UNSET;
-    c->gather_timeout = MINICC_UNSET;
-    c->announce_wait = MINICC_UNSET;
-    c->service_level = MINICC_UNSET;
-    c->short_abandon = MINICC_UNSET;
-    return c;
+    return apr_pcalloc(p, sizeof(minicc_dir_conf));
 }
 
-#define MERGE_PTR(f)  new->f = add->f ? add->f : base->f
-#define MERGE_INT(f)  new->f = (add->f != MINICC_UNSET) ? add->f : base->f
+typedef struct minicc_merged {
+    const minicc_dir_conf *base;
+    const minicc_dir_conf *conf;        /* base, then this section */
+    const struct minicc_merged *next;
+} minicc_merged_t;
 
 /* The merge of add onto base made at startup, or NULL. */
 static const minicc_dir_conf *merged_at_startup(const minicc_dir_conf *base,
@@ -97,6 +93,8 @@ static const minicc_dir_conf *merged_at_startup(const minicc_dir_conf *base,
     return NULL;
 }
 
+#define MERGE_PTR(f)  new->f = add->f ? add->f : base->f
+
 void *minicc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 {
     const minicc_dir_conf *base = basev, *add = addv;
@@ -109,22 +107,18 @@ void *minicc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
         return (void *)made;
     }
     new = apr_pcalloc(p, sizeof(*new));
+    for (i = 0; i < MINICC_SETTING_COUNT; i++) {
+        const minicc_dir_conf *from = add->text[i] ? add : base;
 
-    MERGE_PTR(queue);
-    MERGE_PTR(language);
-    MERGE_PTR(voice);
-    MERGE_PTR(hold_music);
+        new->text[i] = from->text[i];
+        new->number[i] = from->number[i];
+    }
     for (i = 0; i < MINICC_MSG_COUNT; i++) {
         MERGE_PTR(messages[i]);
     }
     for (i = 0; i < MINICC_URL_COUNT; i++) {
         MERGE_PTR(urls[i]);
     }
-    MERGE_INT(wait_pause);
-    MERGE_INT(gather_timeout);
-    MERGE_INT(announce_wait);
-    MERGE_INT(service_level);
-    MERGE_INT(short_abandon);
     if (add->tokens) {
         new->tokens = add->tokens;
         new->ntokens = add->ntokens;
@@ -133,7 +127,6 @@ void *minicc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
         new->tokens = base->tokens;
         new->ntokens = base->ntokens;
     }
-    MERGE_PTR(public_url);
     return new;
 }
 
@@ -142,6 +135,11 @@ static int sets_nothing(const minicc_dir_conf *c)
 {
     int i;
 
+    for (i = 0; i < MINICC_SETTING_COUNT; i++) {
+        if (c->text[i]) {
+            return 0;
+        }
+    }
     for (i = 0; i < MINICC_MSG_COUNT; i++) {
         if (c->messages[i]) {
             return 0;
@@ -152,20 +150,15 @@ static int sets_nothing(const minicc_dir_conf *c)
             return 0;
         }
     }
-    return !c->queue && !c->language && !c->voice && !c->hold_music
-        && !c->tokens && !c->public_url && c->wait_pause == MINICC_UNSET
-        && c->gather_timeout == MINICC_UNSET
-        && c->announce_wait == MINICC_UNSET
-        && c->service_level == MINICC_UNSET
-        && c->short_abandon == MINICC_UNSET;
+    return !c->tokens;
 }
 
-/* merge_dir_conf, remembered on add for the requests to come.  A merge
- * with a section that sets nothing is the other side as it is: most
- * sections of a server are not ours, and a server may have many virtual
- * hosts. */
-static minicc_dir_conf *merge_once(apr_pool_t *pconf, minicc_dir_conf *base,
-                                   minicc_dir_conf *add)
+/* A merge with a section that sets nothing is the other side as it is:
+ * most sections of a server are not ours, and a server may have many
+ * virtual hosts. */
+minicc_dir_conf *minicc_conf_merge_once(apr_pool_t *pconf,
+                                        minicc_dir_conf *base,
+                                        minicc_dir_conf *add)
 {
     const minicc_dir_conf *made = merged_at_startup(base, add);
     minicc_merged_t *m;
@@ -183,184 +176,62 @@ static minicc_dir_conf *merge_once(apr_pool_t *pconf, minicc_dir_conf *base,
     return (minicc_dir_conf *)m->conf;
 }
 
-/* Whether ap_location_walk applies section to uri: the test of httpd
- * 2.4's request.c. */
-static int location_applies(const core_dir_config *section, const char *uri)
-{
-    apr_size_t len;
-
-    if (section->r) {
-        return !ap_regexec(section->r, uri, 0, NULL, 0);
-    }
-    if (section->d_is_fnmatch) {
-        return !apr_fnmatch(section->d, uri, APR_FNM_PATHNAME);
-    }
-    len = strlen(section->d);
-    return !strncmp(section->d, uri, len)
-        && (!len || section->d[len - 1] == '/' || uri[len] == '/'
-            || !uri[len]);
-}
-
-/* What the TwiML of c is made of (every setting that handlers.c's
- * render() reads), each string after its length, so that equal keys mean
- * equal settings: equal documents. */
-static const char *docs_key(apr_pool_t *p, const minicc_dir_conf *c)
-{
-    const char *strings[4 + MINICC_MSG_COUNT + MINICC_URL_COUNT];
-    const char *key = apr_psprintf(p, "%d %d", minicc_conf_wait_pause(c),
-                                   minicc_conf_gather_timeout(c));
-    int n = 0, i;
-
-    strings[n++] = minicc_conf_queue(c);
-    strings[n++] = minicc_conf_language(c);
-    strings[n++] = c->voice ? apr_pstrcat(p, "=", c->voice, NULL) : "";
-    strings[n++] = minicc_conf_hold_music(c);
-    for (i = 0; i < MINICC_MSG_COUNT; i++) {
-        strings[n++] = minicc_conf_message(c, i);
-    }
-    for (i = 0; i < MINICC_URL_COUNT; i++) {
-        strings[n++] = minicc_conf_url(c, i);
-    }
-    for (i = 0; i < n; i++) {
-        key = apr_psprintf(p, "%s %" APR_SIZE_T_FMT ":%s", key,
-                           strlen(strings[i]), strings[i]);
-    }
-    return key;
-}
-
-/* c's documents, rendered once for all the objects that say the same (a
- * main server's sections in each of many virtual hosts). */
-static void render_once(apr_pool_t *pconf, apr_pool_t *ptemp,
-                        apr_hash_t *rendered, minicc_dir_conf *c)
-{
-    const char *key;
-
-    if (c->docs) {
-        return;
-    }
-    key = docs_key(ptemp, c);
-    if (!(c->docs = apr_hash_get(rendered, key, APR_HASH_KEY_STRING))) {
-        c->docs = minicc_docs_render(pconf, ptemp, c);
-        apr_hash_set(rendered, key, APR_HASH_KEY_STRING, c->docs);
-    }
-}
-
-void minicc_docs_prepare(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
-{
-    apr_hash_t *rendered = apr_hash_make(ptemp);
-
-    for (; s; s = s->next) {
-        minicc_dir_conf *defaults = ap_get_module_config(s->lookup_defaults,
-                                                         &minicc_module);
-        core_server_config *core = ap_get_core_module_config(
-                                       s->module_config);
-        ap_conf_vector_t **sections = (ap_conf_vector_t **)
-                                      core->sec_url->elts;
-        int n = core->sec_url->nelts, i, j;
-
-        render_once(pconf, ptemp, rendered, defaults);
-        for (i = 0; i < n; i++) {
-            const core_dir_config *where = ap_get_core_module_config(
-                                               sections[i]);
-            minicc_dir_conf *now = ap_get_module_config(sections[i],
-                                                        &minicc_module);
-
-            if (!now) {
-                continue;
-            }
-            /* a request that meets this section alone */
-            render_once(pconf, ptemp, rendered,
-                        merge_once(pconf, defaults, now));
-            if (where->r || where->d_is_fnmatch || !where->d) {
-                continue;
-            }
-            /* a request to the URL of this <Location>: the sections it
-             * meets, merged in order, then onto the server's defaults */
-            now = NULL;
-            for (j = 0; j < n; j++) {
-                minicc_dir_conf *section = ap_get_module_config(
-                                               sections[j], &minicc_module);
-
-                if (section && location_applies(ap_get_core_module_config(
-                                                    sections[j]), where->d)) {
-                    now = now ? merge_once(pconf, now, section) : section;
-                }
-            }
-            if (now) {
-                render_once(pconf, ptemp, rendered,
-                            merge_once(pconf, defaults, now));
-            }
-        }
-    }
-}
-
 void *minicc_create_srv_conf(apr_pool_t *p, server_rec *s)
 {
     minicc_srv_conf *sc = apr_pcalloc(p, sizeof(*sc));
 
     (void)s;
-    sc->db_timeout = MINICC_UNSET;
+    sc->db_timeout = DEFAULT_DB_TIMEOUT;
     return sc;
 }
 
-int minicc_conf_db_timeout(const minicc_srv_conf *sc)
+/* Its settings are server-wide (GLOBAL_ONLY): a virtual host has the main
+ * server's. */
+void *minicc_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
 {
-    return sc->db_timeout == MINICC_UNSET ? DEFAULT_DB_TIMEOUT
-                                          : sc->db_timeout;
+    (void)addv;
+    return apr_pmemdup(p, basev, sizeof(minicc_srv_conf));
 }
 
-const char *minicc_conf_queue(const minicc_dir_conf *c)
+minicc_srv_conf *minicc_srv_conf_of(server_rec *s)
 {
-    return c->queue ? c->queue : DEFAULT_QUEUE;
+    return ap_get_module_config(s->module_config, &minicc_module);
 }
 
-const char *minicc_conf_language(const minicc_dir_conf *c)
+typedef struct {
+    server_rec *s;
+    minicc_child_e layer;
+} child_key_t;
+
+void minicc_child_set(apr_pool_t *pchild, server_rec *s, minicc_child_e layer,
+                      void *state)
 {
-    return c->language ? c->language : DEFAULT_LANGUAGE;
+    minicc_srv_conf *sc = minicc_srv_conf_of(s);
+    child_key_t *key = apr_pcalloc(pchild, sizeof(*key));
+
+    if (!sc->child) {
+        sc->child = apr_hash_make(pchild);
+    }
+    key->s = s;
+    key->layer = layer;
+    apr_hash_set(sc->child, key, sizeof(*key), state);
 }
 
-const char *minicc_conf_hold_music(const minicc_dir_conf *c)
+void *minicc_child_get(server_rec *s, minicc_child_e layer)
 {
-    return c->hold_music ? c->hold_music : DEFAULT_HOLD_MUSIC;
+    const minicc_srv_conf *sc = minicc_srv_conf_of(s);
+    child_key_t key;
+
+    if (!sc->child) {
+        return NULL;
+    }
+    memset(&key, 0, sizeof(key));
+    key.s = s;
+    key.layer = layer;
+    return apr_hash_get(sc->child, &key, sizeof(key));
 }
 
-const char *minicc_conf_message(const minicc_dir_conf *c, minicc_msg_e key)
-{
-    return c->messages[key] ? c->messages[key] : default_messages[key];
-}
-
-const char *minicc_conf_url(const minicc_dir_conf *c, minicc_url_e target)
-{
-    return c->urls[target] ? c->urls[target] : url_targets[target];
-}
-
-int minicc_conf_wait_pause(const minicc_dir_conf *c)
-{
-    return c->wait_pause != MINICC_UNSET ? c->wait_pause : DEFAULT_WAIT_PAUSE;
-}
-
-int minicc_conf_gather_timeout(const minicc_dir_conf *c)
-{
-    return c->gather_timeout != MINICC_UNSET ? c->gather_timeout
-                                             : DEFAULT_GATHER_TIMEOUT;
-}
-
-int minicc_conf_announce_wait(const minicc_dir_conf *c)
-{
-    return c->announce_wait == 1;
-}
-
-int minicc_conf_service_level(const minicc_dir_conf *c)
-{
-    return c->service_level != MINICC_UNSET ? c->service_level
-                                            : DEFAULT_SERVICE_LEVEL;
-}
-
-int minicc_conf_short_abandon(const minicc_dir_conf *c)
-{
-    return c->short_abandon != MINICC_UNSET ? c->short_abandon
-                                            : DEFAULT_SHORT_ABANDON;
-}
+/* ---- reading the values ---- */
 
 /* Text that will be spoken: it must survive the trip into XML unchanged,
  * so reject what the writer would have to drop. */
@@ -381,42 +252,26 @@ static const char *check_text(cmd_parms *cmd, const char *what,
     return NULL;
 }
 
-static const char *parse_seconds(cmd_parms *cmd, const char *arg, int min,
-                                 int max, int *out)
+static const char *parse_queue(cmd_parms *cmd, const setting_t *s,
+                               const char *arg, const char **text,
+                               int *number)
 {
-    const char *p = arg;
+    const char *err = check_text(cmd, s->name, arg);
 
-    for (; *p; p++) {
-        if (!apr_isdigit(*p)) {
-            break;
-        }
-    }
-    if (!*arg || *p || p - arg > 6 || atoi(arg) < min || atoi(arg) > max) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a number of seconds "
-                            "from %d to %d", cmd->cmd->name, arg, min, max);
-    }
-    *out = atoi(arg);
-    return NULL;
-}
-
-static const char *set_queue(cmd_parms *cmd, void *dconf, const char *arg)
-{
-    minicc_dir_conf *c = dconf;
-    const char *err = check_text(cmd, "MiniCCQueue", arg);
-
+    (void)number;
     if (err) {
         return err;
     }
-    if (minicc_utf8_length(arg) > MAX_QUEUE_NAME) {
-        return apr_psprintf(cmd->pool, "MiniCCQueue: '%s' is longer than "
-                            "Twilio's %d characters for a queue name", arg,
-                            MAX_QUEUE_NAME);
+    /* Twilio's own limit for a queue's friendly name */
+    if (minicc_utf8_length(arg) > (apr_size_t)s->max) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is longer than Twilio's "
+                            "%d characters for a queue name", s->name, arg,
+                            s->max);
     }
-    c->queue = arg;
+    *text = arg;
     return NULL;
 }
 
-/* BCP 47 as Twilio uses it: en-US, ja-JP, cmn-Hans-CN ... */
 static int is_language_tag(const char *tag)
 {
     const char *p = tag;
@@ -441,38 +296,216 @@ static int is_language_tag(const char *tag)
     }
 }
 
-static const char *set_language(cmd_parms *cmd, void *dconf, const char *arg)
+static const char *parse_language(cmd_parms *cmd, const setting_t *s,
+                                  const char *arg, const char **text,
+                                  int *number)
 {
-    minicc_dir_conf *c = dconf;
-
+    (void)number;
     if (!is_language_tag(arg)) {
-        return apr_psprintf(cmd->pool, "MiniCCLanguage: '%s' is not a "
-                            "language tag such as en-US or ja-JP", arg);
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a language tag "
+                            "such as en-US or ja-JP", s->name, arg);
     }
-    c->language = arg;
+    *text = arg;
     return NULL;
 }
 
-static const char *set_voice(cmd_parms *cmd, void *dconf, const char *arg)
+static const char *parse_voice(cmd_parms *cmd, const setting_t *s,
+                               const char *arg, const char **text,
+                               int *number)
 {
-    minicc_dir_conf *c = dconf;
     const char *p;
 
+    (void)number;
     for (p = arg; *p; p++) {
         if (!apr_isalnum(*p) && *p != '.' && *p != '-' && *p != '_') {
             break;
         }
     }
     if (!*arg || *p) {
-        return apr_psprintf(cmd->pool, "MiniCCVoice: '%s' is not a voice "
-                            "name such as alice or Polly.Mizuki", arg);
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a voice name such "
+                            "as alice or Polly.Mizuki", s->name, arg);
     }
-    c->voice = arg;
+    *text = arg;
     return NULL;
 }
 
-/* The index of key in names into *index, or an error listing the names,
- * so that the message and the table cannot disagree. */
+/* A URL for TwiML: absolute http(s) with a host, or relative (Twilio
+ * resolves it against the URL it requested). */
+static const char *check_url(cmd_parms *cmd, const char *what,
+                             const char *url)
+{
+    apr_uri_t uri;
+    const char *p;
+
+    for (p = url; *p; p++) {
+        if (apr_isspace(*p) || apr_iscntrl(*p) || (unsigned char)*p > 0x7E) {
+            break;
+        }
+    }
+    if (!*url || *p || apr_uri_parse(cmd->temp_pool, url, &uri) != APR_SUCCESS
+        || (uri.scheme && (!uri.hostname || !*uri.hostname
+                           || (strcasecmp(uri.scheme, "http")
+                               && strcasecmp(uri.scheme, "https"))))) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a relative URL or "
+                            "an absolute http(s) URL", what, url);
+    }
+    return NULL;
+}
+
+static const char *parse_url(cmd_parms *cmd, const setting_t *s,
+                             const char *arg, const char **text, int *number)
+{
+    const char *err = check_url(cmd, s->name, arg);
+
+    (void)number;
+    if (!err) {
+        *text = arg;
+    }
+    return err;
+}
+
+/* Only scheme://host[:port]: the path and query are the request's own. */
+static const char *parse_public_url(cmd_parms *cmd, const setting_t *s,
+                                    const char *arg, const char **text,
+                                    int *number)
+{
+    apr_uri_t uri;
+    char *url = apr_pstrdup(cmd->pool, arg);
+    apr_size_t len = strlen(url);
+
+    (void)number;
+    while (len > 0 && url[len - 1] == '/') {
+        url[--len] = '\0';
+    }
+    if (apr_uri_parse(cmd->temp_pool, url, &uri) != APR_SUCCESS
+        || !uri.scheme || !uri.hostname || !*uri.hostname || uri.query
+        || uri.fragment
+        || (uri.path && *uri.path)
+        || (strcasecmp(uri.scheme, "http") && strcasecmp(uri.scheme, "https"))
+        || strpbrk(url, " \t\r\n")) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not scheme://host[:port],"
+                            " the address Twilio calls (e.g. "
+                            "https://cc.example.com)", s->name, arg);
+    }
+    *text = url;
+    return NULL;
+}
+
+static const char *parse_number(cmd_parms *cmd, const char *name,
+                                const char *arg, int min, int max, int *out)
+{
+    const char *p = arg;
+
+    for (; *p; p++) {
+        if (!apr_isdigit(*p)) {
+            break;
+        }
+    }
+    if (!*arg || *p || p - arg > 6 || atoi(arg) < min || atoi(arg) > max) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a number of seconds "
+                            "from %d to %d", name, arg, min, max);
+    }
+    *out = atoi(arg);
+    return NULL;
+}
+
+static const char *parse_seconds(cmd_parms *cmd, const setting_t *s,
+                                 const char *arg, const char **text,
+                                 int *number)
+{
+    const char *err = parse_number(cmd, s->name, arg, s->min, s->max,
+                                   number);
+
+    if (!err) {
+        *text = arg;
+    }
+    return err;
+}
+
+/* What AP_INIT_FLAG would say, for a flag read as one argument. */
+static const char *parse_flag(cmd_parms *cmd, const setting_t *s,
+                              const char *arg, const char **text,
+                              int *number)
+{
+    if (strcasecmp(arg, "On") && strcasecmp(arg, "Off")) {
+        return apr_pstrcat(cmd->pool, s->name, " must be On or Off", NULL);
+    }
+    *number = !strcasecmp(arg, "On");
+    *text = *number ? "On" : "Off";
+    return NULL;
+}
+
+#define SETTING(id, name, parse, min, max, text, number, help) \
+    [MINICC_##id] = { name, parse_##parse, min, max, text, number },
+static const setting_t settings[MINICC_SETTING_COUNT] = {
+    MINICC_SETTINGS(SETTING)
+};
+
+static const char *set_setting(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    minicc_dir_conf *c = dconf;
+    const setting_t *s = cmd->info;
+    minicc_setting_e id = (minicc_setting_e)(s - settings);
+    const char *text = NULL;
+    int number = 0;
+    const char *err = s->parse(cmd, s, arg, &text, &number);
+
+    if (!err) {
+        c->text[id] = text;
+        c->number[id] = number;
+    }
+    return err;
+}
+
+const char *minicc_conf_text(const minicc_dir_conf *c, minicc_setting_e id)
+{
+    return c->text[id] ? c->text[id] : settings[id].text;
+}
+
+int minicc_conf_number(const minicc_dir_conf *c, minicc_setting_e id)
+{
+    return c->text[id] ? c->number[id] : settings[id].number;
+}
+
+const char *minicc_conf_message(const minicc_dir_conf *c, minicc_msg_e key)
+{
+    return c->messages[key] ? c->messages[key] : default_messages[key];
+}
+
+const char *minicc_conf_url(const minicc_dir_conf *c, minicc_url_e target)
+{
+    return c->urls[target] ? c->urls[target] : url_targets[target];
+}
+
+/* Each value after its length, so that equal keys mean equal settings;
+ * "-" for a setting without a value (no MiniCCVoice, say). */
+const char *minicc_conf_key(apr_pool_t *p, const minicc_dir_conf *c)
+{
+    const char *key = "";
+    int i;
+
+    for (i = 0; i < MINICC_SETTING_COUNT; i++) {
+        const char *v = minicc_conf_text(c, i);
+
+        key = v ? apr_psprintf(p, "%s %" APR_SIZE_T_FMT ":%s %d", key,
+                               strlen(v), v, minicc_conf_number(c, i))
+                : apr_pstrcat(p, key, " -", NULL);
+    }
+    for (i = 0; i < MINICC_MSG_COUNT; i++) {
+        const char *v = minicc_conf_message(c, i);
+
+        key = apr_psprintf(p, "%s %" APR_SIZE_T_FMT ":%s", key, strlen(v), v);
+    }
+    for (i = 0; i < MINICC_URL_COUNT; i++) {
+        const char *v = minicc_conf_url(c, i);
+
+        key = apr_psprintf(p, "%s %" APR_SIZE_T_FMT ":%s", key, strlen(v), v);
+    }
+    return key;
+}
+
+/* ---- the directives of a key and a value ---- */
+
 static const char *find_key(cmd_parms *cmd, const char *const *names, int n,
                             const char *what, const char *key, int *index)
 {
@@ -508,40 +541,6 @@ static const char *set_message(cmd_parms *cmd, void *dconf, const char *key,
     return err;
 }
 
-/* A URL for TwiML: absolute http(s) with a host, or relative (Twilio
- * resolves it against the URL it requested). */
-static const char *check_url(cmd_parms *cmd, const char *what,
-                             const char *url)
-{
-    apr_uri_t uri;
-    const char *p;
-
-    for (p = url; *p; p++) {
-        if (apr_isspace(*p) || apr_iscntrl(*p) || (unsigned char)*p > 0x7E) {
-            break;
-        }
-    }
-    if (!*url || *p || apr_uri_parse(cmd->temp_pool, url, &uri) != APR_SUCCESS
-        || (uri.scheme && (!uri.hostname || !*uri.hostname
-                           || (strcasecmp(uri.scheme, "http")
-                               && strcasecmp(uri.scheme, "https"))))) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a relative URL or "
-                            "an absolute http(s) URL", what, url);
-    }
-    return NULL;
-}
-
-static const char *set_hold_music(cmd_parms *cmd, void *dconf,
-                                  const char *arg)
-{
-    minicc_dir_conf *c = dconf;
-    const char *err = check_url(cmd, "MiniCCHoldMusic", arg);
-
-    if (!err) {
-        c->hold_music = arg;
-    }
-    return err;
-}
 
 static const char *set_url(cmd_parms *cmd, void *dconf, const char *target,
                            const char *url)
@@ -563,36 +562,7 @@ static const char *set_url(cmd_parms *cmd, void *dconf, const char *target,
 
 /* The directives that take seconds: where the value goes and what range
  * makes sense, passed to the one setter through cmd->info. */
-typedef struct {
-    apr_size_t offset;
-    int min, max;
-} seconds_slot_t;
 
-static const seconds_slot_t wait_pause_slot = {
-    APR_OFFSETOF(minicc_dir_conf, wait_pause), 0, MAX_WAIT_PAUSE };
-static const seconds_slot_t gather_timeout_slot = {
-    APR_OFFSETOF(minicc_dir_conf, gather_timeout), 1, MAX_GATHER_TIMEOUT };
-static const seconds_slot_t service_level_slot = {
-    APR_OFFSETOF(minicc_dir_conf, service_level), 1, MAX_THRESHOLD };
-static const seconds_slot_t short_abandon_slot = {
-    APR_OFFSETOF(minicc_dir_conf, short_abandon), 0, MAX_THRESHOLD };
-
-static const char *set_seconds(cmd_parms *cmd, void *dconf, const char *arg)
-{
-    const seconds_slot_t *slot = cmd->info;
-
-    return parse_seconds(cmd, arg, slot->min, slot->max,
-                         (int *)((char *)dconf + slot->offset));
-}
-
-static const char *set_announce_wait(cmd_parms *cmd, void *dconf, int flag)
-{
-    (void)cmd;
-    ((minicc_dir_conf *)dconf)->announce_wait = flag ? 1 : 0;
-    return NULL;
-}
-
-/* An auth token is a secret, so say what is wrong with it, never what it is. */
 static const char *check_token(cmd_parms *cmd, const char *where,
                                const char *token)
 {
@@ -698,32 +668,6 @@ static const char *set_auth_token_file(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
-/* Only scheme://host[:port]: the path and query are the request's own. */
-static const char *set_public_url(cmd_parms *cmd, void *dconf,
-                                  const char *arg)
-{
-    minicc_dir_conf *c = dconf;
-    apr_uri_t uri;
-    char *url = apr_pstrdup(cmd->pool, arg);
-    apr_size_t len = strlen(url);
-
-    while (len > 0 && url[len - 1] == '/') {
-        url[--len] = '\0';
-    }
-    if (apr_uri_parse(cmd->temp_pool, url, &uri) != APR_SUCCESS
-        || !uri.scheme || !uri.hostname || !*uri.hostname || uri.query
-        || uri.fragment
-        || (uri.path && *uri.path)
-        || (strcasecmp(uri.scheme, "http") && strcasecmp(uri.scheme, "https"))
-        || strpbrk(url, " \t\r\n")) {
-        return apr_psprintf(cmd->pool, "MiniCCPublicURL: '%s' is not "
-                            "scheme://host[:port], the address Twilio "
-                            "calls (e.g. https://cc.example.com)", arg);
-    }
-    c->public_url = url;
-    return NULL;
-}
-
 /* The main server's settings, for a server-wide directive; NULL (and
  * *err set) inside <VirtualHost>, <Directory> or <Location>. */
 static minicc_srv_conf *server_wide_conf(cmd_parms *cmd, const char **err)
@@ -764,7 +708,8 @@ static const char *set_db_timeout(cmd_parms *cmd, void *dconf,
         sc->db_timeout = 0;
         return NULL;
     }
-    if ((err = parse_seconds(cmd, arg, 1, MAX_DB_TIMEOUT, &sc->db_timeout))) {
+    if ((err = parse_number(cmd, cmd->cmd->name, arg, 1, MAX_DB_TIMEOUT,
+                            &sc->db_timeout))) {
         return apr_pstrcat(cmd->pool, err, ", or Off (Twilio gives up on a "
                            "webhook after 15 s)", NULL);
     }
@@ -775,25 +720,13 @@ static const char *set_db_timeout(cmd_parms *cmd, void *dconf,
  * what a call hears is the administrator's to say. */
 #define DIR_CONF (RSRC_CONF | ACCESS_CONF)
 
+#define COMMAND(id, name, parse, min, max, text, number, help) \
+    AP_INIT_TAKE1(name, set_setting, (void *)&settings[MINICC_##id], \
+                  DIR_CONF, help),
 const command_rec minicc_cmds[] = {
-    AP_INIT_TAKE1("MiniCCQueue", set_queue, NULL, DIR_CONF,
-                  "the Twilio queue's name (default support)"),
-    AP_INIT_TAKE1("MiniCCLanguage", set_language, NULL, DIR_CONF,
-                  "language of every <Say> (default en-US)"),
-    AP_INIT_TAKE1("MiniCCVoice", set_voice, NULL, DIR_CONF,
-                  "voice of every <Say>, e.g. alice or Polly.Mizuki"),
+    MINICC_SETTINGS(COMMAND)
     AP_INIT_TAKE2("MiniCCMessage", set_message, NULL, DIR_CONF,
                   "a message key and its text"),
-    AP_INIT_TAKE1("MiniCCHoldMusic", set_hold_music, NULL, DIR_CONF,
-                  "URL of the hold music played while callers wait"),
-    AP_INIT_TAKE1("MiniCCWaitPause", set_seconds, (void *)&wait_pause_slot,
-                  DIR_CONF,
-                  "seconds of silence before the position announcement"),
-    AP_INIT_TAKE1("MiniCCGatherTimeout", set_seconds,
-                  (void *)&gather_timeout_slot, DIR_CONF,
-                  "seconds the IVR waits for a key (default 10)"),
-    AP_INIT_FLAG("MiniCCAnnounceWait", set_announce_wait, NULL, DIR_CONF,
-                 "On to say the expected wait to queued callers"),
     AP_INIT_TAKE2("MiniCCURL", set_url, NULL, DIR_CONF,
                   "a target (incoming operator wait guidance exit "
                   "information) and the URL written for it in TwiML"),
@@ -802,17 +735,6 @@ const command_rec minicc_cmds[] = {
                    "requests must carry a valid X-Twilio-Signature"),
     AP_INIT_TAKE1("MiniCCAuthTokenFile", set_auth_token_file, NULL, DIR_CONF,
                   "file holding the Twilio auth token (one or two lines)"),
-    AP_INIT_TAKE1("MiniCCPublicURL", set_public_url, NULL, DIR_CONF,
-                  "scheme://host[:port] that Twilio calls, when Apache is "
-                  "behind a proxy or TLS terminator"),
-    AP_INIT_TAKE1("MiniCCServiceLevel", set_seconds,
-                  (void *)&service_level_slot, DIR_CONF,
-                  "report: pick-ups within this many seconds of waiting are "
-                  "within the service level (default 20)"),
-    AP_INIT_TAKE1("MiniCCShortAbandon", set_seconds,
-                  (void *)&short_abandon_slot, DIR_CONF,
-                  "report: hang-ups within this many seconds are short "
-                  "abandons, left out of the abandon rate (default 5)"),
     AP_INIT_TAKE1("MiniCCSpool", set_spool, NULL, RSRC_CONF,
                   "file where rows wait while the database is unreachable"),
     AP_INIT_TAKE1("MiniCCDBTimeout", set_db_timeout, NULL, RSRC_CONF,

@@ -2,14 +2,16 @@
 
 /*
  * The database, through mod_dbd's pooled connections and the statements
- * mod_dbd prepares on every connection it opens.
+ * of sql.c, which mod_dbd prepares on every connection it opens.  The
+ * bottom layer: it calls nothing of the module above it, and what it needs
+ * from below apr_dbd is dbnative.c's.
  *
- * The trap (PITFALLS.md): with apr_dbd_mysql's default reconnect=1, the ping
- * inside ap_dbd_acquire silently reconnects a connection that MariaDB closed
- * (a restart, wait_timeout), and the new session has none of the prepared
+ * The trap: with apr_dbd_mysql's default reconnect=1, the ping inside
+ * ap_dbd_acquire silently reconnects a connection that MariaDB closed (a
+ * restart, wait_timeout), and the new session has none of the prepared
  * statements -- ours, and those of every other module on the pool, such as
- * mod_authn_dbd's: every later execution fails with 2030 for as long as the
- * child lives.
+ * mod_authn_dbd's: every later execution fails with 2030 for as long as
+ * the child lives.
  *
  * So each connection remembers (dbd post_connect hook) the mod_dbd settings
  * it was made from and the server session (MySQL thread id) its statements
@@ -19,13 +21,24 @@
  * library.  A statement that still fails because its session is gone (the
  * server left in the middle of a request) is prepared again and run once
  * more.
+ *
+ * Under a threaded MPM a child keeps connections between requests (as many
+ * as DBDKeep, always one fewer than DBDMax, so that mod_authn_dbd still
+ * gets one): one used within the last second is not pinged again, one
+ * idle for longer is, as mod_dbd would.  A kept connection that fails is
+ * given back and the work is tried once more on a fresh one, so that a
+ * database restart costs no row and no caller.  A request that already
+ * holds a connection (mod_authn_dbd's, taken before authentication) works
+ * on that one.
  */
-#define MINICC_WITH_HTTPD
-#include "mod_minicc.h"
+#include "mod_minicc_private.h"
+#include "minicc_config.h"
+#include "minicc_db.h"
+#include "minicc_dbnative.h"
 
+#include <apr_thread_mutex.h>
 #include <http_protocol.h>
-#include <mysql.h>
-#include <ma_pvio.h>
+#include <ap_mpm.h>
 
 /* MySQL/MariaDB client and server error numbers (errmsg.h, mysqld_error.h)
  * that mean "this session lost its statements or its server": prepare
@@ -54,46 +67,60 @@ static int worth_retrying(int err)
         || err == ER_LOCK_DEADLOCK;
 }
 
+/* Errors about the row itself, which no retry will cure.  Anything else
+ * (the server gone, a timeout, a missing table, a read-only replica)
+ * keeps the row for later. */
+int minicc_db_error_is_permanent(int err)
+{
+    switch (err) {
+    case 1048:  /* ER_BAD_NULL_ERROR */
+    case 1062:  /* ER_DUP_ENTRY */
+    case 1264:  /* ER_WARN_DATA_OUT_OF_RANGE */
+    case 1265:  /* WARN_DATA_TRUNCATED */
+    case 1292:  /* ER_TRUNCATED_WRONG_VALUE */
+    case 1366:  /* ER_TRUNCATED_WRONG_VALUE_FOR_FIELD */
+    case 1406:  /* ER_DATA_TOO_LONG */
+    case 1451:  /* ER_ROW_IS_REFERENCED_2 */
+    case 1452:  /* ER_NO_REFERENCED_ROW_2 */
+    case 1690:  /* ER_DATA_OUT_OF_RANGE */
+    case 3819:  /* ER_CHECK_CONSTRAINT_VIOLATED (MySQL) */
+    case 4025:  /* ER_CONSTRAINT_FAILED (MariaDB) */
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* ---- configuration ---- */
+
+/* mod_dbd's functions, found once at check_config. */
+struct minicc_db_conf {
+    ap_dbd_t *(*acquire)(request_rec *);
+    ap_dbd_t *(*open)(apr_pool_t *, server_rec *);
+    void (*close)(server_rec *, ap_dbd_t *);
+};
+
 const char *minicc_db_configure(apr_pool_t *pconf, server_rec *s)
 {
     APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *prepare =
         APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
-    APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *acquire =
-        APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
-    APR_OPTIONAL_FN_TYPE(ap_dbd_open) *open =
-        APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
-    APR_OPTIONAL_FN_TYPE(ap_dbd_close) *close =
-        APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
-    const minicc_srv_conf *main_sc = ap_get_module_config(s->module_config,
-                                                          &minicc_module);
-    const char *labels[MINICC_STMT_COUNT], *sql[MINICC_STMT_COUNT];
+    struct minicc_db_conf *dc = apr_palloc(pconf, sizeof(*dc));
+    const char *sql[MINICC_STMT_COUNT];
     module *dbd;
     apr_array_header_t *seen;
     server_rec *sp;
     int i;
 
-    if (!prepare || !acquire || !open || !close) {
+    dc->acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+    dc->open = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
+    dc->close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
+    if (!prepare || !dc->acquire || !dc->open || !dc->close) {
         return "mod_minicc keeps its data through mod_dbd: load it first "
                "(LoadModule dbd_module, or a2enmod dbd) and set DBDriver "
                "and DBDParams";
     }
-    for (i = 0; i < MINICC_TABLE_COUNT; i++) {
-        int k;
-
-        labels[i] = minicc_table_label(i);
-        sql[i] = minicc_table_upsert_sql(pconf, i, 1);
-        for (k = 0; k < MINICC_BATCH_LEVELS; k++) {
-            int id = MINICC_STMT_BATCH + i * MINICC_BATCH_LEVELS + k;
-
-            labels[id] = apr_psprintf(pconf, "%s_x%d", labels[i], 2 << k);
-            sql[id] = minicc_table_upsert_sql(pconf, i, 2 << k);
-        }
-    }
-    labels[MINICC_STMT_OPERATOR_LOOKUP] = "minicc_operator_lookup";
-    sql[MINICC_STMT_OPERATOR_LOOKUP] =
-        "SELECT 1 FROM operators WHERE telnum = %s LIMIT 1";
-    for (i = MINICC_STMT_REPORT_HOURS; i < MINICC_STMT_BATCH; i++) {
-        sql[i] = minicc_report_statement(i, &labels[i]);
+    for (i = 0; i < MINICC_STMT_COUNT; i++) {
+        sql[i] = minicc_sql_text(pconf, i);
     }
 
     /* Every server_rec, after the virtual hosts were merged: a statement
@@ -103,21 +130,11 @@ const char *minicc_db_configure(apr_pool_t *pconf, server_rec *s)
     dbd = ap_find_linked_module("mod_dbd.c");
     seen = apr_array_make(pconf, 4, sizeof(void *));
     for (sp = s; sp; sp = sp->next) {
-        minicc_srv_conf *sc = ap_get_module_config(sp->module_config,
-                                                   &minicc_module);
         void *dbd_conf = dbd ? ap_get_module_config(sp->module_config, dbd)
                              : NULL;
         int j, shared = 0;
 
-        sc->dbd_acquire = acquire;
-        sc->dbd_open = open;
-        sc->dbd_close = close;
-        sc->spool = main_sc->spool;   /* one spool for the whole server */
-        sc->db_timeout = main_sc->db_timeout;
-        for (i = 0; i < MINICC_STMT_COUNT; i++) {
-            sc->labels[i] = labels[i];
-            sc->sql[i] = sql[i];
-        }
+        minicc_srv_conf_of(sp)->db = dc;
         for (j = 0; j < seen->nelts; j++) {
             shared |= dbd_conf && APR_ARRAY_IDX(seen, j, void *) == dbd_conf;
         }
@@ -126,11 +143,125 @@ const char *minicc_db_configure(apr_pool_t *pconf, server_rec *s)
         }
         APR_ARRAY_PUSH(seen, void *) = dbd_conf;
         for (i = 0; i < MINICC_STMT_COUNT; i++) {
-            prepare(sp, sql[i], labels[i]);
+            prepare(sp, sql[i], minicc_sql_label(i));
         }
     }
     return NULL;
 }
+
+/* ---- this child's state, per server_rec ---- */
+
+#define KEPT_MAX 64
+#define KEPT_FRESH apr_time_from_sec(1)
+
+typedef struct {
+    ap_dbd_t *dbd;
+    apr_time_t used;            /* its last statement */
+} kept_conn_t;
+
+/*
+ * A server that hangs (it takes queries and answers none) costs each query
+ * MiniCCDBTimeout.  Were every request to try, a row queued behind a few
+ * statements would wait several of those, past the 15 s Twilio gives a
+ * webhook.  So once a query of this child went unanswered, its requests
+ * do not ask the database for HUNG_REST: rows go to the spool, first
+ * contacts hear the trouble message.  Then one request at a time asks
+ * again, and when it is answered, or refused at once (a server that is
+ * down says so without delay), everyone asks again.
+ */
+#define HUNG_REST apr_time_from_sec(5)
+
+typedef struct {
+    server_rec *s;
+#if APR_HAS_THREADS
+    apr_thread_mutex_t *lock;   /* NULL: one request at a time (prefork) */
+#endif
+    apr_time_t hung;            /* a query went unanswered; 0: none since
+                                 * one was answered */
+    int asking;                 /* a request asks past it */
+    int keeps;                  /* connections are kept (threaded MPM) */
+    kept_conn_t idle[KEPT_MAX]; /* kept connections not in use */
+    int nidle;
+    int nkept;                  /* idle or in use */
+} db_child_t;
+
+static void lock(db_child_t *ch)
+{
+#if APR_HAS_THREADS
+    if (ch->lock) {
+        apr_thread_mutex_lock(ch->lock);
+    }
+#else
+    (void)ch;
+#endif
+}
+
+static void unlock(db_child_t *ch)
+{
+#if APR_HAS_THREADS
+    if (ch->lock) {
+        apr_thread_mutex_unlock(ch->lock);
+    }
+#else
+    (void)ch;
+#endif
+}
+
+static apr_status_t give_back_kept(void *data)
+{
+    db_child_t *ch = data;
+    const minicc_srv_conf *sc = minicc_srv_conf_of(ch->s);
+
+    while (ch->nidle) {
+        sc->db->close(ch->s, ch->idle[--ch->nidle].dbd);
+    }
+    ch->nkept = 0;
+    return APR_SUCCESS;
+}
+
+void minicc_db_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    int threaded = 0;
+    server_rec *sp;
+
+    if (ap_mpm_query(AP_MPMQ_IS_THREADED, &threaded) != APR_SUCCESS
+        || threaded == AP_MPMQ_NOT_SUPPORTED) {
+        threaded = 0;
+    }
+    for (sp = s; sp; sp = sp->next) {
+        db_child_t *ch = apr_pcalloc(pchild, sizeof(*ch));
+
+        ch->s = sp;
+#if APR_HAS_THREADS
+        if (threaded) {
+            apr_status_t rv = apr_thread_mutex_create(&ch->lock,
+                                                      APR_THREAD_MUTEX_DEFAULT,
+                                                      pchild);
+            if (rv != APR_SUCCESS) {
+                ap_log_error(APLOG_MARK, APLOG_ERR, rv, sp, APLOGNO(30212)
+                             "creating the lock of this child's database "
+                             "state failed; its requests keep no "
+                             "connection, and each waits for a hung "
+                             "database");
+                continue;
+            }
+            ch->keeps = 1;
+            /* before mod_dbd's pool (in a subpool of pchild) goes:
+             * apr_reslist must have every connection back when it is
+             * destroyed */
+            apr_pool_pre_cleanup_register(pchild, ch, give_back_kept);
+        }
+#endif
+        minicc_child_set(pchild, sp, MINICC_CHILD_DB, ch);
+    }
+}
+
+static db_child_t *child_of(request_rec *r)
+{
+    return minicc_child_get(r->server, MINICC_CHILD_DB);
+}
+
+/* ---- a database that hangs ---- */
 
 /* What a statement runs for: a webhook request, or the spool's replay,
  * which has no request and logs against the server. */
@@ -157,118 +288,46 @@ static void db_log(const db_ctx_t *c, int level, const char *msg)
  * does not: it is worth asking again. */
 static int ran_into_timeout(const minicc_srv_conf *sc, apr_time_t start)
 {
-    int seconds = minicc_conf_db_timeout(sc);
-
-    return seconds > 0
-        && apr_time_now() - start >= apr_time_from_sec(seconds) * 9 / 10;
-}
-
-/*
- * A server that hangs (it takes queries and answers none) costs each query
- * MiniCCDBTimeout.  Were every request to try, a row queued behind a few
- * batches would wait several of those, past the 15 s Twilio gives a
- * webhook.  So once a query of this child went unanswered, its requests
- * do not ask the database for MINICC_HUNG_REST: rows go to the spool,
- * first contacts hear the trouble message.  Then one request at a time
- * asks again, and when it is answered, or refused at once (a server that
- * is down says so without delay), everyone asks again.
- */
-struct minicc_hang {
-#if APR_HAS_THREADS
-    apr_thread_mutex_t *lock;   /* NULL: one request at a time (prefork) */
-#endif
-    apr_time_t at;              /* a query went unanswered; 0: none since
-                                 * one was answered */
-    int asking;                 /* a request asks past it */
-};
-
-/* The request that asks past a hang, until it ends. */
-typedef struct {
-    minicc_hang_t *hang;
-    apr_time_t past;
-} asker_t;
-
-#define ASKER_KEY "minicc-asker"
-
-minicc_hang_t *minicc_db_hang_create(apr_pool_t *pchild, server_rec *s,
-                                     int threaded)
-{
-    minicc_hang_t *h = apr_pcalloc(pchild, sizeof(*h));
-
-#if APR_HAS_THREADS
-    if (threaded) {
-        apr_status_t rv = apr_thread_mutex_create(&h->lock,
-                                                  APR_THREAD_MUTEX_DEFAULT,
-                                                  pchild);
-        if (rv != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, APLOGNO(30212)
-                         "creating the lock of this child's memory of a "
-                         "hung database failed; its requests will each "
-                         "wait for a hung database");
-            return NULL;
-        }
-    }
-#else
-    (void)s;
-    (void)threaded;
-#endif
-    return h;
-}
-
-static minicc_hang_t *hang_of(request_rec *r)
-{
-    const minicc_child_state_t *st = r ? minicc_child_state(r) : NULL;
-
-    return st ? st->hang : NULL;
-}
-
-static void hang_lock(minicc_hang_t *h)
-{
-#if APR_HAS_THREADS
-    if (h->lock) {
-        apr_thread_mutex_lock(h->lock);
-    }
-#else
-    (void)h;
-#endif
-}
-
-static void hang_unlock(minicc_hang_t *h)
-{
-#if APR_HAS_THREADS
-    if (h->lock) {
-        apr_thread_mutex_unlock(h->lock);
-    }
-#else
-    (void)h;
-#endif
+    return sc->db_timeout > 0
+        && apr_time_now() - start >= apr_time_from_sec(sc->db_timeout)
+                                     * 9 / 10;
 }
 
 /* A query ran into MiniCCDBTimeout. */
 static void note_hang(request_rec *r)
 {
-    minicc_hang_t *h = hang_of(r);
+    db_child_t *ch = r ? child_of(r) : NULL;
 
-    if (h) {
-        hang_lock(h);
-        h->at = apr_time_now();
-        hang_unlock(h);
+    if (ch) {
+        lock(ch);
+        ch->hung = apr_time_now();
+        unlock(ch);
     }
 }
 
-apr_time_t minicc_db_hang_time(request_rec *r)
+/* When a query of this child last went unanswered (0: none since one was
+ * answered): a change says a hang was met in between. */
+static apr_time_t hang_time(request_rec *r)
 {
-    minicc_hang_t *h = hang_of(r);
+    db_child_t *ch = child_of(r);
     apr_time_t at;
 
-    if (!h) {
+    if (!ch) {
         return 0;
     }
-    hang_lock(h);
-    at = h->at;
-    hang_unlock(h);
+    lock(ch);
+    at = ch->hung;
+    unlock(ch);
     return at;
 }
+
+/* The request that asks past a hang, until it ends. */
+typedef struct {
+    db_child_t *ch;
+    apr_time_t past;
+} asker_t;
+
+#define ASKER_KEY "minicc-asker"
 
 /* The asking request ended: unless its own queries went unanswered too,
  * the server answered, or refused at once; everyone may ask again. */
@@ -276,57 +335,62 @@ static apr_status_t done_asking(void *data)
 {
     asker_t *a = data;
 
-    hang_lock(a->hang);
-    a->hang->asking = 0;
-    if (a->hang->at == a->past) {
-        a->hang->at = 0;
+    lock(a->ch);
+    a->ch->asking = 0;
+    if (a->ch->hung == a->past) {
+        a->ch->hung = 0;
     }
-    hang_unlock(a->hang);
+    unlock(a->ch);
     return APR_SUCCESS;
 }
 
-int minicc_db_may_ask(request_rec *r, const char *doing)
+/* Whether this request may ask the database: after a query of this child
+ * went unanswered, none may for HUNG_REST, then one at a time until one is
+ * answered (a refusal logged). */
+static int may_ask(request_rec *r, const char *doing)
 {
-    minicc_hang_t *h = hang_of(r);
+    db_child_t *ch = child_of(r);
     asker_t *a = NULL;
     apr_time_t at, since;
 
-    if (!h) {
+    if (!ch) {
         return 1;
     }
-    hang_lock(h);
-    if (!(at = h->at)) {
-        hang_unlock(h);
+    lock(ch);
+    if (!(at = ch->hung)) {
+        unlock(ch);
         return 1;
     }
     apr_pool_userdata_get((void **)&a, ASKER_KEY, r->pool);
     if (a && a->past == at) {
         /* this request is the one asking */
-        hang_unlock(h);
+        unlock(ch);
         return 1;
     }
     since = apr_time_now() - at;
-    if (h->asking || since < MINICC_HUNG_REST) {
-        hang_unlock(h);
+    if (ch->asking || since < HUNG_REST) {
+        unlock(ch);
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30211)
                       "%s: the database was not asked: it left a query of "
                       "this child unanswered %" APR_TIME_T_FMT " ms ago "
                       "(MiniCCDBTimeout); one request asks it again %"
                       APR_TIME_T_FMT " s after that, the others once it "
                       "answers", doing, apr_time_as_msec(since),
-                      apr_time_sec(MINICC_HUNG_REST));
+                      apr_time_sec(HUNG_REST));
         return 0;
     }
-    h->asking = 1;
-    hang_unlock(h);
+    ch->asking = 1;
+    unlock(ch);
     a = apr_palloc(r->pool, sizeof(*a));
-    a->hang = h;
+    a->ch = ch;
     a->past = at;
     apr_pool_userdata_setn(a, ASKER_KEY, NULL, r->pool);
     apr_pool_cleanup_register(r->pool, a, done_asking,
                               apr_pool_cleanup_null);
     return 1;
 }
+
+/* ---- connections and their sessions ---- */
 
 /* A connection for this request, or NULL (logged by mod_dbd and here).
  * mod_dbd drops a connection whose ping fails and returns none; with
@@ -348,19 +412,19 @@ static ap_dbd_t *acquire(request_rec *r, const minicc_srv_conf *sc,
         if (attempt && apr_time_now() - start > ACQUIRE_BUDGET) {
             break;
         }
-        /* to_keep: one the caller keeps beyond this request (batch.c) */
-        dbd = to_keep ? sc->dbd_open(r->pool, r->server) : sc->dbd_acquire(r);
+        /* to_keep: one the child keeps beyond this request */
+        dbd = to_keep ? sc->db->open(r->pool, r->server) : sc->db->acquire(r);
     }
     if (!to_keep) {
-        /* remembered for batch.c: a request holding a connection writes
-         * on it rather than wait for, or take, another */
+        /* remembered: a request holding a connection works on it rather
+         * than wait for, or take, another */
         ap_set_module_config(r->request_config, &minicc_module, dbd);
     }
     if (!dbd && ran_into_timeout(sc, start)) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30209)
                       "%s: the database did not answer mod_dbd within %d s "
                       "(MiniCCDBTimeout; see mod_dbd's message above): "
-                      "not asked again", doing, minicc_conf_db_timeout(sc));
+                      "not asked again", doing, sc->db_timeout);
         note_hang(r);
     }
     else if (!dbd) {
@@ -370,6 +434,11 @@ static ap_dbd_t *acquire(request_rec *r, const minicc_srv_conf *sc,
                       "the server down?)", doing, attempt);
     }
     return dbd;
+}
+
+int minicc_db_holds_connection(request_rec *r)
+{
+    return ap_get_module_config(r->request_config, &minicc_module) != NULL;
 }
 
 /* What a connection remembers, in its pool's userdata. */
@@ -382,97 +451,32 @@ typedef struct {
 
 #define CONN_STATE_KEY "minicc-dbd-session"
 
-/* The libmariadb handle behind the connection; NULL for another driver. */
-static MYSQL *mysql_of(ap_dbd_t *dbd)
-{
-    if (strcmp(apr_dbd_name(dbd->driver), "mysql")) {
-        return NULL;
-    }
-    return apr_dbd_native_handle(dbd->driver, dbd->handle);
-}
-
-static unsigned long session_of(ap_dbd_t *dbd)
-{
-    MYSQL *m = mysql_of(dbd);
-
-    return m ? mysql_thread_id(m) : 0;
-}
-
-/* A hung server (stopped, swapping, behind a dead link) accepts a query
- * and answers nothing, and libmariadb waits for ever: apr_dbd_mysql in
- * apr-util 1.6 has no key for its timeouts.  So every connection mod_dbd
- * opens gets them here, before anyone runs a statement on it: on its live
- * socket, where libmariadb applies its options only when it connects, and
- * as options, which a reconnect (inside mod_dbd's ping) copies. */
-static void set_live_timeout(ap_dbd_t *dbd, int seconds)
-{
-    MYSQL *m = mysql_of(dbd);
-
-    if (m && m->net.pvio && m->net.pvio->methods
-        && m->net.pvio->methods->set_timeout) {
-        m->net.pvio->methods->set_timeout(m->net.pvio, PVIO_READ_TIMEOUT,
-                                          seconds);
-        m->net.pvio->methods->set_timeout(m->net.pvio, PVIO_WRITE_TIMEOUT,
-                                          seconds);
-    }
-}
-
-static void bound_waits(ap_dbd_t *dbd, int seconds)
-{
-    unsigned int t = (unsigned int)seconds;
-    MYSQL *m = mysql_of(dbd);
-
-    if (seconds <= 0 || !m) {
-        return;
-    }
-    mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &t);
-    mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &t);
-    mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &t);
-    set_live_timeout(dbd, seconds);
-}
-
-/* libmariadb reconnects a handle whose server went away whenever it is
- * next used.  Two kinds of handle must not: one whose server left a query
- * unanswered (libmariadb closed it): a reconnect would only wait as long
- * again, in the ping of whoever mod_dbd hands it to next, who should get a
- * new connection -- or, while the server hangs, none -- at once.  And one
- * on its way out: it first closes each of its statements, and a dead
- * handle would reconnect to send each close -- a minute in all, measured,
- * when the server hangs. */
-static void never_reconnect(ap_dbd_t *dbd)
-{
-    my_bool off = 0;
-    MYSQL *m = mysql_of(dbd);
-
-    if (m) {
-        mysql_options(m, MYSQL_OPT_RECONNECT, &off);
-    }
-}
-
 /* A pre-cleanup: it runs before the statements of our own subpool and
  * mod_dbd's (whose cleanups were registered before this one) are
- * closed. */
+ * closed.  A handle on its way out first closes each of its statements,
+ * and a dead handle would reconnect to send each close -- a minute in
+ * all, measured, when the server hangs. */
 static apr_status_t never_reconnect_when_closing(void *data)
 {
-    never_reconnect(data);
+    minicc_native_never_reconnect(data);
     return APR_SUCCESS;
 }
 
 /* mod_dbd's post_connect hook: a new connection, its statements just
- * prepared by mod_dbd. */
+ * prepared by mod_dbd.  Its waits are bounded before anyone runs a
+ * statement on it. */
 static apr_status_t remember_connection(apr_pool_t *pool, dbd_cfg_t *cfg,
                                         ap_dbd_t *dbd)
 {
     dbd_session_t *st = apr_palloc(dbd->pool, sizeof(*st));
-    const minicc_srv_conf *sc = ap_get_module_config(
-        cfg->server->module_config, &minicc_module);
 
     (void)pool;
-    bound_waits(dbd, minicc_conf_db_timeout(sc));
+    minicc_native_bound_waits(dbd, minicc_srv_conf_of(cfg->server)
+                                       ->db_timeout);
     apr_pool_pre_cleanup_register(dbd->pool, dbd,
                                   never_reconnect_when_closing);
     st->cfg = cfg;
-    st->session = session_of(dbd);
+    st->session = minicc_native_session(dbd);
     st->stmts = NULL;
     apr_pool_userdata_setn(st, CONN_STATE_KEY, NULL, dbd->pool);
     return OK;
@@ -482,51 +486,6 @@ void minicc_db_register_hooks(void)
 {
     APR_OPTIONAL_HOOK(dbd, post_connect, remember_connection, NULL, NULL,
                       APR_HOOK_MIDDLE);
-}
-
-/* The MYSQL_STMT behind a statement of the connection, or NULL (another
- * driver, or none).  apr_dbd_mysql's apr_dbd_prepared_t starts with its
- * MYSQL_STMT (apr-util 1.x); MYSQL_STMT is libmariadb's public struct. */
-static MYSQL_STMT *mysql_stmt_of(ap_dbd_t *dbd, void *prepared)
-{
-    return prepared && mysql_of(dbd) ? *(MYSQL_STMT **)prepared : NULL;
-}
-
-/* Readies the connection's current statements -- the stale ones of a
- * session that is gone -- to be freed without a word to the server;
- * zero if one of them cannot be.  When libmariadb reconnects a handle it
- * either detaches them (stmt->mysql = NULL) or keeps them on the handle,
- * unprepared (MYSQL_STMT_INITTED) but with the old session's statement
- * id: mysql_stmt_close would send COM_STMT_CLOSE with that id, which the
- * new session may have given to a statement just prepared.  Such an id
- * names nothing any more, so it is cleared. */
-static int stale_statements_freeable(ap_dbd_t *dbd, apr_pool_t *p)
-{
-    apr_array_header_t *attached = apr_array_make(p, 32, sizeof(MYSQL_STMT *));
-    apr_hash_index_t *hi;
-    int i;
-
-    if (!mysql_of(dbd)) {
-        return 0;
-    }
-    for (hi = apr_hash_first(p, dbd->prepared); hi; hi = apr_hash_next(hi)) {
-        void *prepared;
-        MYSQL_STMT *stmt;
-
-        apr_hash_this(hi, NULL, NULL, &prepared);
-        stmt = mysql_stmt_of(dbd, prepared);
-        if (!stmt || !stmt->mysql) {
-            continue;
-        }
-        if (stmt->state != MYSQL_STMT_INITTED) {
-            return 0;
-        }
-        APR_ARRAY_PUSH(attached, MYSQL_STMT *) = stmt;
-    }
-    for (i = 0; i < attached->nelts; i++) {
-        APR_ARRAY_IDX(attached, i, MYSQL_STMT *)->stmt_id = 0;
-    }
-    return 1;
 }
 
 /* Prepares every statement of the connection again, in a pool of their
@@ -586,7 +545,7 @@ static int prepare_all_again(const db_ctx_t *c, dbd_session_t *st,
     if (!st->stmts) {
         stale = "";
     }
-    else if (stale_statements_freeable(dbd, c->pool)) {
+    else if (minicc_native_stale_freeable(dbd, c->pool)) {
         apr_pool_destroy(st->stmts);
         stale = ", the stale ones freed";
     }
@@ -603,25 +562,10 @@ static int prepare_all_again(const db_ctx_t *c, dbd_session_t *st,
     }
     db_log(c, APLOG_INFO, apr_psprintf(c->pool, APLOGNO(30204)
            "%s: the database session was renewed (thread %lu, was %lu); "
-           "%d statements prepared again%s", doing, session_of(dbd),
-           st->session, n, stale));
-    st->session = session_of(dbd);
+           "%d statements prepared again%s", doing,
+           minicc_native_session(dbd), st->session, n, stale));
+    st->session = minicc_native_session(dbd);
     return 1;
-}
-
-/* Whether libmariadb let go of the connection's statements: when it
- * reconnects a handle (inside mod_dbd's ping) it marks every statement of
- * the old session unprepared (state MYSQL_STMT_INITTED: error 2030 on the
- * next execution), or detaches it (stmt->mysql = NULL).  The thread id
- * alone does not tell: after a restart MariaDB counts from 1 again, and a
- * new session can get the old one's id. */
-static int statements_detached(const db_ctx_t *c)
-{
-    MYSQL_STMT *stmt = mysql_stmt_of(c->dbd, apr_hash_get(c->dbd->prepared,
-                           c->sc->labels[MINICC_STMT_OPERATOR_LOOKUP],
-                           APR_HASH_KEY_STRING));
-
-    return stmt && (!stmt->mysql || stmt->state == MYSQL_STMT_INITTED);
 }
 
 /* Before a connection is used: statements of a session that is gone are
@@ -631,8 +575,11 @@ static int check_session(const db_ctx_t *c, const char *doing)
     dbd_session_t *st = NULL;
 
     apr_pool_userdata_get((void **)&st, CONN_STATE_KEY, c->dbd->pool);
-    if (!st || (st->session == session_of(c->dbd)
-                && !statements_detached(c))) {
+    if (!st || (st->session == minicc_native_session(c->dbd)
+                && !minicc_native_statement_lost(c->dbd,
+                       apr_hash_get(c->dbd->prepared, minicc_sql_label(
+                                    MINICC_STMT_OPERATOR_LOOKUP),
+                                    APR_HASH_KEY_STRING)))) {
         return 1;
     }
     return prepare_all_again(c, st, doing);
@@ -656,21 +603,21 @@ static int renew_session(const db_ctx_t *c, const char *doing)
     return prepare_all_again(c, st, doing);
 }
 
-/* A connection for this request, its statements current; zero when there
- * is none (logged). */
 static void ctx_init(db_ctx_t *c, request_rec *r, ap_dbd_t *dbd)
 {
     c->s = r->server;
     c->r = r;
     c->pool = r->pool;
-    c->sc = ap_get_module_config(r->server->module_config, &minicc_module);
+    c->sc = minicc_srv_conf_of(r->server);
     c->dbd = dbd;
 }
 
+/* The request's own connection, its statements current; zero when there
+ * is none (logged). */
 static int open_ctx(db_ctx_t *c, request_rec *r, const char *doing)
 {
     ctx_init(c, r, NULL);
-    return minicc_db_may_ask(r, doing)
+    return may_ask(r, doing)
         && (c->dbd = acquire(r, c->sc, doing, 0)) && check_session(c, doing);
 }
 
@@ -681,6 +628,144 @@ int minicc_db_prepare_request(request_rec *r)
     return open_ctx(&c, r, "taking a database connection before "
                     "authentication");
 }
+
+/* A kept connection that sat idle is pinged, as mod_dbd does when it
+ * hands one out, and its statements made current: zero when it is
+ * unusable. */
+static int recheck(db_ctx_t *c, const char *doing)
+{
+    apr_time_t start = apr_time_now();
+
+    if (apr_dbd_check_conn(c->dbd->driver, c->pool, c->dbd->handle)
+        == APR_SUCCESS) {
+        return check_session(c, doing);
+    }
+    if (ran_into_timeout(c->sc, start)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, c->r, APLOGNO(30210)
+                      "%s: the database did not answer a ping within %d s "
+                      "(MiniCCDBTimeout): not asked again", doing,
+                      c->sc->db_timeout);
+        minicc_native_never_reconnect(c->dbd);
+        note_hang(c->r);
+    }
+    return 0;
+}
+
+/* A connection that is not to be kept goes back to mod_dbd. */
+static void give_back(db_child_t *ch, const db_ctx_t *c, int kept)
+{
+    if (kept) {
+        lock(ch);
+        ch->nkept--;
+        unlock(ch);
+    }
+    c->sc->db->close(c->s, c->dbd);
+}
+
+/* Into c: unless fresh is asked for, an idle kept connection (*reused
+ * set; pinged if it sat idle for more than KEPT_FRESH), else a new one
+ * from mod_dbd, which *kept says whether to keep.  Zero when there is
+ * none, or when a hang says not to ask the database now (logged).  hung:
+ * the hang time when the caller began. */
+static int take_kept(db_child_t *ch, db_ctx_t *c, const char *doing,
+                     int fresh, apr_time_t hung, int *kept, int *reused)
+{
+    request_rec *r = c->r;
+    kept_conn_t conn = { NULL, 0 };
+    dbd_session_t *st = NULL;
+    int keep;
+
+    *reused = 0;
+    if (!may_ask(r, doing)) {
+        return 0;
+    }
+    lock(ch);
+    if (ch->nidle && !fresh) {
+        conn = ch->idle[--ch->nidle];
+    }
+    unlock(ch);
+    if ((c->dbd = conn.dbd)) {
+        if (r->request_time - conn.used < KEPT_FRESH || recheck(c, doing)) {
+            *kept = *reused = 1;
+            return 1;
+        }
+        give_back(ch, c, 1);
+        if (hang_time(r) != hung) {
+            /* the ping went unanswered: another connection would be too */
+            return 0;
+        }
+    }
+    if (!(c->dbd = acquire(r, c->sc, doing, 1))) {
+        return 0;
+    }
+    if (!check_session(c, doing)) {
+        c->sc->db->close(r->server, c->dbd);
+        return 0;
+    }
+    /* DBDKeep of them, and always one fewer than DBDMax */
+    apr_pool_userdata_get((void **)&st, CONN_STATE_KEY, c->dbd->pool);
+    keep = st ? (st->cfg->nkeep < st->cfg->nmax ? st->cfg->nkeep
+                                                : st->cfg->nmax - 1) : 0;
+    lock(ch);
+    *kept = ch->nkept < KEPT_MAX && ch->nkept < keep;
+    ch->nkept += *kept;
+    unlock(ch);
+    return 1;
+}
+
+/* After use: a kept connection that worked waits for the next request;
+ * any other goes back to mod_dbd. */
+static void release_kept(db_child_t *ch, const db_ctx_t *c, int kept,
+                         int worked)
+{
+    if (!kept || !worked) {
+        give_back(ch, c, kept);
+        return;
+    }
+    lock(ch);
+    ch->idle[ch->nidle].dbd = c->dbd;
+    ch->idle[ch->nidle].used = c->r->request_time;
+    ch->nidle++;
+    unlock(ch);
+}
+
+/* Work on a connection: 1 when it worked; 0 when it failed for a reason
+ * a fresh connection may cure. */
+typedef int (*work_fn)(const db_ctx_t *c, void *baton);
+
+/* Runs fn on the request's own connection, or on one the child keeps
+ * (and, when a kept one did not work, once more on a fresh one), or on
+ * one taken for this request (prefork).  fn's answer, or -1 when there was
+ * no connection (logged). */
+static int with_connection(request_rec *r, const char *doing, work_fn fn,
+                           void *baton)
+{
+    db_child_t *ch = child_of(r);
+    db_ctx_t c;
+    int attempt, kept = 0, reused = 0, worked = -1;
+
+    if (!ch || !ch->keeps || minicc_db_holds_connection(r)) {
+        return open_ctx(&c, r, doing) ? fn(&c, baton) : -1;
+    }
+    ctx_init(&c, r, NULL);
+    for (attempt = 0; attempt < 2; attempt++) {
+        apr_time_t hung = hang_time(r);
+
+        if (!take_kept(ch, &c, doing, attempt, hung, &kept, &reused)) {
+            worked = -1;
+            break;
+        }
+        worked = fn(&c, baton);
+        release_kept(ch, &c, kept, worked);
+        if (worked || !reused || hang_time(r) != hung) {
+            /* a fresh connection is no cure for a server that hangs */
+            break;
+        }
+    }
+    return worked;
+}
+
+/* ---- statements ---- */
 
 /* A deadlock's victim was rolled back whole and only has to run again;
  * where summary rows of a busy hour are shared, the same statement can be
@@ -695,15 +780,15 @@ static int run(const db_ctx_t *c, int id, int nargs, const char **args,
                apr_dbd_results_t **res, const char *doing)
 {
     ap_dbd_t *dbd = c->dbd;
-    apr_dbd_prepared_t *stmt = apr_hash_get(dbd->prepared, c->sc->labels[id],
+    const char *label = minicc_sql_label(id);
+    apr_dbd_prepared_t *stmt = apr_hash_get(dbd->prepared, label,
                                             APR_HASH_KEY_STRING);
     int attempt, err = -1, nrows;
 
     if (!stmt) {
         db_log(c, APLOG_ERR, apr_psprintf(c->pool, APLOGNO(30202)
                "%s: mod_dbd has no statement '%s' for this server (was the "
-               "configuration changed without a restart?)", doing,
-               c->sc->labels[id]));
+               "configuration changed without a restart?)", doing, label));
         return -1;
     }
     for (attempt = 1;; attempt++) {
@@ -726,9 +811,9 @@ static int run(const db_ctx_t *c, int id, int nargs, const char **args,
             db_log(c, APLOG_ERR, apr_psprintf(c->pool, APLOGNO(30206)
                    "%s: the database did not answer within %d s "
                    "(MiniCCDBTimeout): error %d: %s; not asked again", doing,
-                   minicc_conf_db_timeout(c->sc), err,
+                   c->sc->db_timeout, err,
                    apr_dbd_error(dbd->driver, dbd->handle, err)));
-            never_reconnect(dbd);
+            minicc_native_never_reconnect(dbd);
             note_hang(c->r);
             return err;
         }
@@ -740,8 +825,7 @@ static int run(const db_ctx_t *c, int id, int nargs, const char **args,
             if (!renew_session(c, doing)) {
                 return err;
             }
-            stmt = apr_hash_get(dbd->prepared, c->sc->labels[id],
-                                APR_HASH_KEY_STRING);
+            stmt = apr_hash_get(dbd->prepared, label, APR_HASH_KEY_STRING);
         }
     }
     /* apr_dbd_error is often "" for statement errors: the number says it */
@@ -751,68 +835,49 @@ static int run(const db_ctx_t *c, int id, int nargs, const char **args,
     return err;
 }
 
-/* The lookup on a connection: 1 found, 0 not, -1 the statement failed. */
-static int lookup_on(const db_ctx_t *c, const char *telnum, const char *doing)
-{
-    apr_dbd_results_t *res;
-    apr_dbd_row_t *row = NULL;
-    int found = 0;
-
-    if (run(c, MINICC_STMT_OPERATOR_LOOKUP, 1, &telnum, &res, doing)) {
-        return -1;
-    }
-    /* read to the end: a sequential result left unread spoils the pooled
-     * connection for the next request */
-    while (apr_dbd_get_row(c->dbd->driver, c->pool, res, &row, -1) == 0) {
-        found = 1;
-    }
-    return found;
-}
+/* ---- the operator lookup ---- */
 
 typedef struct {
     const char *telnum;
     const char *doing;
-    int found;
-} lookup_baton_t;
+    int found;                  /* 1 found, 0 not, -1 the statement failed */
+} lookup_t;
 
-static int lookup_kept(request_rec *r, ap_dbd_t *dbd, void *baton)
+static int lookup(const db_ctx_t *c, void *baton)
 {
-    lookup_baton_t *l = baton;
-    db_ctx_t c;
+    lookup_t *l = baton;
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
 
-    ctx_init(&c, r, dbd);
-    l->found = lookup_on(&c, l->telnum, l->doing);
-    return l->found >= 0;
+    if (run(c, MINICC_STMT_OPERATOR_LOOKUP, 1, &l->telnum, &res, l->doing)) {
+        l->found = -1;
+        return 0;
+    }
+    /* read to the end: a sequential result left unread spoils the pooled
+     * connection for the next request */
+    l->found = 0;
+    while (apr_dbd_get_row(c->dbd->driver, c->pool, res, &row, -1) == 0) {
+        l->found = 1;
+    }
+    return 1;
 }
 
-static minicc_batch_t *batch_of(request_rec *r)
-{
-    const minicc_child_state_t *st = minicc_child_state(r);
-
-    return st ? st->batch : NULL;
-}
-
+/* A first contact: on a connection the child keeps, it is spared
+ * mod_dbd's ping. */
 minicc_caller_e minicc_db_is_operator(request_rec *r, const char *telnum)
 {
-    minicc_batch_t *b = batch_of(r);
-    lookup_baton_t l;
-    db_ctx_t c;
+    lookup_t l;
 
     l.telnum = telnum;
     l.doing = apr_psprintf(r->pool, "looking up caller %s in operators",
                            ap_escape_logitem(r->pool, telnum));
     l.found = -1;
-    /* the child's kept connections spare this first contact mod_dbd's
-     * ping; a request holding its own (mod_authn_dbd's) uses that */
-    if (b && !minicc_db_request_connection(r)) {
-        minicc_batch_run(r, b, l.doing, lookup_kept, &l);
-    }
-    else if (open_ctx(&c, r, l.doing)) {
-        l.found = lookup_on(&c, telnum, l.doing);
-    }
+    with_connection(r, l.doing, lookup, &l);
     return l.found < 0 ? MINICC_LOOKUP_FAILED
                        : l.found ? MINICC_OPERATOR : MINICC_CUSTOMER;
 }
+
+/* ---- the report's SELECTs ---- */
 
 /* A supervisor waits longer for a month's report than Twilio for a row. */
 #define REPORT_TIMEOUT 60
@@ -825,17 +890,13 @@ apr_array_header_t *minicc_db_select(request_rec *r, int id, int nargs,
     apr_dbd_row_t *row = NULL;
     apr_array_header_t *rows = NULL;
     const char *doing = apr_psprintf(r->pool, "running the report query "
-                                     "'%s'", ((const minicc_srv_conf *)
-                                     ap_get_module_config(
-                                         r->server->module_config,
-                                         &minicc_module))->labels[id]);
-    int timeout;
+                                     "'%s'", minicc_sql_label(id));
 
     if (!open_ctx(&c, r, doing)) {
         return NULL;
     }
-    if ((timeout = minicc_conf_db_timeout(c.sc)) > 0) {
-        set_live_timeout(c.dbd, REPORT_TIMEOUT);
+    if (c.sc->db_timeout > 0) {
+        minicc_native_live_timeout(c.dbd, REPORT_TIMEOUT);
     }
     if (!run(&c, id, nargs, args, &res, doing)) {
         rows = apr_array_make(r->pool, 16, sizeof(const char **));
@@ -852,29 +913,18 @@ apr_array_header_t *minicc_db_select(request_rec *r, int id, int nargs,
             APR_ARRAY_PUSH(rows, const char **) = values;
         }
     }
-    if (timeout > 0) {
-        set_live_timeout(c.dbd, timeout);
+    if (c.sc->db_timeout > 0) {
+        minicc_native_live_timeout(c.dbd, c.sc->db_timeout);
     }
     return rows;
 }
 
-static const char *writing(apr_pool_t *p, minicc_table_e table,
-                           const char *const *values)
+/* ---- writing rows ---- */
+
+static const char *writing(apr_pool_t *p, const minicc_row_t *row)
 {
     return apr_psprintf(p, "recording %s for CallSid %s",
-                        minicc_table_name(table), values[0]);
-}
-
-int minicc_db_write(request_rec *r, const minicc_row_t *row)
-{
-    minicc_batch_t *b = batch_of(r);
-    int err;
-
-    if (b) {
-        return minicc_batch_write(r, b, row);
-    }
-    minicc_db_write_rows(r, &row, 1, &err);
-    return err;
+                        minicc_table(row->table)->name, row->values[0]);
 }
 
 /* n rows (at most MINICC_BATCH_MAX) in one statement, so in one commit.
@@ -887,18 +937,17 @@ static int write_chunk(const db_ctx_t *c, const minicc_row_t *const *rows,
                        int n)
 {
     minicc_table_e table = rows[0]->table;
-    int nvalues = rows[0]->nvalues, id, k, places, i;
+    int nvalues = rows[0]->nvalues, k, places, i;
     const char **args;
     const char *doing;
 
     if (n == 1) {
         return run(c, table, nvalues, rows[0]->values, NULL,
-                   writing(c->pool, table, rows[0]->values));
+                   writing(c->pool, rows[0]));
     }
     for (k = 0; (2 << k) < n; ) {
         k++;
     }
-    id = MINICC_STMT_BATCH + table * MINICC_BATCH_LEVELS + k;
     places = 2 << k;
     args = apr_palloc(c->pool, sizeof(char *) * nvalues * places);
     for (i = 0; i < places; i++) {
@@ -906,141 +955,93 @@ static int write_chunk(const db_ctx_t *c, const minicc_row_t *const *rows,
                sizeof(char *) * nvalues);
     }
     doing = apr_psprintf(c->pool, "recording %d %s rows in one statement "
-                         "(CallSid %s ... %s)", n, minicc_table_name(table),
-                         rows[0]->values[0], rows[n - 1]->values[0]);
-    return run(c, id, nvalues * places, args, NULL, doing);
+                         "(CallSid %s ... %s)", n,
+                         minicc_table(table)->name, rows[0]->values[0],
+                         rows[n - 1]->values[0]);
+    return run(c, MINICC_STMT_UPSERT_ROWS(table, k), nvalues * places, args,
+               NULL, doing);
 }
 
-static void write_rows(const db_ctx_t *c, const minicc_row_t *const *rows,
-                       int n, int *errs)
+typedef struct {
+    const minicc_row_t *const *rows;
+    int n;
+    int *errs;
+} rows_t;
+
+/* Zero when a row failed for a reason other than the row itself. */
+static int write_rows(const db_ctx_t *c, void *baton)
 {
+    rows_t *w = baton;
     int done = 0, i;
 
-    while (done < n) {
-        int chunk = n - done < MINICC_BATCH_MAX ? n - done : MINICC_BATCH_MAX;
-        int err;
+    while (done < w->n) {
+        int chunk = w->n - done < MINICC_BATCH_MAX ? w->n - done
+                                                   : MINICC_BATCH_MAX;
+        int err = write_chunk(c, w->rows + done, chunk);
 
-        err = write_chunk(c, rows + done, chunk);
         if (err && chunk > 1 && minicc_db_error_is_permanent(err)) {
             /* one row the database refuses: find it, keep the others */
             for (i = done; i < done + chunk; i++) {
-                errs[i] = write_chunk(c, rows + i, 1);
+                w->errs[i] = write_chunk(c, w->rows + i, 1);
             }
         }
         else if (err && !minicc_db_error_is_permanent(err)) {
             /* the server or the connection: the rest would fail the same */
-            for (i = done; i < n; i++) {
-                errs[i] = err;
+            for (i = done; i < w->n; i++) {
+                w->errs[i] = err;
             }
-            return;
+            return 0;
         }
         else {
             for (i = done; i < done + chunk; i++) {
-                errs[i] = err;
+                w->errs[i] = err;
             }
         }
         done += chunk;
     }
-}
-
-static const char *writing_rows(apr_pool_t *p, const minicc_row_t *const *rows,
-                                int n)
-{
-    return n == 1 ? writing(p, rows[0]->table, rows[0]->values)
-                  : apr_psprintf(p, "recording %d %s rows", n,
-                                 minicc_table_name(rows[0]->table));
+    for (i = 0; i < w->n; i++) {
+        if (w->errs[i] && !minicc_db_error_is_permanent(w->errs[i])) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 void minicc_db_write_rows(request_rec *r, const minicc_row_t *const *rows,
                           int n, int *errs)
 {
-    db_ctx_t c;
+    rows_t w = { rows, n, errs };
     int i;
 
-    if (!open_ctx(&c, r, writing_rows(r->pool, rows, n))) {
+    if (with_connection(r, n == 1 ? writing(r->pool, rows[0])
+                        : apr_psprintf(r->pool, "recording %d %s rows", n,
+                                       minicc_table(rows[0]->table)->name),
+                        write_rows, &w) < 0) {
         for (i = 0; i < n; i++) {
             errs[i] = -1;
         }
-        return;
     }
-    write_rows(&c, rows, n, errs);
 }
 
-void minicc_db_write_rows_on(request_rec *r, ap_dbd_t *dbd,
-                             const minicc_row_t *const *rows, int n,
-                             int *errs)
+/* ---- without a request: the spool's replay ---- */
+
+ap_dbd_t *minicc_db_open(apr_pool_t *p, server_rec *s)
 {
-    db_ctx_t c;
+    const minicc_srv_conf *sc = minicc_srv_conf_of(s);
+    ap_dbd_t *dbd = sc->db->open(p, s);
 
-    ctx_init(&c, r, dbd);
-    write_rows(&c, rows, n, errs);
-}
-
-/* ---- connections kept beyond a request (batch.c) ---- */
-
-ap_dbd_t *minicc_db_request_connection(request_rec *r)
-{
-    return ap_get_module_config(r->request_config, &minicc_module);
-}
-
-ap_dbd_t *minicc_db_open(request_rec *r, const char *doing)
-{
-    db_ctx_t c;
-
-    ctx_init(&c, r, NULL);
-    if (!(c.dbd = acquire(r, c.sc, doing, 1))) {
-        return NULL;
-    }
-    if (!check_session(&c, doing)) {
-        c.sc->dbd_close(r->server, c.dbd);
-        return NULL;
-    }
-    return c.dbd;
-}
-
-int minicc_db_recheck(request_rec *r, ap_dbd_t *dbd, const char *doing)
-{
-    apr_time_t start = apr_time_now();
-    db_ctx_t c;
-
-    ctx_init(&c, r, dbd);
-    if (apr_dbd_check_conn(dbd->driver, r->pool, dbd->handle) == APR_SUCCESS) {
-        return check_session(&c, doing);
-    }
-    if (ran_into_timeout(c.sc, start)) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30210)
-                      "%s: the database did not answer a ping within %d s "
-                      "(MiniCCDBTimeout): not asked again", doing,
-                      minicc_conf_db_timeout(c.sc));
-        never_reconnect(dbd);
-        note_hang(r);
-    }
-    return 0;
+    /* a connection of the pool that died in the meantime is dropped by
+     * mod_dbd, and the next one is fresh */
+    return dbd ? dbd : sc->db->open(p, s);
 }
 
 void minicc_db_close(server_rec *s, ap_dbd_t *dbd)
 {
-    const minicc_srv_conf *sc = ap_get_module_config(s->module_config,
-                                                     &minicc_module);
-
-    sc->dbd_close(s, dbd);
-}
-
-int minicc_db_pool_keep(ap_dbd_t *dbd)
-{
-    dbd_session_t *st = NULL;
-
-    apr_pool_userdata_get((void **)&st, CONN_STATE_KEY, dbd->pool);
-#if APR_HAS_THREADS
-    return st ? (st->cfg->nkeep < st->cfg->nmax ? st->cfg->nkeep
-                                                : st->cfg->nmax - 1) : 0;
-#else
-    return 0;
-#endif
+    minicc_srv_conf_of(s)->db->close(s, dbd);
 }
 
 int minicc_db_write_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
-                       minicc_table_e table, const char **values, int nvalues)
+                       const minicc_row_t *row)
 {
     db_ctx_t c;
     const char *doing;
@@ -1048,36 +1049,11 @@ int minicc_db_write_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
     c.s = s;
     c.r = NULL;
     c.pool = p;
-    c.sc = ap_get_module_config(s->module_config, &minicc_module);
+    c.sc = minicc_srv_conf_of(s);
     c.dbd = dbd;
-    doing = apr_pstrcat(p, "replaying the spool: ",
-                        writing(p, table, values), NULL);
+    doing = apr_pstrcat(p, "replaying the spool: ", writing(p, row), NULL);
     if (!check_session(&c, doing)) {
         return -1;
     }
-    return run(&c, table, nvalues, values, NULL, doing);
-}
-
-/* Errors about the row itself, which no retry will cure.  Anything else
- * (the server gone, a timeout, a missing table, a read-only replica)
- * keeps the row for later. */
-int minicc_db_error_is_permanent(int err)
-{
-    switch (err) {
-    case 1048:  /* ER_BAD_NULL_ERROR */
-    case 1062:  /* ER_DUP_ENTRY */
-    case 1264:  /* ER_WARN_DATA_OUT_OF_RANGE */
-    case 1265:  /* WARN_DATA_TRUNCATED */
-    case 1292:  /* ER_TRUNCATED_WRONG_VALUE */
-    case 1366:  /* ER_TRUNCATED_WRONG_VALUE_FOR_FIELD */
-    case 1406:  /* ER_DATA_TOO_LONG */
-    case 1451:  /* ER_ROW_IS_REFERENCED_2 */
-    case 1452:  /* ER_NO_REFERENCED_ROW_2 */
-    case 1690:  /* ER_DATA_OUT_OF_RANGE */
-    case 3819:  /* ER_CHECK_CONSTRAINT_VIOLATED (MySQL) */
-    case 4025:  /* ER_CONSTRAINT_FAILED (MariaDB) */
-        return 1;
-    default:
-        return 0;
-    }
+    return run(&c, row->table, row->nvalues, row->values, NULL, doing);
 }

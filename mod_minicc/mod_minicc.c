@@ -3,20 +3,39 @@
 /*
  * mod_minicc: the module record, its hooks, and the path every webhook
  * request takes: method (405), body size (413), Twilio's signature (403),
- * then the webhook, whose TwiML is sent as text/xml.  Apache's own authentication runs before any
- * of it.
+ * then the webhook, whose TwiML is sent as text/xml.  Apache's own
+ * authentication runs before any of it.  The layers below, each calling
+ * only those under it (doc/design.txt, "Layers"):
+ *
+ *   handlers.c report.c          the webhooks, the report
+ *   docs.c                       the TwiML each answers with
+ *   record.c > batch.c spool.c   recording a row: group commit, or spool
+ *   rows.c                       a row from a request's parameters
+ *   db.c > dbnative.c            mod_dbd's connections; below apr_dbd
+ *   config.c sql.c               the directives; every SQL statement
+ *   text.c twiml.c signature.c spoolfmt.c     APR only (unit-tested)
  */
-#define MINICC_WITH_HTTPD
-#define MINICC_DECLARES_MODULE
-#include "mod_minicc.h"
-
+#include <httpd.h>
+#include <http_config.h>
+#include <http_log.h>
 #include <http_protocol.h>
 #include <http_core.h>
 #include <http_request.h>
 #include <util_filter.h>
 #include <apr_lib.h>
-#include <ap_mpm.h>
 #include <libxml/parser.h>
+
+#include "minicc_batch.h"
+#include "minicc_config.h"
+#include "minicc_db.h"
+#include "minicc_docs.h"
+#include "minicc_handlers.h"
+#include "minicc_report.h"
+#include "minicc_signature.h"
+#include "minicc_spool.h"
+
+/* AP_DECLARE_MODULE, at the end, defines it. */
+extern module AP_MODULE_DECLARE_DATA minicc_module;
 
 static int is_form(request_rec *r)
 {
@@ -105,10 +124,11 @@ static int read_body(request_rec *r, char **body, apr_size_t *len)
  * as received. */
 static const char *requested_url(request_rec *r, const minicc_dir_conf *conf)
 {
+    const char *public_url = minicc_conf_text(conf, MINICC_PUBLIC_URL);
     const char *host;
 
-    if (conf->public_url) {
-        return apr_pstrcat(r->pool, conf->public_url, r->unparsed_uri, NULL);
+    if (public_url) {
+        return apr_pstrcat(r->pool, public_url, r->unparsed_uri, NULL);
     }
     host = apr_table_get(r->headers_in, "Host");
     if (!host) {
@@ -246,41 +266,14 @@ static int minicc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     return minicc_spool_post_config(ptemp, s);
 }
 
-/* This child's state for each server_rec: the only state its threads
- * share besides the spool's, each part behind a lock of its own. */
+/* This child's state, each layer's its own: the database's (kept
+ * connections, the rest after a hang), the row queues, the spool's replay
+ * thread. */
 static void minicc_child_init(apr_pool_t *pchild, server_rec *s)
 {
-    int threaded = 0;
-    server_rec *sp;
-
-    if (ap_mpm_query(AP_MPMQ_IS_THREADED, &threaded) != APR_SUCCESS
-        || threaded == AP_MPMQ_NOT_SUPPORTED) {
-        threaded = 0;
-    }
-    for (sp = s; sp; sp = sp->next) {
-        minicc_srv_conf *sc = ap_get_module_config(sp->module_config,
-                                                   &minicc_module);
-        server_rec **key = apr_palloc(pchild, sizeof(*key));
-        minicc_child_state_t *st = apr_pcalloc(pchild, sizeof(*st));
-
-        st->batch = threaded ? minicc_batch_create(pchild, sp) : NULL;
-        st->hang = minicc_db_hang_create(pchild, sp, threaded);
-        if (!sc->child_states) {
-            sc->child_states = apr_hash_make(pchild);
-        }
-        *key = sp;
-        apr_hash_set(sc->child_states, key, sizeof(*key), st);
-    }
+    minicc_db_child_init(pchild, s);
+    minicc_batch_child_init(pchild, s);
     minicc_spool_child_init(pchild, s);
-}
-
-const minicc_child_state_t *minicc_child_state(request_rec *r)
-{
-    const minicc_srv_conf *sc = ap_get_module_config(r->server->module_config,
-                                                     &minicc_module);
-
-    return sc->child_states ? apr_hash_get(sc->child_states, &r->server,
-                                           sizeof(r->server)) : NULL;
 }
 
 /* Whether the request's SetHandler (from the per-directory config it has
@@ -350,7 +343,7 @@ AP_DECLARE_MODULE(minicc) = {
     minicc_create_dir_conf,
     minicc_merge_dir_conf,
     minicc_create_srv_conf,
-    NULL,
+    minicc_merge_srv_conf,
     minicc_cmds,
     minicc_register_hooks,
 #ifdef AP_MODULE_FLAG_NONE

@@ -1,13 +1,16 @@
 /* Licensed under the Apache License, Version 2.0 (see COPYING). */
 
 /*
- * minicc-report (SPEC §5): the supervisors' figures for a range of days,
- * as one self-contained HTML page (inline CSS and SVG), JSON, or CSV.
- * The figures are read from summaries MariaDB keeps (see the statements
- * below), through statements mod_dbd prepares like the webhooks' own.
+ * minicc-report (doc/contract.txt, 5): the supervisors' figures for a range
+ * of days, as one self-contained HTML page (inline CSS and SVG), JSON, or
+ * CSV.  The figures are read from summaries MariaDB keeps, through sql.c's
+ * statements, which mod_dbd prepares like the webhooks' own.
  */
-#define MINICC_WITH_HTTPD
-#include "mod_minicc.h"
+#include "mod_minicc_private.h"
+#include "minicc_config.h"
+#include "minicc_db.h"
+#include "minicc_report.h"
+#include "minicc_spool.h"
 
 #include <http_protocol.h>
 #include <http_request.h>
@@ -16,65 +19,6 @@
 
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
-
-#define ABANDONED "QueueResult = 'hangup' AND COALESCE(QueueTime, 0) >= %d"
-#define IN_RANGE(column) column " >= %s AND " column " < %s"
-
-/* Queue-time histogram: bar 0 holds waits of 0 s, bar k those of
- * 10k-9 to 10k s, the last one everything longer: with bars closed on the
- * right, a service level of 20 s is exactly the edge of a bar. */
-#define WAIT_BUCKET 10
-#define WAIT_BUCKETS 13
-
-/* The figures come from the summaries that sql/minicc.sql's triggers keep
- * (report_hours, report_hangups, report_pickups, report_operators): a month
- * is some thousand rows however many calls it had.  They hold counts, so
- * the thresholds are applied here.  Only the call-back list reads
- * enqueue_data itself, newest first by its (QueueResult, Time) index. */
-static const struct {
-    const char *label;
-    const char *sql;
-} statements[] = {
-    /* MINICC_STMT_REPORT_HOURS */
-    { "minicc_report_hours",
-      "SELECT DATE(h.`Hour`), HOUR(h.`Hour`), h.offered, h.answered, "
-      "COALESCE(g.abandoned, 0), COALESCE(g.short, 0), "
-      "COALESCE(h.longest, 0) FROM (SELECT `Hour`, SUM(Offered) AS offered, "
-      "SUM(Answered) AS answered, MAX(LongestWait) AS longest FROM "
-      "report_hours WHERE " IN_RANGE("`Hour`") " GROUP BY `Hour`) h "
-      "LEFT JOIN (SELECT `Hour`, SUM(IF(Seconds >= %d, N, 0)) AS abandoned, "
-      "SUM(IF(Seconds < %d, N, 0)) AS short FROM report_hangups WHERE "
-      IN_RANGE("`Hour`") " GROUP BY `Hour`) g ON g.`Hour` = h.`Hour` "
-      "ORDER BY h.`Hour`" },
-    /* MINICC_STMT_REPORT_CALLS */
-    { "minicc_report_calls",
-      "SELECT COALESCE(SUM(CallSeconds) / NULLIF(SUM(CallsTimed), 0), 0) "
-      "FROM report_hours WHERE " IN_RANGE("`Hour`") },
-    /* MINICC_STMT_REPORT_WAITS */
-    { "minicc_report_waits",
-      "SELECT IF(Timed, LEAST(CEILING(Seconds / 10), 12), NULL) AS b, "
-      "SUM(N), SUM(IF(Timed, N, 0)), SUM(IF(Timed, Seconds * N, 0)), "
-      "SUM(IF(Timed AND Seconds <= %d, N, 0)) FROM report_pickups WHERE "
-      IN_RANGE("`Day`") " GROUP BY b" },
-    /* MINICC_STMT_REPORT_OPERATORS */
-    { "minicc_report_operators",
-      "SELECT NULLIF(telnum, ''), SUM(Answered) AS answered FROM "
-      "report_operators WHERE " IN_RANGE("`Day`") " GROUP BY telnum "
-      "HAVING answered > 0 ORDER BY answered DESC, telnum" },
-    /* MINICC_STMT_REPORT_ABANDONED */
-    { "minicc_report_abandoned",
-      "SELECT `From`, `Time`, QueueTime FROM enqueue_data WHERE " ABANDONED
-      " AND " IN_RANGE("`Time`") " ORDER BY `Time` DESC LIMIT 1000" }
-    /* (the call-back list is for people to work through, not an export) */
-};
-
-const char *minicc_report_statement(int id, const char **label)
-{
-    int i = id - MINICC_STMT_REPORT_HOURS;
-
-    *label = statements[i].label;
-    return statements[i].sql;
-}
 
 /* ---- dates ---- */
 
@@ -146,7 +90,7 @@ typedef struct {
     double asa, avg_call, abandon_rate, service_level;
     int service_level_seconds, short_abandon_seconds;
     apr_array_header_t *hours;      /* hour_t, every hour of the range */
-    long waits[WAIT_BUCKETS];       /* pick-ups per 10 s of queue time */
+    long waits[MINICC_WAIT_BUCKETS];    /* pick-ups per bar of queue time */
     apr_array_header_t *operators;  /* const char *[2]: telnum, answered */
     apr_array_header_t *abandoned_calls; /* const char *[3]: from, time, wait */
     int spool_backlog;
@@ -164,8 +108,10 @@ static int gather(request_rec *r, const minicc_dir_conf *conf,
     const char *lo = apr_pstrcat(p, date_str(p, from), " 00:00:00", NULL);
     const char *hi = apr_pstrcat(p, date_str(p, next_day(to)), " 00:00:00",
                                  NULL);
-    const char *sa = apr_itoa(p, minicc_conf_short_abandon(conf));
-    const char *sl = apr_itoa(p, minicc_conf_service_level(conf));
+    const char *sa = apr_itoa(p, minicc_conf_number(conf,
+                                                    MINICC_SHORT_ABANDON));
+    const char *sl = apr_itoa(p, minicc_conf_number(conf,
+                                                    MINICC_SERVICE_LEVEL));
     const char *pickup_args[] = { sl, lo, hi };
     const char *range_args[] = { lo, hi };
     const char *hour_args[] = { lo, hi, sa, sa, lo, hi };
@@ -177,8 +123,8 @@ static int gather(request_rec *r, const minicc_dir_conf *conf,
     memset(f, 0, sizeof(*f));
     f->from_s = date_str(p, from);
     f->to_s = date_str(p, to);
-    f->service_level_seconds = minicc_conf_service_level(conf);
-    f->short_abandon_seconds = minicc_conf_short_abandon(conf);
+    f->service_level_seconds = minicc_conf_number(conf, MINICC_SERVICE_LEVEL);
+    f->short_abandon_seconds = minicc_conf_number(conf, MINICC_SHORT_ABANDON);
 
     /* every hour of the range, the empty ones too: a chart with gaps
      * would hide exactly the quiet hours a supervisor looks for */
@@ -231,7 +177,7 @@ static int gather(request_rec *r, const minicc_dir_conf *conf,
             const char **row = APR_ARRAY_IDX(rows, i, const char **);
             long b = row[0] ? num(row[0]) : -1;
 
-            if (b >= 0 && b < WAIT_BUCKETS) {
+            if (b >= 0 && b < MINICC_WAIT_BUCKETS) {
                 f->waits[b] = num(row[1]);
             }
             f->pickups += num(row[1]);
@@ -426,12 +372,13 @@ enum {
 };
 
 static const char *const labels_en[L_COUNT] = {
-    "Call center report", "From", "To", "Show", "Offered", "Answered",
-    "Abandoned", "Short abandons", "Abandon rate", "Average speed of answer",
-    "Service level", "Longest wait", "Average call", "Rows waiting in the spool",
-    "Calls per hour", "Queue time of answered calls", "Operators", "Operator",
-    "Call back (abandoned calls, newest first)", "Number", "Time", "Waited",
-    "None", "s", "service level", "Download"
+    "MiniCC call center report", "From", "To", "Show", "Offered",
+    "Answered", "Abandoned", "Short abandons", "Abandon rate",
+    "Average speed of answer", "Service level", "Longest wait",
+    "Average call", "Rows waiting in the spool", "Calls per hour",
+    "Queue time of answered calls", "Operators", "Operator",
+    "Abandoned calls to call back (newest first)", "Number", "Time",
+    "Waited", "None", "s", "service level", "Download"
 };
 
 static const char *const labels_ja[L_COUNT] = {
@@ -492,7 +439,11 @@ static void chart_hours(request_rec *r, const figures_t *f,
     ap_rputs("</svg>", r);
 }
 
-/* Pick-ups per 10 s of queue time, with the service level as a line. */
+/* Pick-ups per bar of queue time (sql.c puts each in its bar), with the
+ * service level as a line. */
+#define BARS MINICC_WAIT_BUCKETS
+#define BAR_SECONDS MINICC_WAIT_BUCKET
+
 /* Each bar is labelled at its right edge with the longest wait it holds,
  * so the service-level line falls on its own number. */
 static void chart_waits(request_rec *r, const figures_t *f,
@@ -503,38 +454,39 @@ static void chart_waits(request_rec *r, const figures_t *f,
     int i;
     double bw = 40, base = 170, lx;
 
-    for (i = 0; i < WAIT_BUCKETS; i++) {
+    for (i = 0; i < BARS; i++) {
         max = MAX(max, f->waits[i]);
     }
     ap_rprintf(r, "<svg class=\"chart waits\" viewBox=\"0 0 %d 212\" "
-               "role=\"img\" aria-label=\"%s\">", 40 + WAIT_BUCKETS * 40,
+               "role=\"img\" aria-label=\"%s\">", 40 + BARS * 40,
                L[L_WAITS]);
     ap_rprintf(r, "<line x1=\"30\" y1=\"%.0f\" x2=\"%d\" y2=\"%.0f\" "
                "class=\"axis\"/><text x=\"26\" y=\"14\" class=\"tick\" "
-               "text-anchor=\"end\">%ld</text>", base, 40 + WAIT_BUCKETS * 40,
+               "text-anchor=\"end\">%ld</text>", base, 40 + BARS * 40,
                base, max);
-    for (i = 0; i < WAIT_BUCKETS; i++) {
+    for (i = 0; i < BARS; i++) {
         double bh = (base - 10) * f->waits[i] / max;
         const char *range = i == 0 ? "0"
-            : i == WAIT_BUCKETS - 1
-                ? apr_psprintf(p, "> %d", (i - 1) * WAIT_BUCKET)
-                : apr_psprintf(p, "%d-%d", (i - 1) * WAIT_BUCKET + 1,
-                               i * WAIT_BUCKET);
-        const char *tick = i == WAIT_BUCKETS - 1
-            ? apr_psprintf(p, ">%d", (i - 1) * WAIT_BUCKET)
-            : apr_itoa(p, i * WAIT_BUCKET);
+            : i == BARS - 1
+                ? apr_psprintf(p, "> %d", (i - 1) * BAR_SECONDS)
+                : apr_psprintf(p, "%d-%d", (i - 1) * BAR_SECONDS + 1,
+                               i * BAR_SECONDS);
+        const char *tick = i == BARS - 1
+            ? apr_psprintf(p, ">%d", (i - 1) * BAR_SECONDS)
+            : apr_itoa(p, i * BAR_SECONDS);
 
         ap_rprintf(r, "<rect class=\"bar wait\" x=\"%.1f\" y=\"%.1f\" "
                    "width=\"34\" height=\"%.1f\"><title>%s %s: %ld</title>"
                    "</rect><text x=\"%.1f\" y=\"186\" class=\"tick\" "
                    "text-anchor=\"%s\">%s</text>", 34 + i * bw, base - bh, bh,
                    range, L[L_SECONDS], f->waits[i],
-                   i == WAIT_BUCKETS - 1 ? 34 + i * bw + 20 : 34 + (i + 1) * bw - 3,
+                   i == BARS - 1 ? 34 + i * bw + 20
+                                 : 34 + (i + 1) * bw - 3,
                    "middle", tick);
     }
     /* the right edge of the bar that holds the service level's seconds */
-    lx = 34 + bw * MIN((double)f->service_level_seconds / WAIT_BUCKET + 1,
-                       WAIT_BUCKETS) - 3;
+    lx = 34 + bw * MIN((double)f->service_level_seconds / BAR_SECONDS + 1,
+                       BARS) - 3;
     ap_rprintf(r, "<line class=\"level\" x1=\"%.1f\" y1=\"6\" x2=\"%.1f\" "
                "y2=\"%.0f\"/><text x=\"%.1f\" y=\"204\" class=\"tick "
                "level\" text-anchor=\"middle\">%s %d%s</text></svg>", lx, lx,
@@ -721,7 +673,8 @@ int minicc_report_handler(request_rec *r)
         send_csv(r, &f, apr_table_get(args, "table"));
     }
     else {
-        send_html(r, &f, !strcmp(minicc_conf_language(conf), "ja-JP"));
+        send_html(r, &f, !strcmp(minicc_conf_text(conf, MINICC_LANGUAGE),
+                                 "ja-JP"));
     }
     return OK;
 }

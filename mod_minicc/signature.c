@@ -16,7 +16,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "mod_minicc.h"
+#include "minicc_signature.h"
 
 static int compare_bytes(const char *a, apr_size_t alen, const char *b,
                          apr_size_t blen)

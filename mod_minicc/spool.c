@@ -1,10 +1,11 @@
 /* Licensed under the Apache License, Version 2.0 (see COPYING). */
 
 /*
- * Nothing lost (SPEC §4): a row the database cannot take now is appended
- * to the MiniCCSpool file and flushed to disk before the caller hears
- * anything, and a thread in every child writes the spool back once the
- * database answers again, one replayer at a time across the server.
+ * Nothing lost (doc/contract.txt, 4): a row the database cannot take now
+ * is appended to the MiniCCSpool file (record.c) and flushed to disk
+ * before the caller hears anything, and a thread in every child writes the
+ * spool back once the database answers again, one replayer at a time
+ * across the server.
  *
  * Files, all beside the spool and owned by the server's user:
  *   PATH          the rows waiting (spoolfmt.c's records)
@@ -18,8 +19,11 @@
  * Every flock is taken on a descriptor opened for that purpose, so threads
  * exclude each other as processes do, whatever the MPM.
  */
-#define MINICC_WITH_HTTPD
-#include "mod_minicc.h"
+#include "mod_minicc_private.h"
+#include "minicc_config.h"
+#include "minicc_db.h"
+#include "minicc_spool.h"
+#include "minicc_spoolfmt.h"
 
 #include <http_protocol.h>
 #include <unixd.h>
@@ -115,47 +119,14 @@ static apr_status_t spool_row(apr_pool_t *p, const char *spool,
     return append_record(p, spool, path, rec, len);
 }
 
-void minicc_record(request_rec *r, const minicc_row_t *row)
+apr_status_t minicc_spool_append(request_rec *r, const minicc_row_t *row,
+                                int rejected, const char **path)
 {
-    const minicc_srv_conf *sc = ap_get_module_config(r->server->module_config,
-                                                     &minicc_module);
-    const char *table = minicc_table_name(row->table);
-    const char *path;
-    apr_status_t rv;
-    int err = minicc_db_write(r, row);
+    const char *spool = minicc_srv_conf_of(r->server)->spool;
 
-    if (!err) {
-        return;
-    }
-    if (!sc->spool) {
-        /* the full row in the error log is what lets an administrator put
-         * it back by hand */
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30501)
-                      "row NOT recorded (no MiniCCSpool), keep this line to "
-                      "restore it: %s", minicc_row_describe(r->pool, row));
-        return;
-    }
-    path = minicc_db_error_is_permanent(err)
-        ? rejects_path(r->pool, sc->spool) : sc->spool;
-    rv = spool_row(r->pool, sc->spool, path, table, row->values,
-                   row->nvalues);
-    if (rv != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_CRIT, rv, r, APLOGNO(30502)
-                      "row NOT recorded: appending it to %s failed; keep "
-                      "this line to restore it: %s", path,
-                      minicc_row_describe(r->pool, row));
-    }
-    else if (path == sc->spool) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, APLOGNO(30503)
-                      "%s row for CallSid %s kept in the spool %s until the "
-                      "database answers", table, row->values[0], path);
-    }
-    else {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30504)
-                      "the database refused the %s row for CallSid %s for "
-                      "good (error %d): kept in %s", table, row->values[0],
-                      err, path);
-    }
+    *path = rejected ? rejects_path(r->pool, spool) : spool;
+    return spool_row(r->pool, spool, *path, minicc_table(row->table)->name,
+                     row->values, row->nvalues);
 }
 
 /* ---- replay ---- */
@@ -277,11 +248,7 @@ static int replay(replayer_t *rp, apr_pool_t *p)
     if (!len) {
         return 1;
     }
-    dbd = rp->sc->dbd_open(p, s);
-    if (!dbd) {
-        dbd = rp->sc->dbd_open(p, s);
-    }
-    if (!dbd) {
+    if (!(dbd = minicc_db_open(p, s))) {
         const char *oldest = NULL;
 
         waiting = minicc_spool_backlog(p, s, &oldest);
@@ -308,15 +275,16 @@ static int replay(replayer_t *rp, apr_pool_t *p)
         }
         table = minicc_table_by_name(rec.table);
         if (table == MINICC_TABLE_COUNT
-            || rec.nvalues != minicc_table_ncolumns(table)) {
+            || rec.nvalues != minicc_table(table)->ncolumns) {
             /* not a row this version can write (another version's spool?):
              * a human's to look at, like a refused one */
             err = 1146;     /* ER_NO_SUCH_TABLE */
             table = MINICC_TABLE_COUNT;
         }
         else {
-            err = minicc_db_write_on(s, p, dbd, table, rec.values,
-                                     rec.nvalues);
+            minicc_row_t row = { table, rec.values, rec.nvalues };
+
+            err = minicc_db_write_on(s, p, dbd, &row);
         }
         if (!err) {
             written++;
@@ -348,7 +316,7 @@ static int replay(replayer_t *rp, apr_pool_t *p)
         }
         consumed = off;
     }
-    rp->sc->dbd_close(s, dbd);
+    minicc_db_close(s, dbd);
     if (consumed) {
         rv = compact(p, spool, consumed);
         if (rv != APR_SUCCESS) {
@@ -437,8 +405,7 @@ static apr_status_t stop_replayer(void *data)
 
 void minicc_spool_child_init(apr_pool_t *pchild, server_rec *s)
 {
-    const minicc_srv_conf *sc = ap_get_module_config(s->module_config,
-                                                     &minicc_module);
+    const minicc_srv_conf *sc = minicc_srv_conf_of(s);
     replayer_t *rp;
     apr_status_t rv;
 
@@ -467,8 +434,7 @@ void minicc_spool_child_init(apr_pool_t *pchild, server_rec *s)
 
 int minicc_spool_backlog(apr_pool_t *p, server_rec *s, const char **oldest)
 {
-    const minicc_srv_conf *sc = ap_get_module_config(s->module_config,
-                                                     &minicc_module);
+    const minicc_srv_conf *sc = minicc_srv_conf_of(s);
     char *buf;
     apr_size_t len, off = 0;
     minicc_spool_rec_t rec;
@@ -515,8 +481,7 @@ static int writable_by(const struct stat *st, uid_t uid, gid_t gid)
  * they would find out with the database down, the worst time. */
 const char *minicc_spool_check(apr_pool_t *ptemp, server_rec *s)
 {
-    const minicc_srv_conf *sc = ap_get_module_config(s->module_config,
-                                                     &minicc_module);
+    const minicc_srv_conf *sc = minicc_srv_conf_of(s);
     char *dir;
     struct stat st;
 
@@ -548,8 +513,7 @@ const char *minicc_spool_check(apr_pool_t *ptemp, server_rec *s)
  * so that children can lock and append without a writable-by-all file. */
 int minicc_spool_post_config(apr_pool_t *ptemp, server_rec *s)
 {
-    const minicc_srv_conf *sc = ap_get_module_config(s->module_config,
-                                                     &minicc_module);
+    const minicc_srv_conf *sc = minicc_srv_conf_of(s);
     const char *paths[4];
     int i;
 

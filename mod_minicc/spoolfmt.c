@@ -16,8 +16,9 @@
 #include <string.h>
 #include <stdlib.h>
 #include <apr_lib.h>
+#include <apr_strings.h>
 
-#include "mod_minicc.h"
+#include "minicc_spoolfmt.h"
 
 #define MAGIC "MINICC1 "
 #define MAGIC_LEN 8

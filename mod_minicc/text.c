@@ -1,13 +1,13 @@
 /* Licensed under the Apache License, Version 2.0 (see COPYING). */
 
 /*
- * Request parameters and the text rules of SPEC §4 and §6.  Pure code: it
+ * Request parameters and the text rules (doc/contract.txt, 4 and 6): it
  * needs APR only, so the unit tests and the fuzzer run it without a server.
  */
 #include <apr_lib.h>
 #include <string.h>
 
-#include "mod_minicc.h"
+#include "minicc_text.h"
 
 static int hexval(char c)
 {

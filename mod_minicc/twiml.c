@@ -8,7 +8,8 @@
  */
 #include <libxml/xmlwriter.h>
 
-#include "mod_minicc.h"
+#include "minicc_twiml.h"
+#include "minicc_text.h"
 
 struct minicc_twiml {
     apr_pool_t *pool;

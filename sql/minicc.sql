@@ -1,8 +1,9 @@
 -- mod_minicc schema: every table the module reads or writes.
 -- Safe to run again on a live database: it only creates what is missing.
 -- MySQL/MariaDB, InnoDB, utf8mb4.  Column sizes are mirrored in
--- mod_minicc/record.c: a value too long for its column is logged and stored
--- as NULL by the module instead of being cut by the server.
+-- mod_minicc/sql.c (a unit test holds the two together): a value too long
+-- for its column is logged and stored as NULL by the module instead of
+-- being cut by the server.
 
 CREATE TABLE IF NOT EXISTS operators (
     telnum        VARCHAR(20)  NOT NULL PRIMARY KEY    -- E.164, as Twilio sends From

@@ -501,7 +501,7 @@ my %html_of;
     $html_of{en} = $html;
     ok($res->code == 200 && ($res->header('Content-Type') // '') =~ m{\Atext/html\s*;\s*charset=utf-8\z}i,
        'HTML: 200, text/html; charset=utf-8');
-    ok($html =~ /<html\b[^>]*\blang="en"/ && index($html, 'Call center report') >= 0, 'HTML: English, lang="en"');
+    ok($html =~ /<html\b[^>]*\blang="en"/ && index($html, 'MiniCC call center report') >= 0, 'HTML: English, lang="en"');
     ok($html !~ /<script/i, 'HTML: no <script> anywhere (the seeded From is escaped)');
     ok(index($html, '&lt;script&gt;alert(') >= 0, 'HTML: the <script> From shown as text, escaped');
 

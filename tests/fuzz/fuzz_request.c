@@ -14,7 +14,10 @@
 #include <apr_general.h>
 #include <libxml/parser.h>
 
-#include "mod_minicc.h"
+#include "minicc_signature.h"
+#include "minicc_spoolfmt.h"
+#include "minicc_text.h"
+#include "minicc_twiml.h"
 
 static apr_pool_t *root;
 

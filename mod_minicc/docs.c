@@ -1,0 +1,295 @@
+/* Licensed under the Apache License, Version 2.0 (see COPYING). */
+
+/*
+ * What each webhook says, as TwiML (doc/contract.txt, 2), and the writing
+ * of it once per configuration at startup: for every <Location>, the
+ * merges the location walk of a request to its URL will make are made
+ * now (config.c remembers them), and the documents of each distinct
+ * configuration written.  Only a request whose sections startup did not
+ * merge (<If>, <Directory>) has its document written for it.
+ */
+#include "mod_minicc_private.h"
+#include "minicc_docs.h"
+
+#include <apr_fnmatch.h>
+#include <http_core.h>
+
+/* The documents of one configuration. */
+struct minicc_docs {
+    minicc_doc_t doc[MINICC_DOC_COUNT];
+};
+
+static void say(minicc_twiml *tw, const minicc_dir_conf *conf,
+                minicc_msg_e key, const char *slot_name, int slot)
+{
+    const char *voice = minicc_conf_text(conf, MINICC_VOICE);
+
+    minicc_twiml_open(tw, "Say");
+    if (voice) {
+        minicc_twiml_attr(tw, "voice", voice);
+    }
+    minicc_twiml_attr(tw, "language", minicc_conf_text(conf,
+                                                       MINICC_LANGUAGE));
+    if (slot_name) {
+        minicc_twiml_text_slots(tw, minicc_conf_message(conf, key),
+                                slot_name, slot);
+    }
+    else {
+        minicc_twiml_text(tw, minicc_conf_message(conf, key));
+    }
+    minicc_twiml_close(tw);
+}
+
+static void say_message(minicc_twiml *tw, const minicc_dir_conf *conf,
+                        minicc_msg_e key)
+{
+    say(tw, conf, key, NULL, 0);
+}
+
+static void redirect(minicc_twiml *tw, const minicc_dir_conf *conf,
+                     minicc_url_e target)
+{
+    minicc_twiml_open(tw, "Redirect");
+    minicc_twiml_attr(tw, "method", "POST");
+    minicc_twiml_text(tw, minicc_conf_url(conf, target));
+    minicc_twiml_close(tw);
+}
+
+static void enqueue(minicc_twiml *tw, const minicc_dir_conf *conf)
+{
+    minicc_twiml_open(tw, "Enqueue");
+    minicc_twiml_attr(tw, "waitUrl", minicc_conf_url(conf, MINICC_URL_WAIT));
+    minicc_twiml_attr(tw, "waitUrlMethod", "POST");
+    minicc_twiml_attr(tw, "action", minicc_conf_url(conf, MINICC_URL_EXIT));
+    minicc_twiml_attr(tw, "method", "POST");
+    minicc_twiml_text(tw, minicc_conf_text(conf, MINICC_QUEUE));
+    minicc_twiml_close(tw);
+}
+
+/* The IVR menu; Twilio runs what follows the Gather when no key comes. */
+static void menu(minicc_twiml *tw, const minicc_dir_conf *conf,
+                 minicc_msg_e prompt, apr_pool_t *p)
+{
+    minicc_twiml_open(tw, "Gather");
+    minicc_twiml_attr(tw, "numDigits", "1");
+    minicc_twiml_attr(tw, "timeout",
+                      apr_itoa(p, minicc_conf_number(conf,
+                                                     MINICC_GATHER_TIMEOUT)));
+    minicc_twiml_attr(tw, "action", minicc_conf_url(conf,
+                                                    MINICC_URL_INCOMING));
+    minicc_twiml_attr(tw, "method", "POST");
+    say_message(tw, conf, prompt);
+    minicc_twiml_close(tw);
+    say_message(tw, conf, MINICC_MSG_NOINPUT);
+    enqueue(tw, conf);
+}
+
+/* The operators' loop: one caller after another. */
+static void operator_loop(minicc_twiml *tw, const minicc_dir_conf *conf)
+{
+    say_message(tw, conf, MINICC_MSG_OPERATOR);
+    minicc_twiml_open(tw, "Dial");
+    minicc_twiml_open(tw, "Queue");
+    minicc_twiml_attr(tw, "url", minicc_conf_url(conf, MINICC_URL_GUIDANCE));
+    minicc_twiml_attr(tw, "method", "POST");
+    minicc_twiml_text(tw, minicc_conf_text(conf, MINICC_QUEUE));
+    minicc_twiml_close(tw);
+    minicc_twiml_close(tw);
+    redirect(tw, conf, MINICC_URL_OPERATOR);
+}
+
+/* While the caller waits: the position is a slot when it is known, and
+ * so are the minutes of the estimate. */
+static void waiting(minicc_twiml *tw, const minicc_dir_conf *conf,
+                    int with_position, int with_estimate, apr_pool_t *p)
+{
+    int pause = minicc_conf_number(conf, MINICC_WAIT_PAUSE);
+
+    if (pause > 0) {
+        minicc_twiml_open(tw, "Pause");
+        minicc_twiml_attr(tw, "length", apr_itoa(p, pause));
+        minicc_twiml_close(tw);
+    }
+    if (with_position) {
+        say(tw, conf, MINICC_MSG_WAIT, "position", MINICC_VALUE_POSITION);
+    }
+    else {
+        say_message(tw, conf, MINICC_MSG_WAIT_GENERAL);
+    }
+    if (with_estimate) {
+        say(tw, conf, MINICC_MSG_ESTIMATE, "minutes", MINICC_VALUE_MINUTES);
+    }
+    minicc_twiml_open(tw, "Play");
+    minicc_twiml_text(tw, minicc_conf_text(conf, MINICC_HOLD_MUSIC));
+    minicc_twiml_close(tw);
+}
+
+/* Configurations with the same minicc_conf_key() share the documents
+ * written at startup: every setting is in the key. */
+static const minicc_doc_t *render(apr_pool_t *p, const minicc_dir_conf *conf,
+                                  minicc_doc_e id)
+{
+    minicc_twiml *tw = minicc_twiml_start(p);
+
+    switch (id) {
+    case MINICC_DOC_EMPTY:
+        break;
+    case MINICC_DOC_WELCOME:
+        menu(tw, conf, MINICC_MSG_WELCOME, p);
+        break;
+    case MINICC_DOC_RETRY:
+        menu(tw, conf, MINICC_MSG_RETRY, p);
+        break;
+    case MINICC_DOC_CONNECTING:
+        say_message(tw, conf, MINICC_MSG_CONNECTING);
+        enqueue(tw, conf);
+        break;
+    case MINICC_DOC_TO_INFORMATION:
+        redirect(tw, conf, MINICC_URL_INFORMATION);
+        break;
+    case MINICC_DOC_TO_OPERATOR:
+        redirect(tw, conf, MINICC_URL_OPERATOR);
+        break;
+    case MINICC_DOC_TROUBLE:
+        say_message(tw, conf, MINICC_MSG_TROUBLE);
+        minicc_twiml_open(tw, "Hangup");
+        minicc_twiml_close(tw);
+        break;
+    case MINICC_DOC_OPERATOR:
+        operator_loop(tw, conf);
+        break;
+    case MINICC_DOC_WAIT:
+    case MINICC_DOC_WAIT_POSITION:
+    case MINICC_DOC_WAIT_ESTIMATE:
+    case MINICC_DOC_WAIT_POSITION_ESTIMATE:
+        waiting(tw, conf, (id - MINICC_DOC_WAIT) & 1,
+                (id - MINICC_DOC_WAIT) & 2, p);
+        break;
+    case MINICC_DOC_GUIDANCE:
+        say_message(tw, conf, MINICC_MSG_GUIDANCE);
+        break;
+    case MINICC_DOC_INFORMATION:
+        say_message(tw, conf, MINICC_MSG_INFORMATION);
+        break;
+    case MINICC_DOC_COUNT:
+        break;
+    }
+    return minicc_twiml_finish_doc(tw);
+}
+
+/* Every document for conf, in pconf; NULL if libxml2 failed. */
+static const struct minicc_docs *render_all(apr_pool_t *pconf,
+                                            apr_pool_t *ptemp,
+                                            const minicc_dir_conf *conf)
+{
+    struct minicc_docs *all = apr_pcalloc(pconf, sizeof(*all));
+    minicc_doc_t *docs = all->doc;
+    int id;
+
+    for (id = 0; id < MINICC_DOC_COUNT; id++) {
+        const minicc_doc_t *doc = render(ptemp, conf, id);
+
+        if (!doc) {
+            return NULL;
+        }
+        docs[id].text = apr_pstrmemdup(pconf, doc->text, doc->len);
+        docs[id].len = doc->len;
+        docs[id].nslots = doc->nslots;
+        docs[id].slots = doc->nslots
+            ? apr_pmemdup(pconf, doc->slots, doc->nslots * sizeof(*doc->slots))
+            : NULL;
+    }
+    return all;
+}
+
+const minicc_doc_t *minicc_doc_of(apr_pool_t *p, const minicc_dir_conf *conf,
+                                  minicc_doc_e id)
+{
+    return conf->docs ? &conf->docs->doc[id] : render(p, conf, id);
+}
+
+/* Whether ap_location_walk applies section to uri: the test of httpd
+ * 2.4's request.c. */
+static int location_applies(const core_dir_config *section, const char *uri)
+{
+    apr_size_t len;
+
+    if (section->r) {
+        return !ap_regexec(section->r, uri, 0, NULL, 0);
+    }
+    if (section->d_is_fnmatch) {
+        return !apr_fnmatch(section->d, uri, APR_FNM_PATHNAME);
+    }
+    len = strlen(section->d);
+    return !strncmp(section->d, uri, len)
+        && (!len || section->d[len - 1] == '/' || uri[len] == '/'
+            || !uri[len]);
+}
+
+/* c's documents, rendered once for all the objects that say the same (a
+ * main server's sections in each of many virtual hosts). */
+static void render_once(apr_pool_t *pconf, apr_pool_t *ptemp,
+                        apr_hash_t *rendered, minicc_dir_conf *c)
+{
+    const char *key;
+
+    if (c->docs) {
+        return;
+    }
+    key = minicc_conf_key(ptemp, c);
+    if (!(c->docs = apr_hash_get(rendered, key, APR_HASH_KEY_STRING))) {
+        c->docs = render_all(pconf, ptemp, c);
+        apr_hash_set(rendered, key, APR_HASH_KEY_STRING, c->docs);
+    }
+}
+
+void minicc_docs_prepare(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
+{
+    apr_hash_t *rendered = apr_hash_make(ptemp);
+
+    for (; s; s = s->next) {
+        minicc_dir_conf *defaults = ap_get_module_config(s->lookup_defaults,
+                                                         &minicc_module);
+        core_server_config *core = ap_get_core_module_config(
+                                       s->module_config);
+        ap_conf_vector_t **sections = (ap_conf_vector_t **)
+                                      core->sec_url->elts;
+        int n = core->sec_url->nelts, i, j;
+
+        render_once(pconf, ptemp, rendered, defaults);
+        for (i = 0; i < n; i++) {
+            const core_dir_config *where = ap_get_core_module_config(
+                                               sections[i]);
+            minicc_dir_conf *now = ap_get_module_config(sections[i],
+                                                        &minicc_module);
+
+            if (!now) {
+                continue;
+            }
+            /* a request that meets this section alone */
+            render_once(pconf, ptemp, rendered,
+                        minicc_conf_merge_once(pconf, defaults, now));
+            if (where->r || where->d_is_fnmatch || !where->d) {
+                continue;
+            }
+            /* a request to the URL of this <Location>: the sections it
+             * meets, merged in order, then onto the server's defaults */
+            now = NULL;
+            for (j = 0; j < n; j++) {
+                minicc_dir_conf *section = ap_get_module_config(
+                                               sections[j], &minicc_module);
+
+                if (section && location_applies(ap_get_core_module_config(
+                                                    sections[j]), where->d)) {
+                    now = now ? minicc_conf_merge_once(pconf, now, section)
+                              : section;
+                }
+            }
+            if (now) {
+                render_once(pconf, ptemp, rendered,
+                            minicc_conf_merge_once(pconf, defaults, now));
+            }
+        }
+    }
+}
+

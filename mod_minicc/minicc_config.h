@@ -1,0 +1,139 @@
+/* Licensed under the Apache License, Version 2.0 (see COPYING). */
+
+/*
+ * The directives (config.c): per-directory settings, merged from outer to
+ * inner sections, and the server-wide ones.  Every value is checked when
+ * the configuration is read, so that a mistake stops `apachectl
+ * configtest` instead of reaching a caller.
+ */
+#ifndef MINICC_CONFIG_H
+#define MINICC_CONFIG_H
+
+#include <apr_hash.h>
+#include <httpd.h>
+#include <http_config.h>
+
+/*
+ * The per-directory directives that take one value.  A line here is the
+ * whole of such a directive: its id (MINICC_<id>), its name, how config.c
+ * reads its value (queue, language, voice, url, public_url, seconds,
+ * flag), the range of that value (characters of a name, seconds), its
+ * default as text (NULL: none) or as a number, and its help.  Creating,
+ * merging, and the key under which the TwiML of a configuration is
+ * written once at startup all go over every line: a new directive of this
+ * kind is one more line, and nothing else.
+ */
+#define MINICC_SETTINGS(X) \
+    X(QUEUE, "MiniCCQueue", queue, 1, 64, "support", 0, \
+      "the Twilio queue's name (default support)") \
+    X(LANGUAGE, "MiniCCLanguage", language, 0, 0, "en-US", 0, \
+      "language of every <Say> (default en-US)") \
+    X(VOICE, "MiniCCVoice", voice, 0, 0, NULL, 0, \
+      "voice of every <Say>, e.g. alice or Polly.Mizuki") \
+    X(HOLD_MUSIC, "MiniCCHoldMusic", url, 0, 0, \
+      "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3", \
+      0, "URL of the hold music played while callers wait") \
+    X(WAIT_PAUSE, "MiniCCWaitPause", seconds, 0, 600, NULL, 3, \
+      "seconds of silence before the position announcement") \
+    X(GATHER_TIMEOUT, "MiniCCGatherTimeout", seconds, 1, 600, NULL, 10, \
+      "seconds the IVR waits for a key (default 10)") \
+    X(ANNOUNCE_WAIT, "MiniCCAnnounceWait", flag, 0, 1, NULL, 0, \
+      "On to say the expected wait to queued callers") \
+    X(PUBLIC_URL, "MiniCCPublicURL", public_url, 0, 0, NULL, 0, \
+      "scheme://host[:port] that Twilio calls, when Apache is behind a " \
+      "proxy or TLS terminator") \
+    X(SERVICE_LEVEL, "MiniCCServiceLevel", seconds, 1, 3600, NULL, 20, \
+      "report: pick-ups within this many seconds of waiting are within " \
+      "the service level (default 20)") \
+    X(SHORT_ABANDON, "MiniCCShortAbandon", seconds, 0, 3600, NULL, 5, \
+      "report: hang-ups within this many seconds are short abandons, " \
+      "left out of the abandon rate (default 5)")
+
+#define MINICC_SETTING_ID(id, name, parse, min, max, text, number, help) \
+    MINICC_##id,
+typedef enum {
+    MINICC_SETTINGS(MINICC_SETTING_ID)
+    MINICC_SETTING_COUNT
+} minicc_setting_e;
+
+/* The messages a caller hears (MiniCCMessage key "text"), in the order of
+ * config.c's keys and default texts. */
+typedef enum {
+    MINICC_MSG_WELCOME, MINICC_MSG_RETRY, MINICC_MSG_NOINPUT,
+    MINICC_MSG_CONNECTING, MINICC_MSG_TROUBLE, MINICC_MSG_OPERATOR,
+    MINICC_MSG_WAIT, MINICC_MSG_WAIT_GENERAL, MINICC_MSG_ESTIMATE,
+    MINICC_MSG_GUIDANCE, MINICC_MSG_INFORMATION,
+    MINICC_MSG_COUNT
+} minicc_msg_e;
+
+/* The URLs written into TwiML (MiniCCURL target url). */
+typedef enum {
+    MINICC_URL_INCOMING, MINICC_URL_OPERATOR, MINICC_URL_WAIT,
+    MINICC_URL_GUIDANCE, MINICC_URL_EXIT, MINICC_URL_INFORMATION,
+    MINICC_URL_COUNT
+} minicc_url_e;
+
+/* The TwiML written for a configuration at startup (docs.c). */
+struct minicc_docs;
+
+/* Per-directory settings.  Only the accessors below read them: they
+ * supply the defaults for what a section does not set. */
+typedef struct minicc_dir_conf {
+    const char *text[MINICC_SETTING_COUNT];     /* as given; NULL: not set
+                                                 * here */
+    int number[MINICC_SETTING_COUNT];           /* seconds, flags */
+    const char *messages[MINICC_MSG_COUNT];
+    const char *urls[MINICC_URL_COUNT];
+    const char *const *tokens;  /* Twilio auth tokens; NULL: not checked */
+    int ntokens;
+    /* Made at startup, never merged: the TwiML of this object (NULL:
+     * written for each request), and the merges of this section onto the
+     * bases the location walk merges it onto. */
+    const struct minicc_docs *docs;
+    const struct minicc_merged *merged;
+} minicc_dir_conf;
+
+const char *minicc_conf_text(const minicc_dir_conf *c, minicc_setting_e id);
+int minicc_conf_number(const minicc_dir_conf *c, minicc_setting_e id);
+const char *minicc_conf_message(const minicc_dir_conf *c, minicc_msg_e key);
+const char *minicc_conf_url(const minicc_dir_conf *c, minicc_url_e target);
+
+/* A text that is the same for two configurations exactly when everything
+ * they set is: the TwiML written for one serves the other. */
+const char *minicc_conf_key(apr_pool_t *p, const minicc_dir_conf *c);
+
+/* merge_dir_conf at startup: the merge of add onto base, made once and
+ * remembered on add, so that the location walk of a request finds it
+ * made. */
+minicc_dir_conf *minicc_conf_merge_once(apr_pool_t *pconf,
+                                        minicc_dir_conf *base,
+                                        minicc_dir_conf *add);
+
+/* Server-wide settings: MiniCCSpool and MiniCCDBTimeout, the main
+ * server's for every server (minicc_merge_srv_conf). */
+typedef struct {
+    const char *spool;          /* MiniCCSpool; NULL: none */
+    int db_timeout;             /* MiniCCDBTimeout: seconds; 0 unbounded */
+    const struct minicc_db_conf *db;    /* db.c's, from check_config */
+    apr_hash_t *child;          /* this child's state of each layer, by
+                                 * server_rec (minicc_child_set) */
+} minicc_srv_conf;
+
+minicc_srv_conf *minicc_srv_conf_of(server_rec *s);
+
+/* A layer's state in this child for server s, made by its child_init and
+ * read-only after.  A virtual host without directives of ours shares the
+ * main server's settings, but may have a mod_dbd pool (and database) of
+ * its own: the state is kept per server_rec. */
+typedef enum { MINICC_CHILD_DB, MINICC_CHILD_BATCH } minicc_child_e;
+void minicc_child_set(apr_pool_t *pchild, server_rec *s, minicc_child_e layer,
+                      void *state);
+void *minicc_child_get(server_rec *s, minicc_child_e layer);
+
+extern const command_rec minicc_cmds[];
+void *minicc_create_dir_conf(apr_pool_t *p, char *dir);
+void *minicc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
+void *minicc_create_srv_conf(apr_pool_t *p, server_rec *s);
+void *minicc_merge_srv_conf(apr_pool_t *p, void *basev, void *addv);
+
+#endif /* MINICC_CONFIG_H */

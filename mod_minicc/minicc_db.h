@@ -1,0 +1,61 @@
+/* Licensed under the Apache License, Version 2.0 (see COPYING). */
+
+/*
+ * The database layer (db.c), at the bottom of the module: mod_dbd's pooled
+ * connections, the statements of sql.c on them, and what makes a database
+ * that restarts or hangs cost no caller.  It calls nothing above it.
+ */
+#ifndef MINICC_DB_H
+#define MINICC_DB_H
+
+#include <apr_dbd.h>     /* mod_dbd.h needs it first */
+#include <mod_dbd.h>
+
+#include "minicc_sql.h"
+
+/* check_config: registers every statement with mod_dbd for every server;
+ * an error string when mod_dbd is not loaded. */
+const char *minicc_db_configure(apr_pool_t *pconf, server_rec *s);
+/* Hooks mod_dbd's post_connect, so that connections remember their
+ * session. */
+void minicc_db_register_hooks(void);
+/* This child's state for every server_rec: its memory of a database that
+ * hangs and, under a threaded MPM, the connections it keeps. */
+void minicc_db_child_init(apr_pool_t *pchild, server_rec *s);
+
+/* Takes this request's pooled connection early, its statements made
+ * current: mod_authn_dbd, which runs before the handler, then gets a
+ * connection whose statements survived a database restart.  Zero when
+ * there is none. */
+int minicc_db_prepare_request(request_rec *r);
+/* Whether the request holds a connection of its own (taken early). */
+int minicc_db_holds_connection(request_rec *r);
+
+typedef enum { MINICC_CUSTOMER = 0, MINICC_OPERATOR = 1,
+               MINICC_LOOKUP_FAILED = -1 } minicc_caller_e;
+minicc_caller_e minicc_db_is_operator(request_rec *r, const char *telnum);
+
+/* Writes n rows of one table, in as few statements as the prepared sizes
+ * allow, on the request's own connection or one the child keeps; errs[i]
+ * is 0, -1 without a connection, else the MySQL error number (each
+ * failure logged once).  A row the database refuses for good is tried
+ * alone, so that it does not take the others with it. */
+void minicc_db_write_rows(request_rec *r, const minicc_row_t *const *rows,
+                          int n, int *errs);
+/* Nonzero when err is about the row itself: retrying cannot help. */
+int minicc_db_error_is_permanent(int err);
+
+/* Runs a SELECT of sql.c; its rows as arrays of ncols strings (NULL for
+ * SQL NULL), or NULL when it failed (logged). */
+apr_array_header_t *minicc_db_select(request_rec *r, int id, int nargs,
+                                     const char **args, int ncols);
+
+/* For work without a request (the spool's replay): a connection of s's
+ * pool, its statements current, or NULL; a row written on it (0 or the
+ * MySQL error number, logged); the connection given back. */
+ap_dbd_t *minicc_db_open(apr_pool_t *p, server_rec *s);
+int minicc_db_write_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
+                       const minicc_row_t *row);
+void minicc_db_close(server_rec *s, ap_dbd_t *dbd);
+
+#endif /* MINICC_DB_H */

@@ -1,0 +1,48 @@
+/* Licensed under the Apache License, Version 2.0 (see COPYING). */
+
+/*
+ * The TwiML documents a webhook answers with (docs.c).  What a document
+ * says depends on the configuration alone: the request's values (the queue
+ * position, the minutes of the estimate) go into slots.  So each is written
+ * through libxml2 once, at startup, for every configuration a request can
+ * meet, and a request only fills in its values.
+ */
+#ifndef MINICC_DOCS_H
+#define MINICC_DOCS_H
+
+#include <httpd.h>
+
+#include "minicc_config.h"
+#include "minicc_twiml.h"
+
+typedef enum {
+    MINICC_DOC_EMPTY,                   /* exit, status */
+    MINICC_DOC_WELCOME,                 /* incoming: the menu */
+    MINICC_DOC_RETRY,                   /* incoming: another key */
+    MINICC_DOC_CONNECTING,              /* incoming: key 1 */
+    MINICC_DOC_TO_INFORMATION,          /* incoming: key 2 */
+    MINICC_DOC_TO_OPERATOR,             /* incoming: an operator calls */
+    MINICC_DOC_TROUBLE,                 /* incoming: the lookup failed */
+    MINICC_DOC_OPERATOR,
+    MINICC_DOC_WAIT,                    /* + 1: the position is known, */
+    MINICC_DOC_WAIT_POSITION,           /* + 2: the estimate is said */
+    MINICC_DOC_WAIT_ESTIMATE,
+    MINICC_DOC_WAIT_POSITION_ESTIMATE,
+    MINICC_DOC_GUIDANCE,
+    MINICC_DOC_INFORMATION,
+    MINICC_DOC_COUNT
+} minicc_doc_e;
+
+/* The values of a request, for the slots of its document. */
+enum { MINICC_VALUE_POSITION, MINICC_VALUE_MINUTES, MINICC_VALUE_COUNT };
+
+/* post_config: for the URL of each <Location>, the merges that the
+ * location walk makes, and the documents of their result. */
+void minicc_docs_prepare(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s);
+
+/* Document id for conf: written at startup, or now, in p (a merge startup
+ * did not make: <If>, <Directory>); NULL if libxml2 failed. */
+const minicc_doc_t *minicc_doc_of(apr_pool_t *p, const minicc_dir_conf *conf,
+                                  minicc_doc_e id);
+
+#endif /* MINICC_DOCS_H */

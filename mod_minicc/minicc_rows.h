@@ -1,0 +1,27 @@
+/* Licensed under the Apache License, Version 2.0 (see COPYING). */
+
+/*
+ * From a webhook's parameters to the row it records (rows.c).
+ */
+#ifndef MINICC_ROWS_H
+#define MINICC_ROWS_H
+
+#include <httpd.h>
+
+#include "minicc_sql.h"
+#include "minicc_text.h"
+
+/* A parameter cleaned for storage (NULs dropped, invalid UTF-8 replaced;
+ * the change is logged); NULL when absent. */
+const char *minicc_param(request_rec *r, minicc_params_t *params,
+                         const char *name);
+
+/* The row of table that this request records, by the rules of each
+ * column; NULL when its CallSid is not a Twilio SID (logged). */
+minicc_row_t *minicc_row_from_request(request_rec *r, minicc_params_t *params,
+                                      minicc_table_e table);
+
+/* The whole row, for a log line from which a human can restore it. */
+const char *minicc_row_describe(apr_pool_t *p, const minicc_row_t *row);
+
+#endif /* MINICC_ROWS_H */

@@ -1,0 +1,91 @@
+/* Licensed under the Apache License, Version 2.0 (see COPYING). */
+
+/*
+ * The tables as the module sees them, and every SQL statement it sends
+ * (sql.c): APR only, so that a unit test can hold the column sizes against
+ * sql/minicc.sql.  Statements are numbered here and prepared by mod_dbd
+ * under their labels (db.c); values are always bound, with apr_dbd's %s
+ * placeholders.
+ */
+#ifndef MINICC_SQL_H
+#define MINICC_SQL_H
+
+#include <apr_pools.h>
+
+typedef enum {
+    MINICC_TABLE_ENQUEUE, MINICC_TABLE_QUEUE, MINICC_TABLE_STATUS,
+    MINICC_TABLE_OPERATOR_SESSION,
+    MINICC_TABLE_COUNT
+} minicc_table_e;
+
+typedef enum {
+    MINICC_COL_CALLSID,         /* the key: a valid SID, or no row */
+    MINICC_COL_SID,             /* another SID: malformed -> NULL */
+    MINICC_COL_INT,             /* signed 32-bit: anything else -> NULL */
+    MINICC_COL_TEXT,            /* at most maxchars characters, or NULL */
+    MINICC_COL_ARRIVAL,         /* when the webhook arrived; the later
+                                 * arrival wins */
+    MINICC_COL_FIRST_ARRIVAL    /* when the first webhook arrived; kept */
+} minicc_column_kind_e;
+
+typedef struct {
+    const char *column;
+    const char *param;          /* Twilio's parameter; NULL: the time */
+    minicc_column_kind_e kind;
+    int maxchars;               /* VARCHAR(maxchars) in sql/minicc.sql */
+} minicc_column_t;
+
+typedef struct {
+    const char *name;
+    const minicc_column_t *columns;
+    int ncolumns;
+} minicc_table_t;
+
+const minicc_table_t *minicc_table(minicc_table_e table);
+/* The table called name; MINICC_TABLE_COUNT when there is none. */
+minicc_table_e minicc_table_by_name(const char *name);
+
+/* A row of one table: a value per column, NULL for SQL NULL. */
+typedef struct {
+    minicc_table_e table;
+    const char **values;
+    int nvalues;
+} minicc_row_t;
+
+/* Where a row goes in a multi-row statement: by QueueTime (none first).
+ * The triggers of sql/minicc.sql lock summary rows keyed by QueueTime;
+ * statements that all take them in the same order never deadlock. */
+long minicc_row_order(const minicc_row_t *row);
+
+/* Multi-row upserts (group commit): 2, 4, ... MINICC_BATCH_MAX rows. */
+#define MINICC_BATCH_LEVELS 4
+#define MINICC_BATCH_MAX (1 << MINICC_BATCH_LEVELS)
+
+/* The report's queue-time histogram: bar 0 holds waits of 0 s, bar k
+ * those of MINICC_WAIT_BUCKET * (k - 1) + 1 to MINICC_WAIT_BUCKET * k s,
+ * the last one everything longer.  With bars closed on the right, a
+ * service level of 20 s is exactly the edge of a bar. */
+#define MINICC_WAIT_BUCKET 10
+#define MINICC_WAIT_BUCKETS 13
+
+/* Statement ids: the single-row upsert of table t is t itself; the upsert
+ * of 2 << k rows is MINICC_STMT_UPSERT_ROWS(t, k). */
+enum {
+    MINICC_STMT_OPERATOR_LOOKUP = MINICC_TABLE_COUNT,
+    MINICC_STMT_REPORT_HOURS,
+    MINICC_STMT_REPORT_CALLS,
+    MINICC_STMT_REPORT_WAITS,
+    MINICC_STMT_REPORT_OPERATORS,
+    MINICC_STMT_REPORT_ABANDONED,
+    MINICC_STMT_BATCH,
+    MINICC_STMT_COUNT = MINICC_STMT_BATCH
+                        + MINICC_TABLE_COUNT * MINICC_BATCH_LEVELS
+};
+#define MINICC_STMT_UPSERT_ROWS(t, k) \
+    (MINICC_STMT_BATCH + (t) * MINICC_BATCH_LEVELS + (k))
+
+/* mod_dbd's label of statement id (static), and its SQL, made in p. */
+const char *minicc_sql_label(int id);
+const char *minicc_sql_text(apr_pool_t *p, int id);
+
+#endif /* MINICC_SQL_H */

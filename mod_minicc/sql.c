@@ -1,0 +1,246 @@
+/* Licensed under the Apache License, Version 2.0 (see COPYING). */
+
+/*
+ * Every SQL statement the module sends, and the tables they write as the
+ * module sees them.  The columns mirror sql/minicc.sql (a unit test holds
+ * them against it): a value too long for its column is stored as NULL and
+ * logged (rows.c), never cut by the server.  What each column holds and
+ * why is doc/contract.txt, 4.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <apr_strings.h>
+
+#include "minicc_sql.h"
+
+#define CALL_COLUMNS \
+    { "CallSid",       "CallSid",       MINICC_COL_CALLSID, 34 }, \
+    { "From",          "From",          MINICC_COL_TEXT,    64 }, \
+    { "To",            "To",            MINICC_COL_TEXT,    64 }, \
+    { "CallStatus",    "CallStatus",    MINICC_COL_TEXT,    32 }, \
+    { "ApiVersion",    "ApiVersion",    MINICC_COL_TEXT,    16 }, \
+    { "Direction",     "Direction",     MINICC_COL_TEXT,    32 }, \
+    { "ForwardedFrom", "ForwardedFrom", MINICC_COL_TEXT,    64 }, \
+    { "CallerName",    "CallerName",    MINICC_COL_TEXT,   128 }
+
+static const minicc_column_t enqueue_columns[] = {
+    CALL_COLUMNS,
+    { "QueueResult", "QueueResult", MINICC_COL_TEXT,    32 },
+    { "QueueSid",    "QueueSid",    MINICC_COL_SID,     34 },
+    { "QueueTime",   "QueueTime",   MINICC_COL_INT,      0 },
+    { "Time",        NULL,          MINICC_COL_ARRIVAL,  0 }
+};
+
+static const minicc_column_t queue_columns[] = {
+    CALL_COLUMNS,
+    { "QueueSid",        "QueueSid",        MINICC_COL_SID,     34 },
+    { "QueueTime",       "QueueTime",       MINICC_COL_INT,      0 },
+    { "DequeingCallSid", "DequeingCallSid", MINICC_COL_SID,     34 },
+    { "Time",            NULL,              MINICC_COL_ARRIVAL,  0 }
+};
+
+static const minicc_column_t status_columns[] = {
+    CALL_COLUMNS,
+    { "CallDuration",      "CallDuration",      MINICC_COL_INT,      0 },
+    { "RecordingUrl",      "RecordingUrl",      MINICC_COL_TEXT,  1024 },
+    { "RecordingSid",      "RecordingSid",      MINICC_COL_SID,     34 },
+    { "RecordingDuration", "RecordingDuration", MINICC_COL_INT,      0 },
+    { "Time",              NULL,                MINICC_COL_ARRIVAL,  0 }
+};
+
+static const minicc_column_t operator_session_columns[] = {
+    { "CallSid",  "CallSid", MINICC_COL_CALLSID,       34 },
+    { "telnum",   "From",    MINICC_COL_TEXT,          64 },
+    { "Started",  NULL,      MINICC_COL_FIRST_ARRIVAL,  0 },
+    { "LastSeen", NULL,      MINICC_COL_ARRIVAL,        0 }
+};
+
+#define TABLE(name, cols) { name, cols, sizeof(cols) / sizeof(cols[0]) }
+
+static const minicc_table_t tables[MINICC_TABLE_COUNT] = {
+    TABLE("enqueue_data", enqueue_columns),
+    TABLE("queue_data", queue_columns),
+    TABLE("statuscallback_data", status_columns),
+    TABLE("operator_sessions", operator_session_columns)
+};
+
+/* mod_dbd's labels, by statement id. */
+#define BATCH_LABELS(single) \
+    single "_x2", single "_x4", single "_x8", single "_x16"
+
+static const char *const labels[MINICC_STMT_COUNT] = {
+    "minicc_enqueue_upsert", "minicc_queue_upsert", "minicc_status_upsert",
+    "minicc_operator_session_upsert",
+    "minicc_operator_lookup", "minicc_report_hours", "minicc_report_calls",
+    "minicc_report_waits", "minicc_report_operators",
+    "minicc_report_abandoned",
+    /* MINICC_BATCH_LEVELS of each, in the order of the tables */
+    BATCH_LABELS("minicc_enqueue_upsert"),
+    BATCH_LABELS("minicc_queue_upsert"),
+    BATCH_LABELS("minicc_status_upsert"),
+    BATCH_LABELS("minicc_operator_session_upsert")
+};
+
+const minicc_table_t *minicc_table(minicc_table_e table)
+{
+    return &tables[table];
+}
+
+minicc_table_e minicc_table_by_name(const char *name)
+{
+    int i;
+
+    for (i = 0; i < MINICC_TABLE_COUNT; i++) {
+        if (!strcmp(name, tables[i].name)) {
+            return i;
+        }
+    }
+    return MINICC_TABLE_COUNT;
+}
+
+long minicc_row_order(const minicc_row_t *row)
+{
+    const minicc_table_t *t = &tables[row->table];
+    int i;
+
+    for (i = 0; i < t->ncolumns; i++) {
+        if (!strcmp(t->columns[i].column, "QueueTime")) {
+            return row->values[i] ? atol(row->values[i]) : LONG_MIN;
+        }
+    }
+    return LONG_MIN;
+}
+
+static const char *arrival_column(const minicc_table_t *t)
+{
+    int i;
+
+    for (i = 0; i < t->ncolumns; i++) {
+        if (t->columns[i].kind == MINICC_COL_ARRIVAL) {
+            return t->columns[i].column;
+        }
+    }
+    return NULL;
+}
+
+/* INSERT ... ON DUPLICATE KEY UPDATE where each column takes the new value
+ * only if the new row arrived no earlier than the stored one: a retried
+ * webhook, or an old row replayed late, never overwrites a newer one.
+ * MySQL assigns left to right, so the arrival column comes last and every
+ * comparison sees the stored arrival time. */
+static const char *upsert(apr_pool_t *p, const minicc_table_t *t, int nrows)
+{
+    const char *arrival = arrival_column(t);
+    const char *names = "", *holders = "", *updates = "", *last = "";
+    const char *rows = "";
+    int i;
+
+    for (i = 0; i < t->ncolumns; i++) {
+        const char *c = t->columns[i].column;
+        const char *sep = i ? ", " : "";
+
+        names = apr_pstrcat(p, names, sep, "`", c, "`", NULL);
+        holders = apr_pstrcat(p, holders, sep, "%s", NULL);
+        switch (t->columns[i].kind) {
+        case MINICC_COL_CALLSID:
+            break;
+        case MINICC_COL_ARRIVAL:
+            last = apr_psprintf(p, "`%s` = GREATEST(`%s`, VALUES(`%s`))",
+                                c, c, c);
+            break;
+        case MINICC_COL_FIRST_ARRIVAL:
+            updates = apr_psprintf(p, "%s`%s` = LEAST(`%s`, VALUES(`%s`)), ",
+                                   updates, c, c, c);
+            break;
+        default:
+            updates = apr_psprintf(p, "%s`%s` = IF(VALUES(`%s`) >= `%s`, "
+                                   "VALUES(`%s`), `%s`), ", updates, c,
+                                   arrival, arrival, c, c);
+            break;
+        }
+    }
+    /* rows of one statement are applied in order: a later row of the same
+     * call meets the earlier one as the stored row, as across statements */
+    for (i = 0; i < nrows; i++) {
+        rows = apr_pstrcat(p, rows, i ? ", (" : "(", holders, ")", NULL);
+    }
+    return apr_psprintf(p, "INSERT INTO `%s` (%s) VALUES %s "
+                        "ON DUPLICATE KEY UPDATE %s%s", t->name, names,
+                        rows, updates, last);
+}
+
+/* The report's figures come from the summaries that sql/minicc.sql's
+ * triggers keep (report_hours, report_hangups, report_pickups,
+ * report_operators): a month is some thousand rows however many calls it
+ * had.  They hold counts, so the thresholds are bound, not stored.  Only
+ * the call-back list reads enqueue_data itself, newest first by its
+ * (QueueResult, Time) index.  The placeholders, in order, are given
+ * beside each statement: report.c binds them so. */
+#define IN_RANGE(column) column " >= %s AND " column " < %s"
+
+static const char *const statements[] = {
+    /* MINICC_STMT_OPERATOR_LOOKUP: the caller's number */
+    "SELECT 1 FROM operators WHERE telnum = %s LIMIT 1",
+    /* MINICC_STMT_REPORT_HOURS: from, to, short abandon (twice), from, to */
+    "SELECT DATE(h.`Hour`), HOUR(h.`Hour`), h.offered, h.answered, "
+    "COALESCE(g.abandoned, 0), COALESCE(g.short, 0), "
+    "COALESCE(h.longest, 0) FROM (SELECT `Hour`, SUM(Offered) AS offered, "
+    "SUM(Answered) AS answered, MAX(LongestWait) AS longest FROM "
+    "report_hours WHERE " IN_RANGE("`Hour`") " GROUP BY `Hour`) h "
+    "LEFT JOIN (SELECT `Hour`, SUM(IF(Seconds >= %d, N, 0)) AS abandoned, "
+    "SUM(IF(Seconds < %d, N, 0)) AS short FROM report_hangups WHERE "
+    IN_RANGE("`Hour`") " GROUP BY `Hour`) g ON g.`Hour` = h.`Hour` "
+    "ORDER BY h.`Hour`",
+    /* MINICC_STMT_REPORT_CALLS: from, to */
+    "SELECT COALESCE(SUM(CallSeconds) / NULLIF(SUM(CallsTimed), 0), 0) "
+    "FROM report_hours WHERE " IN_RANGE("`Hour`"),
+    /* MINICC_STMT_REPORT_WAITS: service level, from, to; the bar of each
+     * queue time is written in below (BAR) */
+    "SELECT IF(Timed, BAR, NULL) AS b, "
+    "SUM(N), SUM(IF(Timed, N, 0)), SUM(IF(Timed, Seconds * N, 0)), "
+    "SUM(IF(Timed AND Seconds <= %d, N, 0)) FROM report_pickups WHERE "
+    IN_RANGE("`Day`") " GROUP BY b",
+    /* MINICC_STMT_REPORT_OPERATORS: from, to */
+    "SELECT NULLIF(telnum, ''), SUM(Answered) AS answered FROM "
+    "report_operators WHERE " IN_RANGE("`Day`") " GROUP BY telnum "
+    "HAVING answered > 0 ORDER BY answered DESC, telnum",
+    /* MINICC_STMT_REPORT_ABANDONED: short abandon, from, to (the list is
+     * for people to work through, not an export) */
+    "SELECT `From`, `Time`, QueueTime FROM enqueue_data WHERE "
+    "QueueResult = 'hangup' AND COALESCE(QueueTime, 0) >= %d AND "
+    IN_RANGE("`Time`") " ORDER BY `Time` DESC LIMIT 1000"
+};
+
+/* The histogram's bar of a queue time, from the same constants that
+ * report.c draws it with. */
+static const char *with_bars(apr_pool_t *p, const char *sql)
+{
+    const char *at = strstr(sql, "BAR");
+
+    return apr_psprintf(p, "%.*sLEAST(CEILING(Seconds / %d), %d)%s",
+                        (int)(at - sql), sql, MINICC_WAIT_BUCKET,
+                        MINICC_WAIT_BUCKETS - 1, at + 3);
+}
+
+const char *minicc_sql_label(int id)
+{
+    return labels[id];
+}
+
+const char *minicc_sql_text(apr_pool_t *p, int id)
+{
+    int t, k;
+
+    if (id < MINICC_TABLE_COUNT) {
+        return upsert(p, &tables[id], 1);
+    }
+    if (id >= MINICC_STMT_BATCH) {
+        t = (id - MINICC_STMT_BATCH) / MINICC_BATCH_LEVELS;
+        k = (id - MINICC_STMT_BATCH) % MINICC_BATCH_LEVELS;
+        return upsert(p, &tables[t], 2 << k);
+    }
+    return id == MINICC_STMT_REPORT_WAITS
+        ? with_bars(p, statements[id - MINICC_STMT_OPERATOR_LOOKUP])
+        : statements[id - MINICC_STMT_OPERATOR_LOOKUP];
+}
