@@ -1,4 +1,4 @@
-# minicc-incoming with the built-in defaults (SPEC section 2, DEFAULTS.txt).
+# minicc-incoming with the built-in defaults (doc/contract.txt, 2 and 3; doc/DEFAULTS.txt).
 use strict;
 use warnings FATAL => 'all';
 use FindBin;

@@ -1,5 +1,5 @@
 # minicc-guidance, minicc-exit, minicc-status: the TwiML and the rows they
-# record (SPEC sections 2 and 4).
+# record (doc/contract.txt, 2 and 4).
 use strict;
 use warnings FATAL => 'all';
 use FindBin;

@@ -1,4 +1,4 @@
-# Every directive of SPEC section 3 that changes TwiML, as set in
+# Every directive of doc/contract.txt, 3, that changes TwiML, as set in
 # t/conf/extra.conf.in (/custom), and the per-directory merge (/merge).
 use strict;
 use warnings FATAL => 'all';

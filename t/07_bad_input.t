@@ -1,4 +1,4 @@
-# SPEC section 6: every handler survives any body; methods, sizes, escapes,
+# doc/contract.txt, 6: every handler survives any body; methods, sizes, escapes,
 # NULs, invalid UTF-8, long values, SQL and XML metacharacters.  No 5xx.
 use strict;
 use warnings FATAL => 'all';

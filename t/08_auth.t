@@ -1,6 +1,6 @@
 # Apache's own authentication in front of a webhook (AuthBasicProvider file
-# and dbd), checked before the method (SPEC section 2 "Checks run in this
-# order").
+# and dbd), checked before the method (doc/contract.txt, 1: the order of
+# the checks).
 use strict;
 use warnings FATAL => 'all';
 use FindBin;

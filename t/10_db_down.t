@@ -1,5 +1,5 @@
 # The database is down: callers still get valid TwiML, never a 5xx
-# (SPEC section 2, minicc-incoming "The lookup fails"; section 4).
+# (doc/contract.txt, 2, minicc-incoming when the lookup fails; 4).
 use strict;
 use warnings FATAL => 'all';
 use FindBin;

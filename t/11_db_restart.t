@@ -1,6 +1,6 @@
 # A database that restarts, or closes idle connections, costs no call and
-# no row (SPEC section 4; PITFALLS: mod_dbd's silent reconnect loses the
-# prepared statements).
+# no row (doc/contract.txt, 4.2; doc/design.txt, "Prepared statements
+# after a restart": mod_dbd's silent reconnect loses them).
 use strict;
 use warnings FATAL => 'all';
 use FindBin;

@@ -1,4 +1,4 @@
-# Twilio request signatures (SPEC section 3): X-Twilio-Signature is base64 of
+# Twilio request signatures (doc/contract.txt, 3.1): X-Twilio-Signature is base64 of
 # HMAC-SHA1, keyed with the auth token, over the URL Twilio requested (the
 # request's scheme and Host, or MiniCCPublicURL, then the path and query as
 # sent) followed by every POST parameter, names sorted byte-wise, a repeated

@@ -1,4 +1,4 @@
-# MiniCCSpool's configuration checks (issue 4, SPEC section 3): `apache2 -t`
+# MiniCCSpool's configuration checks (issue 4; doc/contract.txt, 3): `apache2 -t`
 # and a start refuse a spool whose folder does not exist or that the
 # server's user cannot write, with a message naming the folder; the directive
 # is server-wide (GLOBAL_ONLY): inside <VirtualHost> or <Location> it is an

@@ -1,4 +1,4 @@
-# MiniCCSpool under the prefork MPM (issue 4; SPEC section 4, "Nothing is
+# MiniCCSpool under the prefork MPM (issue 4; doc/contract.txt, 4.2: "nothing is
 # lost"): MariaDB stopped, a mix of recording webhooks from concurrent
 # clients, every answer normal; MariaDB back: every row there exactly once,
 # with the values sent and the time it arrived, the spool drained; the spool

@@ -1,4 +1,4 @@
-# minicc-report (SPEC section 5, issue 5): every figure of the JSON for rows
+# minicc-report (doc/contract.txt, 5; issue 5): every figure of the JSON for rows
 # seeded through the webhooks themselves, the thresholds' boundaries, an
 # empty day, ranges across midnight; CSV read back with a real CSV parser;
 # the HTML page rendered by headless Chromium (charts, tiles, call-back
@@ -406,7 +406,7 @@ for my $r (['2023-12-31', '2024-01-01', 48], ['2024-02-28', '2024-03-01', 72]) {
 {
     my %header = (hours => [qw(hour offered answered abandoned)], operators => [qw(telnum answered)],
                   abandoned => [qw(from time wait_seconds)]);
-    # the figures SPEC section 5 names (the JSON may carry more)
+    # the figures doc/contract.txt, 5 names (the JSON may carry more)
     my @scalars = ('from', 'to', grep { !ref $json->{$_} } grep { $_ !~ /\A(?:by_hour|operators|abandoned_calls)\z/ } @required);
     my %json_rows = (hours => $json->{by_hour}, operators => $json->{operators},
                      abandoned => $json->{abandoned_calls});
