@@ -189,8 +189,13 @@ void *minicc_create_srv_conf(apr_pool_t *p, server_rec *s)
  * server's. */
 void *minicc_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
 {
+    const minicc_srv_conf *base = basev;
+    minicc_srv_conf *new = apr_pcalloc(p, sizeof(*new));
+
     (void)addv;
-    return apr_pmemdup(p, basev, sizeof(minicc_srv_conf));
+    new->spool = base->spool;
+    new->db_timeout = base->db_timeout;
+    return new;
 }
 
 minicc_srv_conf *minicc_srv_conf_of(server_rec *s)
@@ -422,18 +427,8 @@ static const char *parse_seconds(cmd_parms *cmd, const setting_t *s,
     return err;
 }
 
-/* What AP_INIT_FLAG would say, for a flag read as one argument. */
-static const char *parse_flag(cmd_parms *cmd, const setting_t *s,
-                              const char *arg, const char **text,
-                              int *number)
-{
-    if (strcasecmp(arg, "On") && strcasecmp(arg, "Off")) {
-        return apr_pstrcat(cmd->pool, s->name, " must be On or Off", NULL);
-    }
-    *number = !strcasecmp(arg, "On");
-    *text = *number ? "On" : "Off";
-    return NULL;
-}
+/* An On|Off directive: Apache reads it (AP_INIT_FLAG), set_flag keeps it. */
+#define parse_flag NULL
 
 #define SETTING(id, name, parse, min, max, text, number, help) \
     [MINICC_##id] = { name, parse_##parse, min, max, text, number },
@@ -455,6 +450,17 @@ static const char *set_setting(cmd_parms *cmd, void *dconf, const char *arg)
         c->number[id] = number;
     }
     return err;
+}
+
+static const char *set_flag(cmd_parms *cmd, void *dconf, int on)
+{
+    minicc_dir_conf *c = dconf;
+    minicc_setting_e id = (minicc_setting_e)((const setting_t *)cmd->info
+                                             - settings);
+
+    c->text[id] = on ? "On" : "Off";
+    c->number[id] = on;
+    return NULL;
 }
 
 const char *minicc_conf_text(const minicc_dir_conf *c, minicc_setting_e id)
@@ -559,9 +565,6 @@ static const char *set_url(cmd_parms *cmd, void *dconf, const char *target,
     }
     return err;
 }
-
-/* The directives that take seconds: where the value goes and what range
- * makes sense, passed to the one setter through cmd->info. */
 
 static const char *check_token(cmd_parms *cmd, const char *where,
                                const char *token)
@@ -720,9 +723,22 @@ static const char *set_db_timeout(cmd_parms *cmd, void *dconf,
  * what a call hears is the administrator's to say. */
 #define DIR_CONF (RSRC_CONF | ACCESS_CONF)
 
-#define COMMAND(id, name, parse, min, max, text, number, help) \
+/* One command a line of MINICC_SETTINGS: a flag as Apache reads flags,
+ * any other value as one argument. */
+#define COMMAND_flag(id, name, help) \
+    AP_INIT_FLAG(name, set_flag, (void *)&settings[MINICC_##id], DIR_CONF, \
+                 help),
+#define COMMAND_VALUE(id, name, help) \
     AP_INIT_TAKE1(name, set_setting, (void *)&settings[MINICC_##id], \
                   DIR_CONF, help),
+#define COMMAND_queue COMMAND_VALUE
+#define COMMAND_language COMMAND_VALUE
+#define COMMAND_voice COMMAND_VALUE
+#define COMMAND_url COMMAND_VALUE
+#define COMMAND_public_url COMMAND_VALUE
+#define COMMAND_seconds COMMAND_VALUE
+#define COMMAND(id, name, parse, min, max, text, number, help) \
+    COMMAND_##parse(id, name, help)
 const command_rec minicc_cmds[] = {
     MINICC_SETTINGS(COMMAND)
     AP_INIT_TAKE2("MiniCCMessage", set_message, NULL, DIR_CONF,

@@ -744,7 +744,13 @@ static int with_connection(request_rec *r, const char *doing, work_fn fn,
     db_ctx_t c;
     int attempt, kept = 0, reused = 0, worked = -1;
 
-    if (!ch || !ch->keeps || minicc_db_holds_connection(r)) {
+    if (minicc_db_holds_connection(r)) {
+        /* taken before authentication, past may_ask then: work on it */
+        ctx_init(&c, r, ap_get_module_config(r->request_config,
+                                             &minicc_module));
+        return check_session(&c, doing) ? fn(&c, baton) : -1;
+    }
+    if (!ch || !ch->keeps) {
         return open_ctx(&c, r, doing) ? fn(&c, baton) : -1;
     }
     ctx_init(&c, r, NULL);
