@@ -35,6 +35,7 @@
 #include "minicc_config.h"
 #include "minicc_db.h"
 #include "minicc_dbnative.h"
+#include "minicc_throttle.h"
 
 #include <apr_thread_mutex.h>
 #include <http_protocol.h>
@@ -179,6 +180,7 @@ typedef struct {
     apr_time_t hung;            /* a query went unanswered; 0: none since
                                  * one was answered */
     int asking;                 /* a request asks past it */
+    minicc_throttle_t *refusals;        /* AH30211, once a second */
     int keeps;                  /* connections are kept (threaded MPM) */
     kept_conn_t idle[KEPT_MAX]; /* kept connections not in use */
     int nidle;
@@ -232,6 +234,7 @@ void minicc_db_child_init(apr_pool_t *pchild, server_rec *s)
         db_child_t *ch = apr_pcalloc(pchild, sizeof(*ch));
 
         ch->s = sp;
+        ch->refusals = minicc_throttle_create(pchild, threaded);
 #if APR_HAS_THREADS
         if (threaded) {
             apr_status_t rv = apr_thread_mutex_create(&ch->lock,
@@ -305,6 +308,65 @@ static void note_hang(request_rec *r)
     }
 }
 
+/*
+ * A query or connection of this request ran into MiniCCDBTimeout.  Behind a
+ * load balancer that may be one node that died or hangs while the others
+ * answer (or a Galera cluster that stalls its writes for the 2 s it takes
+ * to drop a dead node): so when that was the request's first wait for the
+ * database, the work is tried once more on a fresh connection (the load
+ * balancer sends it to a live node) before the child stops asking.  Only
+ * the first wait: a webhook that already waited behind others would wait
+ * too long for Twilio (15 s).  The second time, the server hangs: the
+ * child rests.
+ */
+#define FRESH_SLACK apr_time_from_sec(1)
+#define TIMEOUTS_KEY "minicc-timeouts"
+
+static int *timeouts_of(request_rec *r)
+{
+    int *n = NULL;
+
+    apr_pool_userdata_get((void **)&n, TIMEOUTS_KEY, r->pool);
+    if (!n) {
+        n = apr_pcalloc(r->pool, sizeof(*n));
+        apr_pool_userdata_setn(n, TIMEOUTS_KEY, NULL, r->pool);
+    }
+    return n;
+}
+
+/* Whether the timeout was the request's first wait for the database. */
+static int fresh_in_time(request_rec *r, const minicc_srv_conf *sc)
+{
+    return apr_time_now() - r->request_time
+           <= apr_time_from_sec(sc->db_timeout) + FRESH_SLACK;
+}
+
+static void timed_out(request_rec *r, const minicc_srv_conf *sc)
+{
+    int *n;
+
+    if (!r) {
+        return;
+    }
+    n = timeouts_of(r);
+    if (++*n > 1 || !fresh_in_time(r, sc)) {
+        note_hang(r);
+    }
+}
+
+/* After work that failed: whether this request met its first timeout and
+ * may try a fresh connection (once). */
+static int try_fresh(request_rec *r)
+{
+    int *n = timeouts_of(r);
+
+    if (*n == 1) {
+        *n = 2;     /* its next timeout means the server hangs */
+        return 1;
+    }
+    return 0;
+}
+
 /* When a query of this child last went unanswered (0: none since one was
  * answered): a change says a hang was met in between. */
 static apr_time_t hang_time(request_rec *r)
@@ -369,14 +431,21 @@ static int may_ask(request_rec *r, const char *doing)
     }
     since = apr_time_now() - at;
     if (ch->asking || since < HUNG_REST) {
+        int held;
+
         unlock(ch);
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30211)
-                      "%s: the database was not asked: it left a query of "
-                      "this child unanswered %" APR_TIME_T_FMT " ms ago "
-                      "(MiniCCDBTimeout); one request asks it again %"
-                      APR_TIME_T_FMT " s after that, the others once it "
-                      "answers", doing, apr_time_as_msec(since),
-                      apr_time_sec(HUNG_REST));
+        if (minicc_throttle_pass(ch->refusals, apr_time_now(),
+                                 apr_time_from_sec(1), &held)) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30211)
+                          "%s: the database was not asked: it left a query "
+                          "of this child unanswered %" APR_TIME_T_FMT " ms "
+                          "ago (MiniCCDBTimeout); one request asks it again "
+                          "%" APR_TIME_T_FMT " s after that, the others "
+                          "once it answers (%d more requests not asked "
+                          "since the last such line)", doing,
+                          apr_time_as_msec(since), apr_time_sec(HUNG_REST),
+                          held);
+        }
         return 0;
     }
     ch->asking = 1;
@@ -425,7 +494,7 @@ static ap_dbd_t *acquire(request_rec *r, const minicc_srv_conf *sc,
                       "%s: the database did not answer mod_dbd within %d s "
                       "(MiniCCDBTimeout; see mod_dbd's message above): "
                       "not asked again", doing, sc->db_timeout);
-        note_hang(r);
+        timed_out(r, sc);
     }
     else if (!dbd) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30201)
@@ -646,7 +715,7 @@ static int recheck(db_ctx_t *c, const char *doing)
                       "(MiniCCDBTimeout): not asked again", doing,
                       c->sc->db_timeout);
         minicc_native_never_reconnect(c->dbd);
-        note_hang(c->r);
+        timed_out(c->r, c->sc);
     }
     return 0;
 }
@@ -733,10 +802,28 @@ static void release_kept(db_child_t *ch, const db_ctx_t *c, int kept,
  * a fresh connection may cure. */
 typedef int (*work_fn)(const db_ctx_t *c, void *baton);
 
+/* fn once more on a connection of its own, given back after: the first
+ * timeout of a request met on the request's connection. */
+static int on_fresh(request_rec *r, const char *doing, work_fn fn,
+                    void *baton)
+{
+    db_ctx_t c;
+    int worked;
+
+    ctx_init(&c, r, NULL);
+    if (!may_ask(r, doing) || !(c.dbd = acquire(r, c.sc, doing, 1))) {
+        return -1;
+    }
+    worked = check_session(&c, doing) ? fn(&c, baton) : -1;
+    c.sc->db->close(r->server, c.dbd);
+    return worked;
+}
+
 /* Runs fn on the request's own connection, or on one the child keeps
  * (and, when a kept one did not work, once more on a fresh one), or on
- * one taken for this request (prefork).  fn's answer, or -1 when there was
- * no connection (logged). */
+ * one taken for this request (prefork); after the request's first
+ * timeout, once more on a fresh connection (timed_out).  fn's answer, or
+ * -1 when there was no connection (logged). */
 static int with_connection(request_rec *r, const char *doing, work_fn fn,
                            void *baton)
 {
@@ -748,25 +835,39 @@ static int with_connection(request_rec *r, const char *doing, work_fn fn,
         /* taken before authentication, past may_ask then: work on it */
         ctx_init(&c, r, ap_get_module_config(r->request_config,
                                              &minicc_module));
-        return check_session(&c, doing) ? fn(&c, baton) : -1;
+        worked = check_session(&c, doing) ? fn(&c, baton) : -1;
     }
-    if (!ch || !ch->keeps) {
-        return open_ctx(&c, r, doing) ? fn(&c, baton) : -1;
+    else if (!ch || !ch->keeps) {
+        worked = open_ctx(&c, r, doing) ? fn(&c, baton) : -1;
     }
-    ctx_init(&c, r, NULL);
-    for (attempt = 0; attempt < 2; attempt++) {
-        apr_time_t hung = hang_time(r);
+    else {
+        ctx_init(&c, r, NULL);
+        for (attempt = 0; attempt < 2; attempt++) {
+            apr_time_t hung = hang_time(r);
+            int fresh = attempt > 0;
 
-        if (!take_kept(ch, &c, doing, attempt, hung, &kept, &reused)) {
-            worked = -1;
-            break;
+            if (!take_kept(ch, &c, doing, fresh, hung, &kept, &reused)) {
+                worked = -1;
+            }
+            else {
+                worked = fn(&c, baton);
+                release_kept(ch, &c, kept, worked);
+            }
+            if (worked > 0 || attempt) {
+                break;
+            }
+            /* a fresh connection: after a kept one failed (unless the
+             * server hangs: then it is no cure), or after this request's
+             * first timeout */
+            if (!try_fresh(r) && (worked < 0 || !reused
+                                  || hang_time(r) != hung)) {
+                break;
+            }
         }
-        worked = fn(&c, baton);
-        release_kept(ch, &c, kept, worked);
-        if (worked || !reused || hang_time(r) != hung) {
-            /* a fresh connection is no cure for a server that hangs */
-            break;
-        }
+        return worked;
+    }
+    if (worked <= 0 && try_fresh(r)) {
+        worked = on_fresh(r, doing, fn, baton);
     }
     return worked;
 }
@@ -820,7 +921,7 @@ static int run(const db_ctx_t *c, int id, int nargs, const char **args,
                    c->sc->db_timeout, err,
                    apr_dbd_error(dbd->driver, dbd->handle, err)));
             minicc_native_never_reconnect(dbd);
-            note_hang(c->r);
+            timed_out(c->r, c->sc);
             return err;
         }
         if (!worth_retrying(err)

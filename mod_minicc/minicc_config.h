@@ -125,7 +125,8 @@ minicc_srv_conf *minicc_srv_conf_of(server_rec *s);
  * read-only after.  A virtual host without directives of ours shares the
  * main server's settings, but may have a mod_dbd pool (and database) of
  * its own: the state is kept per server_rec. */
-typedef enum { MINICC_CHILD_DB, MINICC_CHILD_BATCH } minicc_child_e;
+typedef enum { MINICC_CHILD_DB, MINICC_CHILD_BATCH,
+               MINICC_CHILD_RECORD } minicc_child_e;
 void minicc_child_set(apr_pool_t *pchild, server_rec *s, minicc_child_e layer,
                       void *state);
 void *minicc_child_get(server_rec *s, minicc_child_e layer);

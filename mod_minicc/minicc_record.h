@@ -11,6 +11,10 @@
 
 #include "minicc_sql.h"
 
+/* This child's memory of the rows it spooled, per server_rec (so that an
+ * outage is told in a line a second, not one a row). */
+void minicc_record_child_init(apr_pool_t *pchild, server_rec *s);
+
 /* Returns when the row is committed, spooled (flushed to disk), or
  * logged in full as lost (no MiniCCSpool, or the spool failed). */
 void minicc_record(request_rec *r, const minicc_row_t *row);

@@ -30,6 +30,7 @@
 #include "minicc_db.h"
 #include "minicc_docs.h"
 #include "minicc_handlers.h"
+#include "minicc_record.h"
 #include "minicc_report.h"
 #include "minicc_signature.h"
 #include "minicc_spool.h"
@@ -267,12 +268,13 @@ static int minicc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 }
 
 /* This child's state, each layer's its own: the database's (kept
- * connections, the rest after a hang), the row queues, the spool's replay
- * thread. */
+ * connections, the rest after a hang), the row queues, the rows spooled,
+ * the spool's replay thread. */
 static void minicc_child_init(apr_pool_t *pchild, server_rec *s)
 {
     minicc_db_child_init(pchild, s);
     minicc_batch_child_init(pchild, s);
+    minicc_record_child_init(pchild, s);
     minicc_spool_child_init(pchild, s);
 }
 

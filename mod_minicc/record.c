@@ -15,6 +15,24 @@
 #include "minicc_record.h"
 #include "minicc_rows.h"
 #include "minicc_spool.h"
+#include "minicc_throttle.h"
+
+#include <ap_mpm.h>
+
+void minicc_record_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    int threaded = 0;
+    server_rec *sp;
+
+    if (ap_mpm_query(AP_MPMQ_IS_THREADED, &threaded) != APR_SUCCESS
+        || threaded == AP_MPMQ_NOT_SUPPORTED) {
+        threaded = 0;
+    }
+    for (sp = s; sp; sp = sp->next) {
+        minicc_child_set(pchild, sp, MINICC_CHILD_RECORD,
+                         minicc_throttle_create(pchild, threaded));
+    }
+}
 
 void minicc_record(request_rec *r, const minicc_row_t *row)
 {
@@ -43,9 +61,20 @@ void minicc_record(request_rec *r, const minicc_row_t *row)
                       minicc_row_describe(r->pool, row));
     }
     else if (!minicc_db_error_is_permanent(err)) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, APLOGNO(30503)
-                      "%s row for CallSid %s kept in the spool %s until the "
-                      "database answers", table, row->values[0], path);
+        int held;
+
+        /* the spool's replay says how many rows wait, and when they are
+         * written: here one line a second is enough */
+        if (minicc_throttle_pass(minicc_child_get(r->server,
+                                                  MINICC_CHILD_RECORD),
+                                 apr_time_now(), apr_time_from_sec(1),
+                                 &held)) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, APLOGNO(30503)
+                          "%s row for CallSid %s kept in the spool %s until "
+                          "the database answers (%d more rows kept since "
+                          "the last such line)", table, row->values[0], path,
+                          held);
+        }
     }
     else {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30504)

@@ -709,8 +709,14 @@ sub outage_scenario {
     @st = stat $spool;
     Test::More::is(@st ? sprintf('%04o', $st[2] & 07777) : 'missing', '0600', 'the spool file is still 0600 after the appends');
     my $newlog = substr(read_log($srv), $log0);
-    my $kept = () = $newlog =~ /AH30503: [^\n]*kept in the spool/g;
-    Test::More::is($kept, $N, "the error log has an AH30503 'kept in the spool' line for each row");
+    # a line a second at most, each counting the rows kept since the one
+    # before (the rows after the last are counted by AH30510, below)
+    my ($kept, $lines) = (0, 0);
+    while ($newlog =~ /AH30503: [^\n]*kept in the spool[^\n]*\((\d+) more rows kept since/g) {
+        $kept += 1 + $1;
+        $lines++;
+    }
+    Test::More::ok($lines >= 1 && $kept <= $N, "the error log says rows are kept in the spool (AH30503: $lines lines for $kept of the $N rows)");
 
     # Nothing is written while the database is down.
     Time::HiRes::sleep(2);

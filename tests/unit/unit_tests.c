@@ -2,7 +2,7 @@
 
 /*
  * Unit tests of mod_minicc's APR-only code (text.c, twiml.c, signature.c,
- * spoolfmt.c, sql.c): no server, no database.  TAP output; the last line
+ * spoolfmt.c, sql.c, throttle.c): no server, no database.  TAP output; the last line
  * is "N passed, N failed".
  */
 #include <stdio.h>
@@ -17,6 +17,7 @@
 #include "minicc_spoolfmt.h"
 #include "minicc_sql.h"
 #include "minicc_text.h"
+#include "minicc_throttle.h"
 #include "minicc_twiml.h"
 
 static int passed, failed;
@@ -530,6 +531,25 @@ static void test_statements(void)
        "the upsert of 8 status rows is labelled so and has several rows");
 }
 
+/* One line a second, the rest counted for the next one. */
+static void test_throttle(void)
+{
+    minicc_throttle_t *t = minicc_throttle_create(pool, 1);
+    apr_time_t s = apr_time_from_sec(1000);
+    int held = -1, passed_at_once = 0, i;
+
+    ok(t && minicc_throttle_pass(t, s, apr_time_from_sec(1), &held)
+       && held == 0, "throttle: the first line passes, none held");
+    for (i = 0; i < 5; i++) {
+        passed_at_once += minicc_throttle_pass(t, s + i * 1000,
+                                               apr_time_from_sec(1), &held);
+    }
+    ok(passed_at_once == 0, "throttle: five more within the second are held");
+    ok(minicc_throttle_pass(t, s + apr_time_from_sec(1),
+                            apr_time_from_sec(1), &held) && held == 5,
+       "throttle: a second later one passes, saying 5 were held");
+}
+
 int main(void)
 {
     apr_initialize();
@@ -544,6 +564,7 @@ int main(void)
     test_spool_format();
     test_schema();
     test_statements();
+    test_throttle();
     apr_pool_destroy(pool);
     xmlCleanupParser();
     apr_terminate();

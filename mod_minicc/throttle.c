@@ -1,0 +1,64 @@
+/* Licensed under the Apache License, Version 2.0 (see COPYING). */
+
+/*
+ * During an outage every request meets the same failure: one line for each
+ * would bury what happened under thousands that say nothing new.  So such a
+ * line is let through once per interval, saying how many it stands for.
+ */
+#include <apr_thread_mutex.h>
+
+#include "minicc_throttle.h"
+
+struct minicc_throttle {
+#if APR_HAS_THREADS
+    apr_thread_mutex_t *lock;
+#endif
+    apr_time_t last;            /* when a line was last let through */
+    int held;                   /* held back since */
+};
+
+minicc_throttle_t *minicc_throttle_create(apr_pool_t *p, int threaded)
+{
+    minicc_throttle_t *t = apr_pcalloc(p, sizeof(*t));
+
+#if APR_HAS_THREADS
+    if (threaded && apr_thread_mutex_create(&t->lock, APR_THREAD_MUTEX_DEFAULT,
+                                            p) != APR_SUCCESS) {
+        return NULL;
+    }
+#else
+    (void)threaded;
+#endif
+    return t;
+}
+
+int minicc_throttle_pass(minicc_throttle_t *t, apr_time_t now,
+                         apr_interval_time_t interval, int *held)
+{
+    int pass;
+
+    if (!t) {
+        *held = 0;
+        return 1;
+    }
+#if APR_HAS_THREADS
+    if (t->lock) {
+        apr_thread_mutex_lock(t->lock);
+    }
+#endif
+    pass = !t->last || now - t->last >= interval;
+    if (pass) {
+        *held = t->held;
+        t->held = 0;
+        t->last = now;
+    }
+    else {
+        t->held++;
+    }
+#if APR_HAS_THREADS
+    if (t->lock) {
+        apr_thread_mutex_unlock(t->lock);
+    }
+#endif
+    return pass;
+}
