@@ -18,7 +18,7 @@
 
 static const char *const message_keys[MINICC_MSG_COUNT] = {
     "welcome", "retry", "noinput", "connecting", "trouble", "operator",
-    "wait", "wait-general", "estimate", "guidance", "information"
+    "wait", "wait-general", "estimate", "guidance", "information", "closed"
 };
 
 static const char *const default_messages[MINICC_MSG_COUNT] = {
@@ -36,7 +36,9 @@ static const char *const default_messages[MINICC_MSG_COUNT] = {
     "The expected wait is about {minutes} minutes.",
     "You are now connected to an operator.",
     "Thank you for your interest in our products. Our latest product "
-        "information is available on our web site. Goodbye."
+        "information is available on our web site. Goodbye.",
+    "Thank you for calling. We are closed now. Please call again during "
+        "our opening hours."
 };
 
 /* Relative on purpose: Twilio resolves them against the URL it requested,
@@ -119,6 +121,7 @@ void *minicc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     for (i = 0; i < MINICC_URL_COUNT; i++) {
         MERGE_PTR(urls[i]);
     }
+    MERGE_PTR(hours);
     if (add->tokens) {
         new->tokens = add->tokens;
         new->ntokens = add->ntokens;
@@ -150,7 +153,7 @@ static int sets_nothing(const minicc_dir_conf *c)
             return 0;
         }
     }
-    return !c->tokens;
+    return !c->tokens && !c->hours;
 }
 
 /* A merge with a section that sets nothing is the other side as it is:
@@ -430,6 +433,28 @@ static const char *parse_seconds(cmd_parms *cmd, const setting_t *s,
 /* An On|Off directive: Apache reads it (AP_INIT_FLAG), set_flag keeps it. */
 #define parse_flag NULL
 
+/* For tests only: "YYYY-MM-DD HH:MM:SS", the moment a request is judged at
+ * by MiniCCHours and the holidays. */
+static const char *parse_test_time(cmd_parms *cmd, const setting_t *s,
+                                   const char *arg, const char **text,
+                                   int *number)
+{
+    int y, mo, d, h, mi, sec;
+    char end;
+
+    (void)number;
+    if (strlen(arg) != 19
+        || sscanf(arg, "%4d-%2d-%2d %2d:%2d:%2d%c", &y, &mo, &d, &h, &mi,
+                  &sec, &end) != 6
+        || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59
+        || sec > 59 || y < 1970) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a local time as "
+                            "YYYY-MM-DD HH:MM:SS", s->name, arg);
+    }
+    *text = arg;
+    return NULL;
+}
+
 #define SETTING(id, name, parse, min, max, text, number, help) \
     [MINICC_##id] = { name, parse_##parse, min, max, text, number },
 static const setting_t settings[MINICC_SETTING_COUNT] = {
@@ -508,6 +533,156 @@ const char *minicc_conf_key(apr_pool_t *p, const minicc_dir_conf *c)
         key = apr_psprintf(p, "%s %" APR_SIZE_T_FMT ":%s", key, strlen(v), v);
     }
     return key;
+}
+
+/* ---- opening hours ---- */
+
+struct minicc_hours {
+    unsigned char open[7][24 * 60 / 8];     /* a bit a minute, 0 Sunday */
+};
+
+static const char *const day_names[7] = {
+    "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
+};
+
+static int day_of(const char *s, apr_size_t len)
+{
+    int i;
+
+    for (i = 0; i < 7; i++) {
+        if (len == 3 && !strncasecmp(s, day_names[i], 3)) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* "HH:MM" (or "H:MM") into minutes; 24:00 only where allow_24; -1 if not
+ * a time. */
+static int minute_of(const char *s, int allow_24)
+{
+    int h = 0, m = 0, n = 0;
+
+    while (apr_isdigit(s[n]) && n < 2) {
+        h = h * 10 + s[n++] - '0';
+    }
+    if (!n || s[n] != ':' || !apr_isdigit(s[n + 1])
+        || !apr_isdigit(s[n + 2]) || s[n + 3]) {
+        return -1;
+    }
+    m = (s[n + 1] - '0') * 10 + s[n + 2] - '0';
+    if (m > 59 || h > 24 || (h == 24 && (m || !allow_24))) {
+        return -1;
+    }
+    return h * 60 + m;
+}
+
+/* One "DAYS HH:MM-HH:MM", added to what the section's MiniCCHours said
+ * before. */
+static const char *set_hours(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    minicc_dir_conf *c = dconf;
+    minicc_hours_t *hours = (minicc_hours_t *)c->hours;
+    const char *space = strchr(arg, ' '), *p, *dash;
+    const char *what = apr_psprintf(cmd->pool, "MiniCCHours '%s'", arg);
+    int days[7] = { 0 }, from, to, d, m;
+
+    if (!*arg) {
+        return "MiniCCHours: an empty range; say e.g. \"Mon-Fri 09:00-17:00\"";
+    }
+    if (!space || !(dash = strchr(space + 1, '-'))) {
+        return apr_pstrcat(cmd->pool, what, ": expected days and a time "
+                           "range, e.g. \"Mon-Fri 09:00-17:00\"", NULL);
+    }
+    /* the days: Mon, Mon-Fri, Mon,Wed,Fri (and ranges in a list) */
+    for (p = arg; p < space; ) {
+        const char *item_end = memchr(p, ',', space - p);
+        const char *range;
+        int a, b;
+
+        if (!item_end) {
+            item_end = space;
+        }
+        range = memchr(p, '-', item_end - p);
+        a = day_of(p, (range ? range : item_end) - p);
+        b = range ? day_of(range + 1, item_end - range - 1) : a;
+        if (a < 0 || b < 0) {
+            /* name the word that is not a day */
+            const char *bad = a < 0 ? p : range + 1;
+            const char *bad_end = a < 0 && range ? range : item_end;
+
+            return apr_psprintf(cmd->pool, "%s: '%s' is not a day (Mon Tue "
+                                "Wed Thu Fri Sat Sun; a range Mon-Fri, a "
+                                "list Mon,Wed,Fri)", what,
+                                apr_pstrmemdup(cmd->temp_pool, bad,
+                                               bad_end - bad));
+        }
+        for (d = a;; d = (d + 1) % 7) {
+            days[d] = 1;
+            if (d == b) {
+                break;
+            }
+        }
+        p = item_end + (item_end < space);
+    }
+    from = minute_of(apr_pstrmemdup(cmd->temp_pool, space + 1,
+                                    dash - space - 1), 0);
+    to = minute_of(dash + 1, 1);
+    if (from < 0 || to < 0) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a time (HH:MM from "
+                            "00:00 to 23:59; 24:00 may end a range)", what,
+                            from < 0 ? apr_pstrmemdup(cmd->temp_pool,
+                                                      space + 1,
+                                                      dash - space - 1)
+                                     : dash + 1);
+    }
+    if (to <= from) {
+        return apr_psprintf(cmd->pool, "%s: the range ends before it starts "
+                            "(a range past midnight is two: \"Mon "
+                            "22:00-24:00\" \"Tue 00:00-06:00\")", what);
+    }
+    if (!hours) {
+        c->hours = hours = apr_pcalloc(cmd->pool, sizeof(*hours));
+    }
+    for (d = 0; d < 7; d++) {
+        for (m = from; days[d] && m < to; m++) {
+            hours->open[d][m / 8] |= 1 << (m % 8);
+        }
+    }
+    return NULL;
+}
+
+void minicc_conf_when(const minicc_dir_conf *c, apr_time_t request_time,
+                      minicc_when_t *when)
+{
+    const char *test = minicc_conf_text(c, MINICC_TEST_TIME);
+    apr_time_exp_t tm;
+
+    if (test) {
+        apr_time_t t;
+
+        /* the weekday of that date (parse_test_time checked the rest) */
+        memset(&tm, 0, sizeof(tm));
+        sscanf(test, "%4d-%2d-%2d %2d:%2d", &tm.tm_year, &tm.tm_mon,
+               &tm.tm_mday, &tm.tm_hour, &tm.tm_min);
+        tm.tm_year -= 1900;
+        tm.tm_mon -= 1;
+        apr_time_exp_gmt_get(&t, &tm);
+        apr_time_exp_gmt(&tm, t);
+    }
+    else {
+        apr_time_exp_lt(&tm, request_time);
+    }
+    apr_snprintf(when->date, sizeof(when->date), "%04d-%02d-%02d",
+                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    when->wday = tm.tm_wday;
+    when->minute = tm.tm_hour * 60 + tm.tm_min;
+}
+
+int minicc_conf_open(const minicc_dir_conf *c, const minicc_when_t *when)
+{
+    return !c->hours || (c->hours->open[when->wday][when->minute / 8]
+                         & (1 << (when->minute % 8)));
 }
 
 /* ---- the directives of a key and a value ---- */
@@ -737,10 +912,15 @@ static const char *set_db_timeout(cmd_parms *cmd, void *dconf,
 #define COMMAND_url COMMAND_VALUE
 #define COMMAND_public_url COMMAND_VALUE
 #define COMMAND_seconds COMMAND_VALUE
+#define COMMAND_test_time COMMAND_VALUE
 #define COMMAND(id, name, parse, min, max, text, number, help) \
     COMMAND_##parse(id, name, help)
 const command_rec minicc_cmds[] = {
     MINICC_SETTINGS(COMMAND)
+    AP_INIT_ITERATE("MiniCCHours", set_hours, NULL, DIR_CONF,
+                    "when customers are let in: \"DAYS HH:MM-HH:MM\" ..., "
+                    "e.g. \"Mon-Fri 09:00-17:00\" \"Sat 10:00-13:00\" "
+                    "(default: always)"),
     AP_INIT_TAKE2("MiniCCMessage", set_message, NULL, DIR_CONF,
                   "a message key and its text"),
     AP_INIT_TAKE2("MiniCCURL", set_url, NULL, DIR_CONF,

@@ -945,9 +945,10 @@ static int run(const db_ctx_t *c, int id, int nargs, const char **args,
 /* ---- the operator lookup ---- */
 
 typedef struct {
-    const char *telnum;
+    const char *args[2];        /* the number, the date */
     const char *doing;
     int found;                  /* 1 found, 0 not, -1 the statement failed */
+    int holiday;
 } lookup_t;
 
 static int lookup(const db_ctx_t *c, void *baton)
@@ -956,7 +957,7 @@ static int lookup(const db_ctx_t *c, void *baton)
     apr_dbd_results_t *res;
     apr_dbd_row_t *row = NULL;
 
-    if (run(c, MINICC_STMT_OPERATOR_LOOKUP, 1, &l->telnum, &res, l->doing)) {
+    if (run(c, MINICC_STMT_OPERATOR_LOOKUP, 2, l->args, &res, l->doing)) {
         l->found = -1;
         return 0;
     }
@@ -964,22 +965,27 @@ static int lookup(const db_ctx_t *c, void *baton)
      * connection for the next request */
     l->found = 0;
     while (apr_dbd_get_row(c->dbd->driver, c->pool, res, &row, -1) == 0) {
-        l->found = 1;
+        l->found = apr_dbd_get_entry(c->dbd->driver, row, 0) != NULL;
+        l->holiday = apr_dbd_get_entry(c->dbd->driver, row, 1) != NULL;
     }
     return 1;
 }
 
 /* A first contact: on a connection the child keeps, it is spared
  * mod_dbd's ping. */
-minicc_caller_e minicc_db_is_operator(request_rec *r, const char *telnum)
+minicc_caller_e minicc_db_is_operator(request_rec *r, const char *telnum,
+                                      const char *date, int *holiday)
 {
     lookup_t l;
 
-    l.telnum = telnum;
+    l.args[0] = telnum;
+    l.args[1] = date;
+    l.holiday = 0;
     l.doing = apr_psprintf(r->pool, "looking up caller %s in operators",
                            ap_escape_logitem(r->pool, telnum));
     l.found = -1;
     with_connection(r, l.doing, lookup, &l);
+    *holiday = l.holiday;
     return l.found < 0 ? MINICC_LOOKUP_FAILED
                        : l.found ? MINICC_OPERATOR : MINICC_CUSTOMER;
 }

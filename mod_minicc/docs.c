@@ -171,6 +171,11 @@ static const minicc_doc_t *render(apr_pool_t *p, const minicc_dir_conf *conf,
     case MINICC_DOC_INFORMATION:
         say_message(tw, conf, MINICC_MSG_INFORMATION);
         break;
+    case MINICC_DOC_CLOSED:
+        say_message(tw, conf, MINICC_MSG_CLOSED);
+        minicc_twiml_open(tw, "Hangup");
+        minicc_twiml_close(tw);
+        break;
     case MINICC_DOC_COUNT:
         break;
     }

@@ -19,11 +19,27 @@ static const char *param(minicc_call_t *call, const char *name)
     return minicc_param(call->r, call->params, name);
 }
 
+/* A customer's call not let in: recorded, so that reports count it; the
+ * caller hears the answer whatever the database says. */
+static int turn_away(minicc_call_t *call, const char *reason)
+{
+    minicc_row_t *row = minicc_row_from_request(call->r, call->params,
+                                                MINICC_TABLE_TURNED_AWAY);
+
+    if (row) {
+        minicc_row_set(row, "Reason", reason);
+        minicc_record(call->r, row);
+    }
+    return OK;
+}
+
 /* minicc-incoming: the number's Voice URL. */
 static int incoming(minicc_call_t *call)
 {
     const char *digits = param(call, "Digits");
     const char *from;
+    minicc_when_t when;
+    int holiday = 0;
 
     if (digits) {
         call->doc = !strcmp(digits, "1") ? MINICC_DOC_CONNECTING
@@ -32,13 +48,20 @@ static int incoming(minicc_call_t *call)
         return OK;
     }
 
+    /* one round trip says both: operator? holiday? */
     from = param(call, "From");
-    switch (from && *from ? minicc_db_is_operator(call->r, from)
-                          : MINICC_CUSTOMER) {
+    minicc_conf_when(call->conf, call->r->request_time, &when);
+    switch (minicc_db_is_operator(call->r, from ? from : "", when.date,
+                                  &holiday)) {
     case MINICC_OPERATOR:
+        /* operators are let in at any hour */
         call->doc = MINICC_DOC_TO_OPERATOR;
         break;
     case MINICC_CUSTOMER:
+        if (holiday || !minicc_conf_open(call->conf, &when)) {
+            call->doc = MINICC_DOC_CLOSED;
+            return turn_away(call, holiday ? "holiday" : "closed");
+        }
         call->doc = MINICC_DOC_WELCOME;
         break;
     case MINICC_LOOKUP_FAILED:

@@ -47,7 +47,10 @@
       "the service level (default 20)") \
     X(SHORT_ABANDON, "MiniCCShortAbandon", seconds, 0, 3600, NULL, 5, \
       "report: hang-ups within this many seconds are short abandons, " \
-      "left out of the abandon rate (default 5)")
+      "left out of the abandon rate (default 5)") \
+    X(TEST_TIME, "MiniCCTestTime", test_time, 0, 0, NULL, 0, \
+      "for tests only: the local time (YYYY-MM-DD HH:MM:SS) at which " \
+      "MiniCCHours and the holidays are judged, instead of the request's")
 
 #define MINICC_SETTING_ID(id, name, parse, min, max, text, number, help) \
     MINICC_##id,
@@ -62,7 +65,7 @@ typedef enum {
     MINICC_MSG_WELCOME, MINICC_MSG_RETRY, MINICC_MSG_NOINPUT,
     MINICC_MSG_CONNECTING, MINICC_MSG_TROUBLE, MINICC_MSG_OPERATOR,
     MINICC_MSG_WAIT, MINICC_MSG_WAIT_GENERAL, MINICC_MSG_ESTIMATE,
-    MINICC_MSG_GUIDANCE, MINICC_MSG_INFORMATION,
+    MINICC_MSG_GUIDANCE, MINICC_MSG_INFORMATION, MINICC_MSG_CLOSED,
     MINICC_MSG_COUNT
 } minicc_msg_e;
 
@@ -75,6 +78,8 @@ typedef enum {
 
 /* The TwiML written for a configuration at startup (docs.c). */
 struct minicc_docs;
+/* MiniCCHours: the minutes of each day of the week the line is open. */
+typedef struct minicc_hours minicc_hours_t;
 
 /* Per-directory settings.  Only the accessors below read them: they
  * supply the defaults for what a section does not set. */
@@ -84,6 +89,7 @@ typedef struct minicc_dir_conf {
     int number[MINICC_SETTING_COUNT];           /* seconds, flags */
     const char *messages[MINICC_MSG_COUNT];
     const char *urls[MINICC_URL_COUNT];
+    const minicc_hours_t *hours;        /* NULL: always open */
     const char *const *tokens;  /* Twilio auth tokens; NULL: not checked */
     int ntokens;
     /* Made at startup, never merged: the TwiML of this object (NULL:
@@ -92,6 +98,20 @@ typedef struct minicc_dir_conf {
     const struct minicc_docs *docs;
     const struct minicc_merged *merged;
 } minicc_dir_conf;
+
+/* A moment as the opening hours see it: the local date, the day of the
+ * week (0 Sunday) and the minute of the day. */
+typedef struct {
+    char date[11];              /* YYYY-MM-DD */
+    int wday;
+    int minute;
+} minicc_when_t;
+
+/* When the request came, in local time (MiniCCTestTime in tests). */
+void minicc_conf_when(const minicc_dir_conf *c, apr_time_t request_time,
+                      minicc_when_t *when);
+/* Whether MiniCCHours let customers in at when (no MiniCCHours: always). */
+int minicc_conf_open(const minicc_dir_conf *c, const minicc_when_t *when);
 
 const char *minicc_conf_text(const minicc_dir_conf *c, minicc_setting_e id);
 int minicc_conf_number(const minicc_dir_conf *c, minicc_setting_e id);

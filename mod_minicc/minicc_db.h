@@ -33,7 +33,10 @@ int minicc_db_holds_connection(request_rec *r);
 
 typedef enum { MINICC_CUSTOMER = 0, MINICC_OPERATOR = 1,
                MINICC_LOOKUP_FAILED = -1 } minicc_caller_e;
-minicc_caller_e minicc_db_is_operator(request_rec *r, const char *telnum);
+/* Whether telnum is an operator's; *holiday: whether date (YYYY-MM-DD) is
+ * in the holidays table. */
+minicc_caller_e minicc_db_is_operator(request_rec *r, const char *telnum,
+                                      const char *date, int *holiday);
 
 /* Writes n rows of one table, in as few statements as the prepared sizes
  * allow, on the request's own connection or one the child keeps; errs[i]

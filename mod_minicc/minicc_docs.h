@@ -30,6 +30,7 @@ typedef enum {
     MINICC_DOC_WAIT_POSITION_ESTIMATE,
     MINICC_DOC_GUIDANCE,
     MINICC_DOC_INFORMATION,
+    MINICC_DOC_CLOSED,                  /* incoming: outside the hours */
     MINICC_DOC_COUNT
 } minicc_doc_e;
 

@@ -21,6 +21,9 @@ const char *minicc_param(request_rec *r, minicc_params_t *params,
 minicc_row_t *minicc_row_from_request(request_rec *r, minicc_params_t *params,
                                       minicc_table_e table);
 
+/* Sets column of row to value (a column no parameter fills). */
+void minicc_row_set(minicc_row_t *row, const char *column, const char *value);
+
 /* The whole row, for a log line from which a human can restore it. */
 const char *minicc_row_describe(apr_pool_t *p, const minicc_row_t *row);
 

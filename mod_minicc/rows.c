@@ -109,6 +109,18 @@ minicc_row_t *minicc_row_from_request(request_rec *r, minicc_params_t *params,
     return row;
 }
 
+void minicc_row_set(minicc_row_t *row, const char *column, const char *value)
+{
+    const minicc_table_t *t = minicc_table(row->table);
+    int i;
+
+    for (i = 0; i < t->ncolumns; i++) {
+        if (!strcmp(t->columns[i].column, column)) {
+            row->values[i] = value;
+        }
+    }
+}
+
 const char *minicc_row_describe(apr_pool_t *p, const minicc_row_t *row)
 {
     const minicc_table_t *t = minicc_table(row->table);

@@ -56,13 +56,24 @@ static const minicc_column_t operator_session_columns[] = {
     { "LastSeen", NULL,      MINICC_COL_ARRIVAL,        0 }
 };
 
+/* A customer's call that was not let into the queue, and why (Reason:
+ * closed, holiday; set by the webhook, not a parameter). */
+static const minicc_column_t turned_away_columns[] = {
+    { "CallSid", "CallSid", MINICC_COL_CALLSID, 34 },
+    { "From",    "From",    MINICC_COL_TEXT,    64 },
+    { "To",      "To",      MINICC_COL_TEXT,    64 },
+    { "Reason",  NULL,      MINICC_COL_TEXT,    16 },
+    { "Time",    NULL,      MINICC_COL_ARRIVAL,  0 }
+};
+
 #define TABLE(name, cols) { name, cols, sizeof(cols) / sizeof(cols[0]) }
 
 static const minicc_table_t tables[MINICC_TABLE_COUNT] = {
     TABLE("enqueue_data", enqueue_columns),
     TABLE("queue_data", queue_columns),
     TABLE("statuscallback_data", status_columns),
-    TABLE("operator_sessions", operator_session_columns)
+    TABLE("operator_sessions", operator_session_columns),
+    TABLE("turned_away", turned_away_columns)
 };
 
 /* mod_dbd's labels, by statement id. */
@@ -71,7 +82,7 @@ static const minicc_table_t tables[MINICC_TABLE_COUNT] = {
 
 static const char *const labels[MINICC_STMT_COUNT] = {
     "minicc_enqueue_upsert", "minicc_queue_upsert", "minicc_status_upsert",
-    "minicc_operator_session_upsert",
+    "minicc_operator_session_upsert", "minicc_turned_away_upsert",
     "minicc_operator_lookup", "minicc_report_hours", "minicc_report_calls",
     "minicc_report_waits", "minicc_report_operators",
     "minicc_report_abandoned",
@@ -79,7 +90,8 @@ static const char *const labels[MINICC_STMT_COUNT] = {
     BATCH_LABELS("minicc_enqueue_upsert"),
     BATCH_LABELS("minicc_queue_upsert"),
     BATCH_LABELS("minicc_status_upsert"),
-    BATCH_LABELS("minicc_operator_session_upsert")
+    BATCH_LABELS("minicc_operator_session_upsert"),
+    BATCH_LABELS("minicc_turned_away_upsert")
 };
 
 const minicc_table_t *minicc_table(minicc_table_e table)
@@ -180,8 +192,10 @@ static const char *upsert(apr_pool_t *p, const minicc_table_t *t, int nrows)
 #define IN_RANGE(column) column " >= %s AND " column " < %s"
 
 static const char *const statements[] = {
-    /* MINICC_STMT_OPERATOR_LOOKUP: the caller's number */
-    "SELECT 1 FROM operators WHERE telnum = %s LIMIT 1",
+    /* MINICC_STMT_OPERATOR_LOOKUP: the caller's number, today's date: is
+     * the caller an operator, is today a holiday (one round trip) */
+    "SELECT (SELECT 1 FROM operators WHERE telnum = %s LIMIT 1), "
+    "(SELECT 1 FROM holidays WHERE `Day` = %s LIMIT 1)",
     /* MINICC_STMT_REPORT_HOURS: from, to, short abandon (twice), from, to */
     "SELECT DATE(h.`Hour`), HOUR(h.`Hour`), h.offered, h.answered, "
     "COALESCE(g.abandoned, 0), COALESCE(g.short, 0), "

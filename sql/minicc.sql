@@ -74,6 +74,24 @@ CREATE TABLE IF NOT EXISTS operator_sessions (
     KEY operator_sessions_telnum (telnum)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
+-- Days the line is closed to customers (operators are let in), whatever
+-- MiniCCHours says.  A row takes effect at the next call.
+CREATE TABLE IF NOT EXISTS holidays (
+    `Day`     DATE         NOT NULL PRIMARY KEY,
+    Name      VARCHAR(100) NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- One row per customer's call not let into the queue, and why: closed
+-- (outside MiniCCHours), holiday.
+CREATE TABLE IF NOT EXISTS turned_away (
+    CallSid   VARCHAR(34) NOT NULL PRIMARY KEY,
+    `From`    VARCHAR(64) NULL,
+    `To`      VARCHAR(64) NULL,
+    Reason    VARCHAR(16) NULL,
+    `Time`    DATETIME(6) NOT NULL,
+    KEY turned_away_time (`Time`, Reason)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
 -- ---------------------------------------------------------------------
 -- Report summaries.  minicc-report reads these instead of the tables
 -- above, so that a month of a busy call center is a few thousand rows

@@ -35,6 +35,7 @@ our %DEFAULT_MSG = (
     estimate => 'The expected wait is about {minutes} minutes.',
     guidance => 'You are now connected to an operator.',
     information => 'Thank you for your interest in our products. Our latest product information is available on our web site. Goodbye.',
+    closed => 'Thank you for calling. We are closed now. Please call again during our opening hours.',
 );
 sub DEFAULT_MSG { my $k = shift; exists $DEFAULT_MSG{$k} or croak "no message $k"; $DEFAULT_MSG{$k} }
 sub DEFAULT_HOLD () { 'http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3' }
