@@ -18,7 +18,8 @@
 
 static const char *const message_keys[MINICC_MSG_COUNT] = {
     "welcome", "retry", "noinput", "connecting", "trouble", "operator",
-    "wait", "wait-general", "estimate", "guidance", "information", "closed"
+    "wait", "wait-general", "estimate", "guidance", "information", "closed",
+    "overflow", "voicemail", "voicemail-thanks"
 };
 
 static const char *const default_messages[MINICC_MSG_COUNT] = {
@@ -38,13 +39,18 @@ static const char *const default_messages[MINICC_MSG_COUNT] = {
     "Thank you for your interest in our products. Our latest product "
         "information is available on our web site. Goodbye.",
     "Thank you for calling. We are closed now. Please call again during "
-        "our opening hours."
+        "our opening hours.",
+    "We are sorry, all our operators are busy.",
+    "Please leave a message after the beep, and press the pound key when "
+        "you are done.",
+    "Thank you for your message. Goodbye."
 };
 
 /* Relative on purpose: Twilio resolves them against the URL it requested,
  * so handlers side by side in one folder of URLs need no configuration. */
 static const char *const url_targets[MINICC_URL_COUNT] = {
-    "incoming", "operator", "wait", "guidance", "exit", "information"
+    "incoming", "operator", "wait", "guidance", "exit", "information",
+    "voicemail"
 };
 
 /* Twilio waits 15 s for an answer; a caller must hear one before that,
@@ -414,6 +420,28 @@ static const char *parse_number(cmd_parms *cmd, const char *name,
                             "from %d to %d", name, arg, min, max);
     }
     *out = atoi(arg);
+    return NULL;
+}
+
+/* A number of callers. */
+static const char *parse_count(cmd_parms *cmd, const setting_t *s,
+                               const char *arg, const char **text,
+                               int *number)
+{
+    const char *p = arg;
+
+    for (; *p; p++) {
+        if (!apr_isdigit(*p)) {
+            break;
+        }
+    }
+    if (!*arg || *p || p - arg > 6 || atoi(arg) < s->min
+        || atoi(arg) > s->max) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a number from %d to "
+                            "%d", s->name, arg, s->min, s->max);
+    }
+    *number = atoi(arg);
+    *text = arg;
     return NULL;
 }
 
@@ -913,6 +941,7 @@ static const char *set_db_timeout(cmd_parms *cmd, void *dconf,
 #define COMMAND_public_url COMMAND_VALUE
 #define COMMAND_seconds COMMAND_VALUE
 #define COMMAND_test_time COMMAND_VALUE
+#define COMMAND_count COMMAND_VALUE
 #define COMMAND(id, name, parse, min, max, text, number, help) \
     COMMAND_##parse(id, name, help)
 const command_rec minicc_cmds[] = {
@@ -925,7 +954,8 @@ const command_rec minicc_cmds[] = {
                   "a message key and its text"),
     AP_INIT_TAKE2("MiniCCURL", set_url, NULL, DIR_CONF,
                   "a target (incoming operator wait guidance exit "
-                  "information) and the URL written for it in TwiML"),
+                  "information voicemail) and the URL written for it in "
+                  "TwiML"),
     AP_INIT_TAKE12("MiniCCAuthToken", set_auth_token, NULL, DIR_CONF,
                    "Twilio auth token (and a second one while rotating): "
                    "requests must carry a valid X-Twilio-Signature"),

@@ -181,6 +181,7 @@ typedef struct {
                                  * one was answered */
     int asking;                 /* a request asks past it */
     minicc_throttle_t *refusals;        /* AH30211, once a second */
+    minicc_throttle_t *failures;        /* an outage's other lines */
     int keeps;                  /* connections are kept (threaded MPM) */
     kept_conn_t idle[KEPT_MAX]; /* kept connections not in use */
     int nidle;
@@ -235,6 +236,7 @@ void minicc_db_child_init(apr_pool_t *pchild, server_rec *s)
 
         ch->s = sp;
         ch->refusals = minicc_throttle_create(pchild, threaded);
+        ch->failures = minicc_throttle_create(pchild, threaded);
 #if APR_HAS_THREADS
         if (threaded) {
             apr_status_t rv = apr_thread_mutex_create(&ch->lock,
@@ -284,6 +286,27 @@ static void db_log(const db_ctx_t *c, int level, const char *msg)
     else {
         ap_log_error(APLOG_MARK, level, 0, c->s, "%s", msg);
     }
+}
+
+/* An outage makes a child's requests fail alike, each with a line: those
+ * (AH30201, AH30205 but for a row refused for good, AH30206, AH30209,
+ * AH30210) go out at most once a second a child, each saying how many were
+ * held back before it.  NULL: hold this one back.  Without a request (the
+ * spool's replay) every line goes out. */
+static const char *outage_more(request_rec *r)
+{
+    db_child_t *ch = r ? child_of(r) : NULL;
+    int held = 0;
+
+    if (!ch) {
+        return "";
+    }
+    if (!minicc_throttle_pass(ch->failures, apr_time_now(),
+                              apr_time_from_sec(1), &held)) {
+        return NULL;
+    }
+    return held ? apr_psprintf(r->pool, " (and %d more such failures in "
+                               "this child since the last line)", held) : "";
 }
 
 /* Whether a wait that began at start and failed ran into MiniCCDBTimeout:
@@ -490,17 +513,26 @@ static ap_dbd_t *acquire(request_rec *r, const minicc_srv_conf *sc,
         ap_set_module_config(r->request_config, &minicc_module, dbd);
     }
     if (!dbd && ran_into_timeout(sc, start)) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30209)
-                      "%s: the database did not answer mod_dbd within %d s "
-                      "(MiniCCDBTimeout; see mod_dbd's message above): "
-                      "not asked again", doing, sc->db_timeout);
+        const char *more = outage_more(r);
+
+        if (more) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30209)
+                          "%s: the database did not answer mod_dbd within "
+                          "%d s (MiniCCDBTimeout; see mod_dbd's message "
+                          "above): not asked again%s", doing, sc->db_timeout,
+                          more);
+        }
         timed_out(r, sc);
     }
     else if (!dbd) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30201)
-                      "%s: no database connection from mod_dbd after %d "
-                      "attempts (see its messages above: DBDParams, or is "
-                      "the server down?)", doing, attempt);
+        const char *more = outage_more(r);
+
+        if (more) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30201)
+                          "%s: no database connection from mod_dbd after %d "
+                          "attempts (see its messages above: DBDParams, or "
+                          "is the server down?)%s", doing, attempt, more);
+        }
     }
     return dbd;
 }
@@ -710,10 +742,14 @@ static int recheck(db_ctx_t *c, const char *doing)
         return check_session(c, doing);
     }
     if (ran_into_timeout(c->sc, start)) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, c->r, APLOGNO(30210)
-                      "%s: the database did not answer a ping within %d s "
-                      "(MiniCCDBTimeout): not asked again", doing,
-                      c->sc->db_timeout);
+        const char *more = outage_more(c->r);
+
+        if (more) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, c->r, APLOGNO(30210)
+                          "%s: the database did not answer a ping within %d "
+                          "s (MiniCCDBTimeout): not asked again%s", doing,
+                          c->sc->db_timeout, more);
+        }
         minicc_native_never_reconnect(c->dbd);
         timed_out(c->r, c->sc);
     }
@@ -891,6 +927,7 @@ static int run(const db_ctx_t *c, int id, int nargs, const char **args,
     apr_dbd_prepared_t *stmt = apr_hash_get(dbd->prepared, label,
                                             APR_HASH_KEY_STRING);
     int attempt, err = -1, nrows;
+    const char *more;
 
     if (!stmt) {
         db_log(c, APLOG_ERR, apr_psprintf(c->pool, APLOGNO(30202)
@@ -914,12 +951,16 @@ static int run(const db_ctx_t *c, int id, int nargs, const char **args,
             return 0;
         }
         if (session_lost(err) && ran_into_timeout(c->sc, start)) {
+            const char *more = outage_more(c->r);
+
             /* a reconnect would only wait as long again */
-            db_log(c, APLOG_ERR, apr_psprintf(c->pool, APLOGNO(30206)
-                   "%s: the database did not answer within %d s "
-                   "(MiniCCDBTimeout): error %d: %s; not asked again", doing,
-                   c->sc->db_timeout, err,
-                   apr_dbd_error(dbd->driver, dbd->handle, err)));
+            if (more) {
+                db_log(c, APLOG_ERR, apr_psprintf(c->pool, APLOGNO(30206)
+                       "%s: the database did not answer within %d s "
+                       "(MiniCCDBTimeout): error %d: %s; not asked again%s",
+                       doing, c->sc->db_timeout, err,
+                       apr_dbd_error(dbd->driver, dbd->handle, err), more));
+            }
             minicc_native_never_reconnect(dbd);
             timed_out(c->r, c->sc);
             return err;
@@ -935,10 +976,14 @@ static int run(const db_ctx_t *c, int id, int nargs, const char **args,
             stmt = apr_hash_get(dbd->prepared, label, APR_HASH_KEY_STRING);
         }
     }
-    /* apr_dbd_error is often "" for statement errors: the number says it */
-    db_log(c, APLOG_ERR, apr_psprintf(c->pool, APLOGNO(30205)
-           "%s: error %d: %s", doing, err,
-           apr_dbd_error(dbd->driver, dbd->handle, err)));
+    /* apr_dbd_error is often "" for statement errors: the number says it.
+     * A row refused for good is always told; an outage once a second. */
+    more = minicc_db_error_is_permanent(err) ? "" : outage_more(c->r);
+    if (more) {
+        db_log(c, APLOG_ERR, apr_psprintf(c->pool, APLOGNO(30205)
+               "%s: error %d: %s%s", doing, err,
+               apr_dbd_error(dbd->driver, dbd->handle, err), more));
+    }
     return err;
 }
 

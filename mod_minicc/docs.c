@@ -124,6 +124,37 @@ static void waiting(minicc_twiml *tw, const minicc_dir_conf *conf,
     minicc_twiml_close(tw);
 }
 
+static void hangup(minicc_twiml *tw)
+{
+    minicc_twiml_open(tw, "Hangup");
+    minicc_twiml_close(tw);
+}
+
+/* What a caller turned away hears last: with MiniCCVoicemail On, the
+ * invitation and a Record whose action and status callback are the
+ * voicemail URL; then the call ends. */
+static void voicemail_or_hangup(minicc_twiml *tw, const minicc_dir_conf *conf,
+                                apr_pool_t *p)
+{
+    if (minicc_conf_number(conf, MINICC_VOICEMAIL)) {
+        const char *url = minicc_conf_url(conf, MINICC_URL_VOICEMAIL);
+
+        say_message(tw, conf, MINICC_MSG_VOICEMAIL);
+        minicc_twiml_open(tw, "Record");
+        minicc_twiml_attr(tw, "action", url);
+        minicc_twiml_attr(tw, "method", "POST");
+        minicc_twiml_attr(tw, "maxLength",
+                          apr_itoa(p, minicc_conf_number(
+                                          conf, MINICC_VOICEMAIL_LENGTH)));
+        minicc_twiml_attr(tw, "finishOnKey", "#");
+        minicc_twiml_attr(tw, "playBeep", "true");
+        minicc_twiml_attr(tw, "recordingStatusCallback", url);
+        minicc_twiml_attr(tw, "recordingStatusCallbackMethod", "POST");
+        minicc_twiml_close(tw);
+    }
+    hangup(tw);
+}
+
 /* Configurations with the same minicc_conf_key() share the documents
  * written at startup: every setting is in the key. */
 static const minicc_doc_t *render(apr_pool_t *p, const minicc_dir_conf *conf,
@@ -152,8 +183,7 @@ static const minicc_doc_t *render(apr_pool_t *p, const minicc_dir_conf *conf,
         break;
     case MINICC_DOC_TROUBLE:
         say_message(tw, conf, MINICC_MSG_TROUBLE);
-        minicc_twiml_open(tw, "Hangup");
-        minicc_twiml_close(tw);
+        hangup(tw);
         break;
     case MINICC_DOC_OPERATOR:
         operator_loop(tw, conf);
@@ -173,8 +203,24 @@ static const minicc_doc_t *render(apr_pool_t *p, const minicc_dir_conf *conf,
         break;
     case MINICC_DOC_CLOSED:
         say_message(tw, conf, MINICC_MSG_CLOSED);
-        minicc_twiml_open(tw, "Hangup");
+        voicemail_or_hangup(tw, conf, p);
+        break;
+    case MINICC_DOC_OVERFLOW:
+        /* Twilio then asks the Enqueue action (exit) with leave */
+        say_message(tw, conf, MINICC_MSG_OVERFLOW);
+        minicc_twiml_open(tw, "Leave");
         minicc_twiml_close(tw);
+        break;
+    case MINICC_DOC_TURNED_AWAY:
+        voicemail_or_hangup(tw, conf, p);
+        break;
+    case MINICC_DOC_EXIT_ERROR:
+        say_message(tw, conf, MINICC_MSG_TROUBLE);
+        voicemail_or_hangup(tw, conf, p);
+        break;
+    case MINICC_DOC_VOICEMAIL_THANKS:
+        say_message(tw, conf, MINICC_MSG_VOICEMAIL_THANKS);
+        hangup(tw);
         break;
     case MINICC_DOC_COUNT:
         break;

@@ -87,13 +87,29 @@ static int operator(minicc_call_t *call)
     return OK;
 }
 
-/* minicc-wait: Enqueue's waitUrl, polled while the caller waits. */
+/* minicc-wait: Enqueue's waitUrl, polled while the caller waits.  It needs
+ * the database only for a caller it makes leave. */
 static int wait_in_queue(minicc_call_t *call)
 {
     apr_pool_t *p = call->r->pool;
     const char *position = minicc_queue_position(p,
                                param(call, "QueuePosition"));
+    int max_queue = minicc_conf_number(call->conf, MINICC_MAX_QUEUE);
+    int max_wait = minicc_conf_number(call->conf, MINICC_MAX_WAIT);
     int variant = 0;
+
+    if (max_queue && position && atol(position) > max_queue) {
+        call->doc = MINICC_DOC_OVERFLOW;
+        return turn_away(call, "overflow");
+    }
+    if (max_wait) {
+        const char *waited = param(call, "QueueTime");
+
+        if (waited && minicc_is_int32(waited) && atol(waited) >= max_wait) {
+            call->doc = MINICC_DOC_OVERFLOW;
+            return turn_away(call, "max-wait");
+        }
+    }
 
     if (position) {
         call->values[MINICC_VALUE_POSITION] = position;
@@ -132,11 +148,35 @@ static int guidance(minicc_call_t *call)
     return record_row(call, MINICC_TABLE_QUEUE);
 }
 
-/* minicc-exit: Enqueue's action; an empty document, or an operator who
- * hangs up hears Twilio's error message. */
+/* minicc-exit: Enqueue's action.  A valid document always, or an operator
+ * who hangs up hears Twilio's error message: empty but for a caller who
+ * left the queue without an operator (leave, queue-full, error). */
 static int exit_queue(minicc_call_t *call)
 {
-    return record_row(call, MINICC_TABLE_ENQUEUE);
+    const char *result = param(call, "QueueResult");
+    int status = record_row(call, MINICC_TABLE_ENQUEUE);
+
+    if (status != OK || !result) {
+        return status;
+    }
+    /* why is in the rows already: turned_away's for a leave (the wait
+     * loop's), enqueue_data's QueueResult for the others */
+    if (!strcmp(result, "leave") || !strcmp(result, "queue-full")) {
+        call->doc = MINICC_DOC_TURNED_AWAY;
+    }
+    else if (!strcmp(result, "error") || !strcmp(result, "system-error")) {
+        call->doc = MINICC_DOC_EXIT_ERROR;
+    }
+    return OK;
+}
+
+/* minicc-voicemail: the Record's action (the caller hears thanks) and its
+ * status callback (RecordingStatus; nothing to say), in either order. */
+static int voicemail(minicc_call_t *call)
+{
+    call->doc = param(call, "RecordingStatus") ? MINICC_DOC_EMPTY
+                                               : MINICC_DOC_VOICEMAIL_THANKS;
+    return record_row(call, MINICC_TABLE_VOICEMAIL);
 }
 
 /* minicc-status: the number's Status Callback URL. */
@@ -162,7 +202,8 @@ static const struct {
     { "minicc-guidance",    guidance },
     { "minicc-exit",        exit_queue },
     { "minicc-status",      status },
-    { "minicc-information", information }
+    { "minicc-information", information },
+    { "minicc-voicemail",   voicemail }
 };
 
 minicc_webhook_fn minicc_find_webhook(const char *handler)

@@ -48,6 +48,16 @@
     X(SHORT_ABANDON, "MiniCCShortAbandon", seconds, 0, 3600, NULL, 5, \
       "report: hang-ups within this many seconds are short abandons, " \
       "left out of the abandon rate (default 5)") \
+    X(MAX_QUEUE, "MiniCCMaxQueue", count, 1, 100000, NULL, 0, \
+      "a waiting caller whose QueuePosition is above this leaves the " \
+      "queue (overflow; default: no limit)") \
+    X(MAX_WAIT, "MiniCCMaxWait", seconds, 1, 86400, NULL, 0, \
+      "a waiting caller whose QueueTime reaches this many seconds leaves " \
+      "the queue (default: no limit)") \
+    X(VOICEMAIL, "MiniCCVoicemail", flag, 0, 1, NULL, 0, \
+      "On: a caller turned away may leave a message") \
+    X(VOICEMAIL_LENGTH, "MiniCCVoicemailLength", seconds, 1, 3600, NULL, 120, \
+      "the longest message, in seconds (default 120)") \
     X(TEST_TIME, "MiniCCTestTime", test_time, 0, 0, NULL, 0, \
       "for tests only: the local time (YYYY-MM-DD HH:MM:SS) at which " \
       "MiniCCHours and the holidays are judged, instead of the request's")
@@ -66,6 +76,7 @@ typedef enum {
     MINICC_MSG_CONNECTING, MINICC_MSG_TROUBLE, MINICC_MSG_OPERATOR,
     MINICC_MSG_WAIT, MINICC_MSG_WAIT_GENERAL, MINICC_MSG_ESTIMATE,
     MINICC_MSG_GUIDANCE, MINICC_MSG_INFORMATION, MINICC_MSG_CLOSED,
+    MINICC_MSG_OVERFLOW, MINICC_MSG_VOICEMAIL, MINICC_MSG_VOICEMAIL_THANKS,
     MINICC_MSG_COUNT
 } minicc_msg_e;
 
@@ -73,6 +84,7 @@ typedef enum {
 typedef enum {
     MINICC_URL_INCOMING, MINICC_URL_OPERATOR, MINICC_URL_WAIT,
     MINICC_URL_GUIDANCE, MINICC_URL_EXIT, MINICC_URL_INFORMATION,
+    MINICC_URL_VOICEMAIL,
     MINICC_URL_COUNT
 } minicc_url_e;
 

@@ -31,6 +31,10 @@ typedef enum {
     MINICC_DOC_GUIDANCE,
     MINICC_DOC_INFORMATION,
     MINICC_DOC_CLOSED,                  /* incoming: outside the hours */
+    MINICC_DOC_OVERFLOW,                /* wait: over MiniCCMaxQueue/Wait */
+    MINICC_DOC_TURNED_AWAY,             /* exit: leave, queue-full */
+    MINICC_DOC_EXIT_ERROR,              /* exit: error, system-error */
+    MINICC_DOC_VOICEMAIL_THANKS,        /* voicemail: the Record's action */
     MINICC_DOC_COUNT
 } minicc_doc_e;
 

@@ -15,6 +15,7 @@
 typedef enum {
     MINICC_TABLE_ENQUEUE, MINICC_TABLE_QUEUE, MINICC_TABLE_STATUS,
     MINICC_TABLE_OPERATOR_SESSION, MINICC_TABLE_TURNED_AWAY,
+    MINICC_TABLE_VOICEMAIL,
     MINICC_TABLE_COUNT
 } minicc_table_e;
 
@@ -25,7 +26,10 @@ typedef enum {
     MINICC_COL_TEXT,            /* at most maxchars characters, or NULL */
     MINICC_COL_ARRIVAL,         /* when the webhook arrived; the later
                                  * arrival wins */
-    MINICC_COL_FIRST_ARRIVAL    /* when the first webhook arrived; kept */
+    MINICC_COL_FIRST_ARRIVAL,   /* when the first webhook arrived; kept */
+    MINICC_COL_TURNED_AWAY      /* why the call was turned away, from the
+                                 * rows of the row's CallSid (the value bound
+                                 * is the CallSid; sql.c) */
 } minicc_column_kind_e;
 
 typedef struct {
@@ -39,6 +43,9 @@ typedef struct {
     const char *name;
     const minicc_column_t *columns;
     int ncolumns;
+    int merge;                  /* each webhook brings some columns: a value
+                                 * sent replaces the stored one, a missing
+                                 * one (NULL) leaves it */
 } minicc_table_t;
 
 const minicc_table_t *minicc_table(minicc_table_e table);

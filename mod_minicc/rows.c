@@ -95,6 +95,9 @@ minicc_row_t *minicc_row_from_request(request_rec *r, minicc_params_t *params,
         case MINICC_COL_FIRST_ARRIVAL:
             v = arrival_time(r);
             break;
+        case MINICC_COL_TURNED_AWAY:
+            v = callsid;    /* the key of turned_away's row */
+            break;
         }
         if (why) {
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, APLOGNO(30102)

@@ -66,14 +66,29 @@ static const minicc_column_t turned_away_columns[] = {
     { "Time",    NULL,      MINICC_COL_ARRIVAL,  0 }
 };
 
-#define TABLE(name, cols) { name, cols, sizeof(cols) / sizeof(cols[0]) }
+/* A message left by a caller turned away: the Record action and its
+ * status callback each bring part of it, in either order. */
+static const minicc_column_t voicemail_columns[] = {
+    { "CallSid",           "CallSid",           MINICC_COL_CALLSID,     34 },
+    { "From",              "From",              MINICC_COL_TEXT,        64 },
+    { "Reason",            NULL,                MINICC_COL_TURNED_AWAY, 16 },
+    { "RecordingSid",      "RecordingSid",      MINICC_COL_SID,         34 },
+    { "RecordingUrl",      "RecordingUrl",      MINICC_COL_TEXT,      1024 },
+    { "RecordingDuration", "RecordingDuration", MINICC_COL_INT,          0 },
+    { "Time",              NULL,                MINICC_COL_ARRIVAL,      0 }
+};
+
+#define TABLE(name, cols) { name, cols, sizeof(cols) / sizeof(cols[0]), 0 }
+#define MERGED_TABLE(name, cols) \
+    { name, cols, sizeof(cols) / sizeof(cols[0]), 1 }
 
 static const minicc_table_t tables[MINICC_TABLE_COUNT] = {
     TABLE("enqueue_data", enqueue_columns),
     TABLE("queue_data", queue_columns),
     TABLE("statuscallback_data", status_columns),
     TABLE("operator_sessions", operator_session_columns),
-    TABLE("turned_away", turned_away_columns)
+    TABLE("turned_away", turned_away_columns),
+    MERGED_TABLE("voicemails", voicemail_columns)
 };
 
 /* mod_dbd's labels, by statement id. */
@@ -83,6 +98,7 @@ static const minicc_table_t tables[MINICC_TABLE_COUNT] = {
 static const char *const labels[MINICC_STMT_COUNT] = {
     "minicc_enqueue_upsert", "minicc_queue_upsert", "minicc_status_upsert",
     "minicc_operator_session_upsert", "minicc_turned_away_upsert",
+    "minicc_voicemail_upsert",
     "minicc_operator_lookup", "minicc_report_hours", "minicc_report_calls",
     "minicc_report_waits", "minicc_report_operators",
     "minicc_report_abandoned",
@@ -91,7 +107,8 @@ static const char *const labels[MINICC_STMT_COUNT] = {
     BATCH_LABELS("minicc_queue_upsert"),
     BATCH_LABELS("minicc_status_upsert"),
     BATCH_LABELS("minicc_operator_session_upsert"),
-    BATCH_LABELS("minicc_turned_away_upsert")
+    BATCH_LABELS("minicc_turned_away_upsert"),
+    BATCH_LABELS("minicc_voicemail_upsert")
 };
 
 const minicc_table_t *minicc_table(minicc_table_e table)
@@ -136,6 +153,16 @@ static const char *arrival_column(const minicc_table_t *t)
     return NULL;
 }
 
+/* Why a call was turned away, from its CallSid (the one placeholder): what
+ * turned_away says (closed, holiday, overflow, max-wait), else what its
+ * queue exit says (queue-full, error). */
+#define TURNED_AWAY_REASON \
+    "(SELECT COALESCE(MAX(t.Reason), MAX(CASE e.QueueResult " \
+    "WHEN 'queue-full' THEN 'queue-full' WHEN 'error' THEN 'error' " \
+    "WHEN 'system-error' THEN 'error' END)) FROM (SELECT %s AS sid) k " \
+    "LEFT JOIN turned_away t ON t.CallSid = k.sid " \
+    "LEFT JOIN enqueue_data e ON e.CallSid = k.sid)"
+
 /* INSERT ... ON DUPLICATE KEY UPDATE where each column takes the new value
  * only if the new row arrived no earlier than the stored one: a retried
  * webhook, or an old row replayed late, never overwrites a newer one.
@@ -153,9 +180,15 @@ static const char *upsert(apr_pool_t *p, const minicc_table_t *t, int nrows)
         const char *sep = i ? ", " : "";
 
         names = apr_pstrcat(p, names, sep, "`", c, "`", NULL);
-        holders = apr_pstrcat(p, holders, sep, "%s", NULL);
+        holders = apr_pstrcat(p, holders, sep,
+                              t->columns[i].kind == MINICC_COL_TURNED_AWAY
+                              ? TURNED_AWAY_REASON : "%s", NULL);
         switch (t->columns[i].kind) {
         case MINICC_COL_CALLSID:
+            break;
+        case MINICC_COL_TURNED_AWAY:
+            updates = apr_psprintf(p, "%s`%s` = COALESCE(VALUES(`%s`), "
+                                   "`%s`), ", updates, c, c, c);
             break;
         case MINICC_COL_ARRIVAL:
             last = apr_psprintf(p, "`%s` = GREATEST(`%s`, VALUES(`%s`))",
@@ -166,9 +199,12 @@ static const char *upsert(apr_pool_t *p, const minicc_table_t *t, int nrows)
                                    updates, c, c, c);
             break;
         default:
-            updates = apr_psprintf(p, "%s`%s` = IF(VALUES(`%s`) >= `%s`, "
-                                   "VALUES(`%s`), `%s`), ", updates, c,
-                                   arrival, arrival, c, c);
+            updates = t->merge
+                ? apr_psprintf(p, "%s`%s` = COALESCE(VALUES(`%s`), `%s`), ",
+                               updates, c, c, c)
+                : apr_psprintf(p, "%s`%s` = IF(VALUES(`%s`) >= `%s`, "
+                               "VALUES(`%s`), `%s`), ", updates, c,
+                               arrival, arrival, c, c);
             break;
         }
     }

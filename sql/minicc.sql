@@ -81,8 +81,9 @@ CREATE TABLE IF NOT EXISTS holidays (
     Name      VARCHAR(100) NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
--- One row per customer's call not let into the queue, and why: closed
--- (outside MiniCCHours), holiday.
+-- One row per customer's call not let into the queue, or made to leave it,
+-- and why: closed (outside MiniCCHours), holiday, overflow (MiniCCMaxQueue),
+-- max-wait (MiniCCMaxWait), queue-full (Twilio's), error.
 CREATE TABLE IF NOT EXISTS turned_away (
     CallSid   VARCHAR(34) NOT NULL PRIMARY KEY,
     `From`    VARCHAR(64) NULL,
@@ -90,6 +91,20 @@ CREATE TABLE IF NOT EXISTS turned_away (
     Reason    VARCHAR(16) NULL,
     `Time`    DATETIME(6) NOT NULL,
     KEY turned_away_time (`Time`, Reason)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- One row per message left by a caller turned away (MiniCCVoicemail On):
+-- the Record action and its status callback each bring part of it.
+-- Reason is turned_away's for the call.
+CREATE TABLE IF NOT EXISTS voicemails (
+    CallSid           VARCHAR(34)   NOT NULL PRIMARY KEY,
+    `From`            VARCHAR(64)   NULL,
+    Reason            VARCHAR(16)   NULL,
+    RecordingSid      VARCHAR(34)   NULL,
+    RecordingUrl      VARCHAR(1024) NULL,
+    RecordingDuration INT           NULL,
+    `Time`            DATETIME(6)   NOT NULL,
+    KEY voicemails_time (`Time`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- ---------------------------------------------------------------------

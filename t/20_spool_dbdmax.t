@@ -35,7 +35,7 @@ for my $round (1, 2) {
     my @not200 = grep { !$res[$_] || $res[$_]{code} != 200 || $res[$_]{internal} } 0 .. $N - 1;
     is(scalar @not200, 0, "round $round: $N concurrent requests, all answered 200")
         or diag(join "\n", map { "$reqs->[$_]{path}: " . ($res[$_] ? "$res[$_]{code} $res[$_]{body}" : 'no answer') } @not200[0 .. ($#not200 < 9 ? $#not200 : 9)]);
-    my @wrong = grep { !twiml_is($res[$_], expected_answer($reqs->[$_]{kind})) } 0 .. $N - 1;
+    my @wrong = grep { !twiml_is($res[$_], expected_answer($reqs->[$_])) } 0 .. $N - 1;
     is(scalar @wrong, 0, "round $round: every answer is the right TwiML")
         or diag(join "\n", map { "$reqs->[$_]{path}: " . ($res[$_] ? "$res[$_]{code} $res[$_]{ctype} $res[$_]{body}" : 'no answer') } @wrong[0 .. ($#wrong < 5 ? $#wrong : 5)]);
 }

@@ -55,7 +55,7 @@ for my $at (@kill_at) {
 }
 my @res = clients_wait($h);
 my %got200 = map { $reqs->[$_]{sid} => 1 }
-             grep { twiml_is($res[$_], expected_answer($reqs->[$_]{kind})) } 0 .. $N - 1;
+             grep { twiml_is($res[$_], expected_answer($reqs->[$_])) } 0 .. $N - 1;
 my @other = grep { !$got200{$reqs->[$_]{sid}} } 0 .. $N - 1;
 my @bad200 = grep { $res[$_] && $res[$_]{code} == 200 && !$res[$_]{internal} && !$got200{$reqs->[$_]{sid}} } 0 .. $N - 1;
 diag(scalar(@other) . " of $N requests got no answer (their child was killed): "
