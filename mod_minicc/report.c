@@ -93,6 +93,11 @@ typedef struct {
     long waits[MINICC_WAIT_BUCKETS];    /* pick-ups per bar of queue time */
     apr_array_header_t *operators;  /* const char *[2]: telnum, answered */
     apr_array_header_t *abandoned_calls; /* const char *[3]: from, time, wait */
+    long closed_calls;              /* turned away: closed, holiday */
+    long overflowed;                /* overflow, max-wait, queue-full */
+    long voicemails;
+    apr_array_header_t *voicemail_list; /* const char *[6]: from, time,
+                                         * reason, duration, url, total */
     int spool_backlog;
 } figures_t;
 
@@ -114,6 +119,7 @@ static int gather(request_rec *r, const minicc_dir_conf *conf,
                                                     MINICC_SERVICE_LEVEL));
     const char *pickup_args[] = { sl, lo, hi };
     const char *range_args[] = { lo, hi };
+    const char *twice_args[] = { lo, hi, lo, hi };
     const char *hour_args[] = { lo, hi, sa, sa, lo, hi };
     const char *abandoned_args[] = { sa, lo, hi };
     apr_array_header_t *rows;
@@ -194,9 +200,28 @@ static int gather(request_rec *r, const minicc_dir_conf *conf,
                                           range_args, 2))
         || !(f->abandoned_calls = minicc_db_select(r,
                                      MINICC_STMT_REPORT_ABANDONED, 3,
-                                     abandoned_args, 3))) {
+                                     abandoned_args, 3))
+        || !(rows = minicc_db_select(r, MINICC_STMT_REPORT_TURNED_AWAY, 4,
+                                     twice_args, 2))
+        || !(f->voicemail_list = minicc_db_select(r,
+                                     MINICC_STMT_REPORT_VOICEMAILS, 2,
+                                     range_args, 6))) {
         return 0;
     }
+    for (i = 0; i < rows->nelts; i++) {
+        const char **row = APR_ARRAY_IDX(rows, i, const char **);
+        const char *why = row[0] ? row[0] : "";
+
+        if (!strcmp(why, "closed") || !strcmp(why, "holiday")) {
+            f->closed_calls += num(row[1]);
+        }
+        else if (!strcmp(why, "overflow") || !strcmp(why, "max-wait")
+                 || !strcmp(why, "queue-full")) {
+            f->overflowed += num(row[1]);
+        }
+    }
+    f->voicemails = f->voicemail_list->nelts
+        ? num(APR_ARRAY_IDX(f->voicemail_list, 0, const char **)[5]) : 0;
     f->spool_backlog = minicc_spool_backlog(p, r->server, NULL);
     if (f->spool_backlog < 0) {
         f->spool_backlog = 0;
@@ -280,6 +305,19 @@ static void send_json(request_rec *r, const figures_t *f)
                    i ? "," : "", json_str(p, row[0]),
                    short_time(p, row[1], 'T'), num(row[2]));
     }
+    ap_rprintf(r, "],\"closed_calls\":%ld,\"overflowed\":%ld,"
+               "\"voicemails\":%ld,\"voicemail_list\":[", f->closed_calls,
+               f->overflowed, f->voicemails);
+    for (i = 0; i < f->voicemail_list->nelts; i++) {
+        const char **row = APR_ARRAY_IDX(f->voicemail_list, i,
+                                         const char **);
+
+        ap_rprintf(r, "%s{\"from\":%s,\"time\":\"%s\",\"reason\":%s,"
+                   "\"duration_seconds\":%ld,\"recording_url\":%s}",
+                   i ? "," : "", json_str(p, row[0]),
+                   short_time(p, row[1], 'T'), json_str(p, row[2]),
+                   num(row[3]), json_str(p, row[4]));
+    }
     ap_rputs("]}\n", r);
 }
 
@@ -312,7 +350,8 @@ static int send_csv(request_rec *r, const figures_t *f, const char *table)
         table = "summary";
     }
     if (strcmp(table, "summary") && strcmp(table, "hours")
-        && strcmp(table, "operators") && strcmp(table, "abandoned")) {
+        && strcmp(table, "operators") && strcmp(table, "abandoned")
+        && strcmp(table, "voicemails")) {
         return 0;
     }
     ap_set_content_type(r, "text/csv; charset=utf-8; header=present");
@@ -348,6 +387,17 @@ static int send_csv(request_rec *r, const figures_t *f, const char *table)
             ap_rprintf(r, "%s,%ld\r\n", csv_field(p, row[0]), num(row[1]));
         }
     }
+    else if (!strcmp(table, "voicemails")) {
+        ap_rputs("from,time,reason,duration_seconds,recording_url\r\n", r);
+        for (i = 0; i < f->voicemail_list->nelts; i++) {
+            const char **row = APR_ARRAY_IDX(f->voicemail_list, i,
+                                             const char **);
+
+            ap_rprintf(r, "%s,%s,%s,%ld,%s\r\n", csv_field(p, row[0]),
+                       short_time(p, row[1], 'T'), csv_field(p, row[2]),
+                       num(row[3]), csv_field(p, row[4]));
+        }
+    }
     else {
         ap_rputs("from,time,wait_seconds\r\n", r);
         for (i = 0; i < f->abandoned_calls->nelts; i++) {
@@ -368,6 +418,7 @@ enum {
     L_SHORT, L_RATE, L_ASA, L_LEVEL, L_LONGEST, L_AVGCALL, L_BACKLOG,
     L_BYHOUR, L_WAITS, L_OPERATORS, L_OPERATOR, L_CALLBACK, L_NUMBER,
     L_TIME, L_WAIT, L_NONE, L_SECONDS, L_LEVELLINE, L_DOWNLOAD,
+    L_CLOSED, L_OVERFLOWED, L_VOICEMAILS, L_REASON, L_LENGTH, L_RECORDING,
     L_COUNT
 };
 
@@ -378,7 +429,9 @@ static const char *const labels_en[L_COUNT] = {
     "Average call", "Rows waiting in the spool", "Calls per hour",
     "Queue time of answered calls", "Operators", "Operator",
     "Abandoned calls to call back (newest first)", "Number", "Time",
-    "Waited", "None", "s", "service level", "Download"
+    "Waited", "None", "s", "service level", "Download",
+    "Turned away (closed)", "Overflowed", "Voicemails", "Why", "Length",
+    "Recording"
 };
 
 static const char *const labels_ja[L_COUNT] = {
@@ -387,8 +440,11 @@ static const char *const labels_ja[L_COUNT] = {
     "サービスレベル", "最長待ち時間", "平均通話時間", "スプール待ち行数",
     "時間帯別の呼数", "応答した呼の待ち時間", "オペレータ", "オペレータ",
     "折り返し電話リスト（放棄呼、新しい順）", "電話番号", "時刻", "待ち時間",
-    "なし", "秒", "サービスレベル", "ダウンロード"
+    "なし", "秒", "サービスレベル", "ダウンロード",
+    "受付時間外", "あふれ呼", "留守番電話", "理由", "長さ", "録音"
 };
+
+#define TWILIO_RECORDINGS "https://api.twilio.com/"
 
 static const char *esc(apr_pool_t *p, const char *s)
 {
@@ -544,6 +600,9 @@ static void send_html(request_rec *r, const figures_t *f, int japanese)
                "<div class=\"tile\" id=\"avg_call_seconds\">%s<b>%.1f %s</b>"
                "</div>"
                "<div class=\"tile\" id=\"spool_backlog\">%s<b>%d</b></div>"
+               "<div class=\"tile\" id=\"closed_calls\">%s<b>%ld</b></div>"
+               "<div class=\"tile\" id=\"overflowed\">%s<b>%ld</b></div>"
+               "<div class=\"tile\" id=\"voicemails\">%s<b>%ld</b></div>"
                "</div>",
                L[L_OFFERED], f->offered, L[L_ANSWERED], f->answered,
                L[L_ABANDONED], f->abandoned, L[L_SHORT], f->short_abandoned,
@@ -551,7 +610,9 @@ static void send_html(request_rec *r, const figures_t *f, int japanese)
                L[L_SECONDS], L[L_LEVEL], f->service_level_seconds,
                L[L_SECONDS], f->service_level * 100, L[L_LONGEST],
                f->longest_wait, L[L_SECONDS], L[L_AVGCALL], f->avg_call,
-               L[L_SECONDS], L[L_BACKLOG], f->spool_backlog);
+               L[L_SECONDS], L[L_BACKLOG], f->spool_backlog, L[L_CLOSED],
+               f->closed_calls, L[L_OVERFLOWED], f->overflowed,
+               L[L_VOICEMAILS], f->voicemails);
     ap_rprintf(r, "<h2>%s</h2><p class=\"legend\"><span><i class=\"offered\""
                " style=\"background:#7a9cc6\"></i>%s</span><span><i "
                "style=\"background:#3c9a5f\"></i>%s</span><span><i "
@@ -588,6 +649,34 @@ static void send_html(request_rec *r, const figures_t *f, int japanese)
     }
     if (!f->abandoned_calls->nelts) {
         ap_rprintf(r, "<tr><td colspan=\"3\">%s</td></tr>", L[L_NONE]);
+    }
+    ap_rprintf(r, "</table><h2>%s</h2><table id=\"voicemails\"><tr><th>%s"
+               "</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>",
+               L[L_VOICEMAILS], L[L_NUMBER], L[L_TIME], L[L_REASON],
+               L[L_LENGTH], L[L_RECORDING]);
+    for (i = 0; i < f->voicemail_list->nelts; i++) {
+        const char **row = APR_ARRAY_IDX(f->voicemail_list, i,
+                                         const char **);
+
+        ap_rprintf(r, "<tr><td><a href=\"tel:%s\">%s</a></td><td>%s</td>"
+                   "<td>%s</td><td class=\"n\">%ld %s</td><td>",
+                   ap_escape_html(p, ap_escape_uri(p, row[0] ? row[0] : "")),
+                   esc(p, row[0]), esc(p, short_time(p, row[1], ' ')),
+                   esc(p, row[2]), num(row[3]), L[L_SECONDS]);
+        /* a link only to Twilio's recordings: anything else a caller could
+         * have sent (javascript:, another site) is shown as text */
+        if (row[4] && !strncmp(row[4], TWILIO_RECORDINGS,
+                               sizeof(TWILIO_RECORDINGS) - 1)) {
+            ap_rprintf(r, "<a href=\"%s\">%s</a>", esc(p, row[4]),
+                       L[L_RECORDING]);
+        }
+        else {
+            ap_rputs(esc(p, row[4]), r);
+        }
+        ap_rputs("</td></tr>", r);
+    }
+    if (!f->voicemail_list->nelts) {
+        ap_rprintf(r, "<tr><td colspan=\"5\">%s</td></tr>", L[L_NONE]);
     }
     ap_rputs("</table></body></html>\n", r);
 }
@@ -656,9 +745,10 @@ int minicc_report_handler(request_rec *r)
         const char *table = apr_table_get(args, "table");
 
         if (table && strcmp(table, "summary") && strcmp(table, "hours")
-            && strcmp(table, "operators") && strcmp(table, "abandoned")) {
+            && strcmp(table, "operators") && strcmp(table, "abandoned")
+            && strcmp(table, "voicemails")) {
             return bad_request(r, "table: expected summary, hours, "
-                               "operators or abandoned");
+                               "operators, abandoned or voicemails");
         }
     }
     if (!gather(r, conf, from, to, &f)) {

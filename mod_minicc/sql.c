@@ -101,7 +101,8 @@ static const char *const labels[MINICC_STMT_COUNT] = {
     "minicc_voicemail_upsert",
     "minicc_operator_lookup", "minicc_report_hours", "minicc_report_calls",
     "minicc_report_waits", "minicc_report_operators",
-    "minicc_report_abandoned",
+    "minicc_report_abandoned", "minicc_report_turned_away",
+    "minicc_report_voicemails",
     /* MINICC_BATCH_LEVELS of each, in the order of the tables */
     BATCH_LABELS("minicc_enqueue_upsert"),
     BATCH_LABELS("minicc_queue_upsert"),
@@ -259,7 +260,17 @@ static const char *const statements[] = {
      * for people to work through, not an export) */
     "SELECT `From`, `Time`, QueueTime FROM enqueue_data WHERE "
     "QueueResult = 'hangup' AND COALESCE(QueueTime, 0) >= %d AND "
-    IN_RANGE("`Time`") " ORDER BY `Time` DESC LIMIT 1000"
+    IN_RANGE("`Time`") " ORDER BY `Time` DESC LIMIT 1000",
+    /* MINICC_STMT_REPORT_TURNED_AWAY: from, to, from, to: the calls turned
+     * away by reason, and the queue exits Twilio found full */
+    "SELECT Reason, COUNT(*) FROM turned_away WHERE " IN_RANGE("`Time`")
+    " GROUP BY Reason UNION ALL SELECT 'queue-full', COUNT(*) FROM "
+    "enqueue_data WHERE QueueResult = 'queue-full' AND " IN_RANGE("`Time`"),
+    /* MINICC_STMT_REPORT_VOICEMAILS: from, to: newest first, with how many
+     * there are in all */
+    "SELECT `From`, `Time`, Reason, RecordingDuration, RecordingUrl, "
+    "COUNT(*) OVER () FROM voicemails WHERE " IN_RANGE("`Time`")
+    " ORDER BY `Time` DESC LIMIT 1000"
 };
 
 /* The histogram's bar of a queue time, from the same constants that
