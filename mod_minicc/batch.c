@@ -28,7 +28,6 @@
 
 #include <apr_thread_mutex.h>
 #include <apr_thread_cond.h>
-#include <ap_mpm.h>
 
 #if APR_HAS_THREADS
 
@@ -55,11 +54,9 @@ typedef struct {
 
 void minicc_batch_child_init(apr_pool_t *pchild, server_rec *s)
 {
-    int threaded = 0;
     server_rec *sp;
 
-    if (ap_mpm_query(AP_MPMQ_IS_THREADED, &threaded) != APR_SUCCESS
-        || threaded == AP_MPMQ_NOT_SUPPORTED || !threaded) {
+    if (!minicc_mpm_threaded()) {
         return;
     }
     for (sp = s; sp; sp = sp->next) {

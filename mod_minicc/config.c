@@ -15,6 +15,7 @@
 #include "minicc_text.h"
 
 #include <http_core.h>
+#include <ap_mpm.h>
 
 static const char *const message_keys[MINICC_MSG_COUNT] = {
     "welcome", "retry", "noinput", "connecting", "trouble", "operator",
@@ -216,6 +217,17 @@ typedef struct {
     server_rec *s;
     minicc_child_e layer;
 } child_key_t;
+
+int minicc_mpm_threaded(void)
+{
+    int threaded = 0;
+
+    if (ap_mpm_query(AP_MPMQ_IS_THREADED, &threaded) != APR_SUCCESS
+        || threaded == AP_MPMQ_NOT_SUPPORTED) {
+        threaded = 0;
+    }
+    return threaded;
+}
 
 void minicc_child_set(apr_pool_t *pchild, server_rec *s, minicc_child_e layer,
                       void *state)

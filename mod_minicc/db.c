@@ -39,7 +39,6 @@
 
 #include <apr_thread_mutex.h>
 #include <http_protocol.h>
-#include <ap_mpm.h>
 
 /* MySQL/MariaDB client and server error numbers (errmsg.h, mysqld_error.h)
  * that mean "this session lost its statements or its server": prepare
@@ -224,13 +223,9 @@ static apr_status_t give_back_kept(void *data)
 
 void minicc_db_child_init(apr_pool_t *pchild, server_rec *s)
 {
-    int threaded = 0;
+    int threaded = minicc_mpm_threaded();
     server_rec *sp;
 
-    if (ap_mpm_query(AP_MPMQ_IS_THREADED, &threaded) != APR_SUCCESS
-        || threaded == AP_MPMQ_NOT_SUPPORTED) {
-        threaded = 0;
-    }
     for (sp = s; sp; sp = sp->next) {
         db_child_t *ch = apr_pcalloc(pchild, sizeof(*ch));
 

@@ -17,17 +17,12 @@
 #include "minicc_spool.h"
 #include "minicc_throttle.h"
 
-#include <ap_mpm.h>
 
 void minicc_record_child_init(apr_pool_t *pchild, server_rec *s)
 {
-    int threaded = 0;
+    int threaded = minicc_mpm_threaded();
     server_rec *sp;
 
-    if (ap_mpm_query(AP_MPMQ_IS_THREADED, &threaded) != APR_SUCCESS
-        || threaded == AP_MPMQ_NOT_SUPPORTED) {
-        threaded = 0;
-    }
     for (sp = s; sp; sp = sp->next) {
         minicc_child_set(pchild, sp, MINICC_CHILD_RECORD,
                          minicc_throttle_create(pchild, threaded));
