@@ -327,7 +327,8 @@ static void note_hang(request_rec *r)
 }
 
 /*
- * A query or connection of this request ran into MiniCCDBTimeout.  Behind a
+ * A query of this request ran into MiniCCDBTimeout (a ping or a connection
+ * that does means the server hangs: note_hang at once).  Behind a
  * load balancer that may be one node that died or hangs while the others
  * answer (or a Galera cluster that stalls its writes for the 2 s it takes
  * to drop a dead node): so when that was the request's first wait for the
@@ -517,7 +518,8 @@ static ap_dbd_t *acquire(request_rec *r, const minicc_srv_conf *sc,
                           "above): not asked again%s", doing, sc->db_timeout,
                           more);
         }
-        timed_out(r, sc);
+        /* connecting hung: a fresh connection would hang as long */
+        note_hang(r);
     }
     else if (!dbd) {
         const char *more = outage_more(r);
@@ -746,7 +748,7 @@ static int recheck(db_ctx_t *c, const char *doing)
                           c->sc->db_timeout, more);
         }
         minicc_native_never_reconnect(c->dbd);
-        timed_out(c->r, c->sc);
+        note_hang(c->r);
     }
     return 0;
 }
