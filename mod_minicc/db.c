@@ -35,6 +35,7 @@
 #include "minicc_config.h"
 #include "minicc_db.h"
 #include "minicc_dbnative.h"
+#include "minicc_lock.h"
 #include "minicc_throttle.h"
 
 #include <apr_thread_mutex.h>
@@ -173,9 +174,7 @@ typedef struct {
 
 typedef struct {
     server_rec *s;
-#if APR_HAS_THREADS
-    apr_thread_mutex_t *lock;   /* NULL: one request at a time (prefork) */
-#endif
+    minicc_mutex_t *lock;       /* NULL: one request at a time (prefork) */
     apr_time_t hung;            /* a query went unanswered; 0: none since
                                  * one was answered */
     int asking;                 /* a request asks past it */
@@ -186,28 +185,6 @@ typedef struct {
     int nidle;
     int nkept;                  /* idle or in use */
 } db_child_t;
-
-static void lock(db_child_t *ch)
-{
-#if APR_HAS_THREADS
-    if (ch->lock) {
-        apr_thread_mutex_lock(ch->lock);
-    }
-#else
-    (void)ch;
-#endif
-}
-
-static void unlock(db_child_t *ch)
-{
-#if APR_HAS_THREADS
-    if (ch->lock) {
-        apr_thread_mutex_unlock(ch->lock);
-    }
-#else
-    (void)ch;
-#endif
-}
 
 static apr_status_t give_back_kept(void *data)
 {
@@ -232,11 +209,8 @@ void minicc_db_child_init(apr_pool_t *pchild, server_rec *s)
         ch->s = sp;
         ch->refusals = minicc_throttle_create(pchild, threaded);
         ch->failures = minicc_throttle_create(pchild, threaded);
-#if APR_HAS_THREADS
         if (threaded) {
-            apr_status_t rv = apr_thread_mutex_create(&ch->lock,
-                                                      APR_THREAD_MUTEX_DEFAULT,
-                                                      pchild);
+            apr_status_t rv = minicc_mutex_create(&ch->lock, pchild);
             if (rv != APR_SUCCESS) {
                 ap_log_error(APLOG_MARK, APLOG_ERR, rv, sp, APLOGNO(30212)
                              "creating the lock of this child's database "
@@ -251,7 +225,6 @@ void minicc_db_child_init(apr_pool_t *pchild, server_rec *s)
              * destroyed */
             apr_pool_pre_cleanup_register(pchild, ch, give_back_kept);
         }
-#endif
         minicc_child_set(pchild, sp, MINICC_CHILD_DB, ch);
     }
 }
@@ -320,9 +293,9 @@ static void note_hang(request_rec *r)
     db_child_t *ch = r ? child_of(r) : NULL;
 
     if (ch) {
-        lock(ch);
+        minicc_lock(ch->lock);
         ch->hung = apr_time_now();
-        unlock(ch);
+        minicc_unlock(ch->lock);
     }
 }
 
@@ -396,9 +369,9 @@ static apr_time_t hang_time(request_rec *r)
     if (!ch) {
         return 0;
     }
-    lock(ch);
+    minicc_lock(ch->lock);
     at = ch->hung;
-    unlock(ch);
+    minicc_unlock(ch->lock);
     return at;
 }
 
@@ -416,12 +389,12 @@ static apr_status_t done_asking(void *data)
 {
     asker_t *a = data;
 
-    lock(a->ch);
+    minicc_lock(a->ch->lock);
     a->ch->asking = 0;
     if (a->ch->hung == a->past) {
         a->ch->hung = 0;
     }
-    unlock(a->ch);
+    minicc_unlock(a->ch->lock);
     return APR_SUCCESS;
 }
 
@@ -437,22 +410,22 @@ static int may_ask(request_rec *r, const char *doing)
     if (!ch) {
         return 1;
     }
-    lock(ch);
+    minicc_lock(ch->lock);
     if (!(at = ch->hung)) {
-        unlock(ch);
+        minicc_unlock(ch->lock);
         return 1;
     }
     apr_pool_userdata_get((void **)&a, ASKER_KEY, r->pool);
     if (a && a->past == at) {
         /* this request is the one asking */
-        unlock(ch);
+        minicc_unlock(ch->lock);
         return 1;
     }
     since = apr_time_now() - at;
     if (ch->asking || since < HUNG_REST) {
         int held;
 
-        unlock(ch);
+        minicc_unlock(ch->lock);
         if (minicc_throttle_pass(ch->refusals, apr_time_now(),
                                  apr_time_from_sec(1), &held)) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30211)
@@ -468,7 +441,7 @@ static int may_ask(request_rec *r, const char *doing)
         return 0;
     }
     ch->asking = 1;
-    unlock(ch);
+    minicc_unlock(ch->lock);
     a = apr_palloc(r->pool, sizeof(*a));
     a->ch = ch;
     a->past = at;
@@ -676,7 +649,7 @@ static int check_session(const db_ctx_t *c, const char *doing)
     if (!st || (st->session == minicc_native_session(c->dbd)
                 && !minicc_native_statement_lost(c->dbd,
                        apr_hash_get(c->dbd->prepared, minicc_sql_label(
-                                    MINICC_STMT_OPERATOR_LOOKUP),
+                                    MINICC_STMT_CALLERS),
                                     APR_HASH_KEY_STRING)))) {
         return 1;
     }
@@ -757,9 +730,9 @@ static int recheck(db_ctx_t *c, const char *doing)
 static void give_back(db_child_t *ch, const db_ctx_t *c, int kept)
 {
     if (kept) {
-        lock(ch);
+        minicc_lock(ch->lock);
         ch->nkept--;
-        unlock(ch);
+        minicc_unlock(ch->lock);
     }
     c->sc->db->close(c->s, c->dbd);
 }
@@ -781,11 +754,11 @@ static int take_kept(db_child_t *ch, db_ctx_t *c, const char *doing,
     if (!may_ask(r, doing)) {
         return 0;
     }
-    lock(ch);
+    minicc_lock(ch->lock);
     if (ch->nidle && !fresh) {
         conn = ch->idle[--ch->nidle];
     }
-    unlock(ch);
+    minicc_unlock(ch->lock);
     if ((c->dbd = conn.dbd)) {
         if (r->request_time - conn.used < KEPT_FRESH || recheck(c, doing)) {
             *kept = *reused = 1;
@@ -808,10 +781,10 @@ static int take_kept(db_child_t *ch, db_ctx_t *c, const char *doing,
     apr_pool_userdata_get((void **)&st, CONN_STATE_KEY, c->dbd->pool);
     keep = st ? (st->cfg->nkeep < st->cfg->nmax ? st->cfg->nkeep
                                                 : st->cfg->nmax - 1) : 0;
-    lock(ch);
+    minicc_lock(ch->lock);
     *kept = ch->nkept < KEPT_MAX && ch->nkept < keep;
     ch->nkept += *kept;
-    unlock(ch);
+    minicc_unlock(ch->lock);
     return 1;
 }
 
@@ -824,11 +797,11 @@ static void release_kept(db_child_t *ch, const db_ctx_t *c, int kept,
         give_back(ch, c, kept);
         return;
     }
-    lock(ch);
+    minicc_lock(ch->lock);
     ch->idle[ch->nidle].dbd = c->dbd;
     ch->idle[ch->nidle].used = c->r->request_time;
     ch->nidle++;
-    unlock(ch);
+    minicc_unlock(ch->lock);
 }
 
 /* Work on a connection: 1 when it worked; 0 when it failed for a reason
@@ -984,52 +957,53 @@ static int run(const db_ctx_t *c, int id, int nargs, const char **args,
     return err;
 }
 
-/* ---- the operator lookup ---- */
+/* ---- the operators and holidays ---- */
 
 typedef struct {
-    const char *args[2];        /* the number, the date */
+    const char *from;
     const char *doing;
-    int found;                  /* 1 found, 0 not, -1 the statement failed */
-    int holiday;
-} lookup_t;
+    apr_pool_t *p;
+    apr_hash_t *operators, *holidays;
+} callers_t;
 
-static int lookup(const db_ctx_t *c, void *baton)
+static int read_callers(const db_ctx_t *c, void *baton)
 {
-    lookup_t *l = baton;
+    callers_t *cl = baton;
     apr_dbd_results_t *res;
     apr_dbd_row_t *row = NULL;
 
-    if (run(c, MINICC_STMT_OPERATOR_LOOKUP, 2, l->args, &res, l->doing)) {
-        l->found = -1;
+    apr_hash_clear(cl->operators);
+    apr_hash_clear(cl->holidays);
+    if (run(c, MINICC_STMT_CALLERS, 1, &cl->from, &res, cl->doing)) {
         return 0;
     }
     /* read to the end: a sequential result left unread spoils the pooled
      * connection for the next request */
-    l->found = 0;
     while (apr_dbd_get_row(c->dbd->driver, c->pool, res, &row, -1) == 0) {
-        l->found = apr_dbd_get_entry(c->dbd->driver, row, 0) != NULL;
-        l->holiday = apr_dbd_get_entry(c->dbd->driver, row, 1) != NULL;
+        const char *kind = apr_dbd_get_entry(c->dbd->driver, row, 0);
+        const char *value = apr_dbd_get_entry(c->dbd->driver, row, 1);
+
+        if (kind && value) {
+            value = apr_pstrdup(cl->p, value);
+            apr_hash_set(*kind == '0' ? cl->operators : cl->holidays, value,
+                         APR_HASH_KEY_STRING, "");
+        }
     }
     return 1;
 }
 
-/* A first contact: on a connection the child keeps, it is spared
- * mod_dbd's ping. */
-minicc_caller_e minicc_db_is_operator(request_rec *r, const char *telnum,
-                                      const char *date, int *holiday)
+int minicc_db_read_callers(request_rec *r, apr_pool_t *p, const char *from,
+                           apr_hash_t *operators, apr_hash_t *holidays)
 {
-    lookup_t l;
+    callers_t cl;
 
-    l.args[0] = telnum;
-    l.args[1] = date;
-    l.holiday = 0;
-    l.doing = apr_psprintf(r->pool, "looking up caller %s in operators",
-                           ap_escape_logitem(r->pool, telnum));
-    l.found = -1;
-    with_connection(r, l.doing, lookup, &l);
-    *holiday = l.holiday;
-    return l.found < 0 ? MINICC_LOOKUP_FAILED
-                       : l.found ? MINICC_OPERATOR : MINICC_CUSTOMER;
+    cl.from = from;
+    cl.doing = apr_psprintf(r->pool, "reading the operators and the "
+                            "holidays from %s on", from);
+    cl.p = p;
+    cl.operators = operators;
+    cl.holidays = holidays;
+    return with_connection(r, cl.doing, read_callers, &cl) > 0 ? 0 : -1;
 }
 
 /* ---- the report's SELECTs ---- */

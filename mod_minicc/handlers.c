@@ -7,7 +7,7 @@
  * and response are mod_minicc.c's, the documents docs.c's.
  */
 #include "mod_minicc_private.h"
-#include "minicc_db.h"
+#include "minicc_callers.h"
 #include "minicc_handlers.h"
 #include "minicc_record.h"
 #include "minicc_rows.h"
@@ -48,10 +48,9 @@ static int incoming(minicc_call_t *call)
         return OK;
     }
 
-    /* one round trip says both: operator? holiday? */
     from = param(call, "From");
     minicc_conf_when(call->conf, call->r->request_time, &when);
-    switch (minicc_db_is_operator(call->r, from ? from : "", when.date,
+    switch (minicc_callers_lookup(call->r, from ? from : "", when.date,
                                   &holiday)) {
     case MINICC_OPERATOR:
         /* operators are let in at any hour */

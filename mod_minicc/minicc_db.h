@@ -31,12 +31,11 @@ int minicc_db_prepare_request(request_rec *r);
 /* Whether the request holds a connection of its own (taken early). */
 int minicc_db_holds_connection(request_rec *r);
 
-typedef enum { MINICC_CUSTOMER = 0, MINICC_OPERATOR = 1,
-               MINICC_LOOKUP_FAILED = -1 } minicc_caller_e;
-/* Whether telnum is an operator's; *holiday: whether date (YYYY-MM-DD) is
- * in the holidays table. */
-minicc_caller_e minicc_db_is_operator(request_rec *r, const char *telnum,
-                                      const char *date, int *holiday);
+/* Every operator's number into operators and every holiday on or after
+ * from (YYYY-MM-DD) into holidays (keys made in p, values ""), in one
+ * statement; 0, or -1 when it failed (logged). */
+int minicc_db_read_callers(request_rec *r, apr_pool_t *p, const char *from,
+                           apr_hash_t *operators, apr_hash_t *holidays);
 
 /* Writes n rows of one table, in as few statements as the prepared sizes
  * allow, on the request's own connection or one the child keeps; errs[i]

@@ -78,7 +78,7 @@ long minicc_row_order(const minicc_row_t *row);
 /* Statement ids: the single-row upsert of table t is t itself; the upsert
  * of 2 << k rows is MINICC_STMT_UPSERT_ROWS(t, k). */
 enum {
-    MINICC_STMT_OPERATOR_LOOKUP = MINICC_TABLE_COUNT,
+    MINICC_STMT_CALLERS = MINICC_TABLE_COUNT,
     MINICC_STMT_REPORT_HOURS,
     MINICC_STMT_REPORT_CALLS,
     MINICC_STMT_REPORT_WAITS,

@@ -8,7 +8,7 @@
  * only those under it (doc/design.txt, "Layers"):
  *
  *   handlers.c report.c          the webhooks, the report
- *   docs.c                       the TwiML each answers with
+ *   docs.c callers.c             the TwiML each answers with; who calls
  *   record.c > batch.c spool.c   recording a row: group commit, or spool
  *   rows.c                       a row from a request's parameters
  *   db.c > dbnative.c            mod_dbd's connections; below apr_dbd
@@ -26,6 +26,7 @@
 #include <libxml/parser.h>
 
 #include "minicc_batch.h"
+#include "minicc_callers.h"
 #include "minicc_config.h"
 #include "minicc_db.h"
 #include "minicc_docs.h"
@@ -275,6 +276,7 @@ static void minicc_child_init(apr_pool_t *pchild, server_rec *s)
     minicc_db_child_init(pchild, s);
     minicc_batch_child_init(pchild, s);
     minicc_record_child_init(pchild, s);
+    minicc_callers_child_init(pchild, s);
     minicc_spool_child_init(pchild, s);
 }
 

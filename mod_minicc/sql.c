@@ -99,7 +99,7 @@ static const char *const labels[MINICC_STMT_COUNT] = {
     "minicc_enqueue_upsert", "minicc_queue_upsert", "minicc_status_upsert",
     "minicc_operator_session_upsert", "minicc_turned_away_upsert",
     "minicc_voicemail_upsert",
-    "minicc_operator_lookup", "minicc_report_hours", "minicc_report_calls",
+    "minicc_callers", "minicc_report_hours", "minicc_report_calls",
     "minicc_report_waits", "minicc_report_operators",
     "minicc_report_abandoned", "minicc_report_turned_away",
     "minicc_report_voicemails",
@@ -229,10 +229,12 @@ static const char *upsert(apr_pool_t *p, const minicc_table_t *t, int nrows)
 #define IN_RANGE(column) column " >= %s AND " column " < %s"
 
 static const char *const statements[] = {
-    /* MINICC_STMT_OPERATOR_LOOKUP: the caller's number, today's date: is
-     * the caller an operator, is today a holiday (one round trip) */
-    "SELECT (SELECT 1 FROM operators WHERE telnum = %s LIMIT 1), "
-    "(SELECT 1 FROM holidays WHERE `Day` = %s LIMIT 1)",
+    /* MINICC_STMT_CALLERS: a date: every operator's number (kind 0) and
+     * every holiday on or after the date (kind 1), for callers.c's copy;
+     * the holidays of the past are left out, so that the copy does not
+     * grow with the years */
+    "SELECT 0, telnum FROM operators UNION ALL "
+    "SELECT 1, CAST(`Day` AS CHAR) FROM holidays WHERE `Day` >= %s",
     /* MINICC_STMT_REPORT_HOURS: from, to, short abandon (twice), from, to */
     "SELECT DATE(h.`Hour`), HOUR(h.`Hour`), h.offered, h.answered, "
     "COALESCE(g.abandoned, 0), COALESCE(g.short, 0), "
@@ -302,6 +304,6 @@ const char *minicc_sql_text(apr_pool_t *p, int id)
         return upsert(p, &tables[t], 2 << k);
     }
     return id == MINICC_STMT_REPORT_WAITS
-        ? with_bars(p, statements[id - MINICC_STMT_OPERATOR_LOOKUP])
-        : statements[id - MINICC_STMT_OPERATOR_LOOKUP];
+        ? with_bars(p, statements[id - MINICC_STMT_CALLERS])
+        : statements[id - MINICC_STMT_CALLERS];
 }

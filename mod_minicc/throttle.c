@@ -5,14 +5,11 @@
  * would bury what happened under thousands that say nothing new.  So such a
  * line is let through once per interval, saying how many it stands for.
  */
-#include <apr_thread_mutex.h>
-
+#include "minicc_lock.h"
 #include "minicc_throttle.h"
 
 struct minicc_throttle {
-#if APR_HAS_THREADS
-    apr_thread_mutex_t *lock;
-#endif
+    minicc_mutex_t *lock;
     apr_time_t last;            /* when a line was last let through */
     int held;                   /* held back since */
 };
@@ -21,14 +18,9 @@ minicc_throttle_t *minicc_throttle_create(apr_pool_t *p, int threaded)
 {
     minicc_throttle_t *t = apr_pcalloc(p, sizeof(*t));
 
-#if APR_HAS_THREADS
-    if (threaded && apr_thread_mutex_create(&t->lock, APR_THREAD_MUTEX_DEFAULT,
-                                            p) != APR_SUCCESS) {
+    if (threaded && minicc_mutex_create(&t->lock, p) != APR_SUCCESS) {
         return NULL;
     }
-#else
-    (void)threaded;
-#endif
     return t;
 }
 
@@ -41,11 +33,7 @@ int minicc_throttle_pass(minicc_throttle_t *t, apr_time_t now,
         *held = 0;
         return 1;
     }
-#if APR_HAS_THREADS
-    if (t->lock) {
-        apr_thread_mutex_lock(t->lock);
-    }
-#endif
+    minicc_lock(t->lock);
     pass = !t->last || now - t->last >= interval;
     if (pass) {
         *held = t->held;
@@ -55,10 +43,6 @@ int minicc_throttle_pass(minicc_throttle_t *t, apr_time_t now,
     else {
         t->held++;
     }
-#if APR_HAS_THREADS
-    if (t->lock) {
-        apr_thread_mutex_unlock(t->lock);
-    }
-#endif
+    minicc_unlock(t->lock);
     return pass;
 }

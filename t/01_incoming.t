@@ -12,7 +12,7 @@ plan tests => 4 * (5 + @junk) + 1;
 
 db_wait_up();
 my $operator = '+15550001001';
-db_do('INSERT IGNORE INTO operators (telnum) VALUES (?)', $operator);
+add_operator($operator);
 
 my $url = '/minicc/incoming';
 my $enqueue = Enqueue('support', waitUrl => 'wait', waitUrlMethod => 'POST',

@@ -11,7 +11,7 @@ plan tests => 4 * 22 + 4 * 6 + 9;
 
 db_wait_up();
 my $operator = '+15550006001';
-db_do('INSERT IGNORE INTO operators (telnum) VALUES (?)', $operator);
+add_operator($operator);
 
 # /custom ---------------------------------------------------------------
 my %v = (language => 'ja-JP', voice => 'Polly.Mizuki');

@@ -18,7 +18,7 @@ plan tests => 1 + 2 + (2 + 4 + 6 * @servers) + (2 + @servers + 6 * @servers + 1 
 
 db_wait_up();
 my $operator = '+15550010001';
-db_do('INSERT IGNORE INTO operators (telnum) VALUES (?)', $operator);
+add_operator($operator);
 
 my $op_redirect = Response(Redirect('operator', method => 'POST'));
 my $op_loop = Response(Say(DEFAULT_MSG('operator')),

@@ -17,7 +17,7 @@ plan tests => 7;
 
 db_wait_up();
 my $operator = '+15550012001';
-db_do('INSERT IGNORE INTO operators (telnum) VALUES (?)', $operator);
+add_operator($operator);
 
 my $shared_status = sid();
 my $shared_exit   = sid();

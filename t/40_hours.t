@@ -10,6 +10,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use File::Temp qw(tempdir);
 use MiniCCTest;
+use Time::HiRes qw(time);
 
 # [lines inside <Location>, what the message must say]
 my @bad = (
@@ -40,7 +41,7 @@ my @closed = (
 );
 
 # twiml_ok is 4 tests: status, Content-Type, declaration, TwiML
-plan tests => @bad * 2 + 2 + 4 * (@open + @closed + 1 + 3 + 5 + 2) + @closed + 3;
+plan tests => @bad * 2 + 2 + 4 * (@open + @closed + 1 + 3 + 5 + 2) + @closed + 3 + 2;
 
 # ---- configtest -------------------------------------------------------------
 my $tmp = tempdir('minicc-hours-XXXXXX', TMPDIR => 1, CLEANUP => 1);
@@ -58,8 +59,8 @@ like($out, qr/Syntax OK/, '... Syntax OK');
 # ---- open and closed around the edges ------------------------------------------
 db_wait_up();
 my $operator = '+15550004001';
-db_do('INSERT IGNORE INTO operators (telnum) VALUES (?)', $operator);
-db_do("DELETE FROM holidays WHERE `Day` = '2026-12-09'");
+add_operator($operator);
+callers_changed() if db_do("DELETE FROM holidays WHERE `Day` = '2026-12-09'") > 0;
 
 my $welcome = Response(
     Gather({ numDigits => '1', timeout => '10', action => 'incoming', method => 'POST' },
@@ -100,17 +101,37 @@ twiml_ok(post('/hours/mon-0859', [CallSid => sid()]), $closed, 'no From at all: 
 twiml_ok(post('/hours/wed-1000', [CallSid => sid(), From => '+15551234005']), $welcome,
          'Wednesday 10:00, no holiday: open');
 db_do("INSERT INTO holidays (`Day`, Name) VALUES ('2026-12-09', 'Test day')");
+callers_changed();
 my $sid = sid();
 twiml_ok(post('/hours/wed-1000', [CallSid => $sid, From => '+15551234006']), $closed,
-         'the same Wednesday made a holiday: closed at the next call');
+         'the same Wednesday made a holiday: closed within a second');
 is((db_row('turned_away', $sid) // {})->{Reason}, 'holiday', '... recorded as holiday');
 twiml_ok(post('/nohours/wed-1000', [CallSid => sid(), From => '+15551234007']), $closed,
          '... also where no MiniCCHours is set');
 twiml_ok(post('/hours/wed-1000', [CallSid => sid(), From => $operator]),
          Response(Redirect('operator', method => 'POST')), '... an operator is let in on a holiday');
 db_do("DELETE FROM holidays WHERE `Day` = '2026-12-09'");
+callers_changed();
 twiml_ok(post('/hours/wed-1000', [CallSid => sid(), From => '+15551234008']), $welcome,
-         'the holiday removed: open again at the next call');
+         'the holiday removed: open again within a second');
+
+# ---- the steady state: first contacts answered from the child's copy --------------
+# Without the copy each would run a statement; with it, one read a second at most.
+{
+    my $executions = sub {
+        (dbh()->selectrow_array(q{SHOW GLOBAL STATUS LIKE 'Com_stmt_execute'}))[1];
+    };
+    post('/hours/wed-1000', [CallSid => sid(), From => '+15551235000']);
+    my ($before, $t0, $menus) = ($executions->(), time, 0);
+    for my $i (1 .. 30) {
+        my $res = post('/hours/wed-1000', [CallSid => sid(), From => sprintf('+1555123%04d', 5000 + $i)]);
+        $menus++ if $res->code == 200 && same(twiml($res), $welcome);
+    }
+    my ($reads, $took) = ($executions->() - $before, time - $t0);
+    is($menus, 30, '30 first contacts in a row: the menu each time');
+    ok($reads <= 1 + int($took / 0.9), '... and the database read once a second at most, not once a call')
+        or diag("$reads statements in $took s");
+}
 
 # ---- a CallSid that is not a SID: answered, never recorded ---------------------------
 my $log0 = error_log_size();

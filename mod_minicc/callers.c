@@ -1,0 +1,259 @@
+/* Licensed under the Apache License, Version 2.0 (see COPYING). */
+
+/*
+ * The first contact's question, operator or customer, open or holiday,
+ * answered from memory: a SELECT per call cost the first contact 30-100 ms
+ * at its p99 under load (doc/performance.txt), more than anything else a
+ * caller waits for.  Each child keeps a copy of the operators and of the
+ * holidays from some day on, and the first request that finds the copy
+ * older than FRESH reads both tables again, in one statement, while the
+ * others go on answering from the copy: a change is seen within a second.
+ * When the database cannot be read, the last copy answers (logged), and a
+ * read is tried again every RETRY; a child that never read the tables has
+ * no answer (the trouble message of doc/contract.txt, 2).
+ */
+#include "mod_minicc_private.h"
+#include "minicc_callers.h"
+#include "minicc_config.h"
+#include "minicc_db.h"
+#include "minicc_lock.h"
+#include "minicc_throttle.h"
+
+#include <apr_hash.h>
+#if APR_HAS_THREADS
+#include <apr_thread_cond.h>
+#endif
+
+/* Read again after FRESH, so that a change committed just after a read is
+ * seen by the first contacts of the next second, the read included. */
+#define FRESH apr_time_from_msec(900)
+/* After a read failed, the next not before RETRY: a database that is away
+ * is asked twice a second per child, not by every caller. */
+#define RETRY apr_time_from_msec(500)
+
+/* One reading of the tables, in a pool of its own: replaced whole. */
+typedef struct {
+    apr_pool_t *pool;
+    apr_hash_t *operators;      /* numbers, as stored */
+    apr_hash_t *holidays;       /* YYYY-MM-DD, those from "from" on */
+    char from[16];
+    apr_time_t asked;           /* when the statement was sent */
+} copy_t;
+
+typedef struct {
+    minicc_mutex_t *lock;       /* NULL under a MPM without threads */
+#if APR_HAS_THREADS
+    apr_thread_cond_t *read;    /* a read ended */
+#endif
+    copy_t *copy;               /* NULL until a read worked */
+    int reading;                /* a request reads the tables now */
+    int failed;                 /* the last read failed */
+    apr_time_t tried;           /* when the last read began */
+    minicc_throttle_t *old;     /* AH30801, once a second */
+} callers_t;
+
+/* Only while another request reads, and only when the copy cannot answer:
+ * a child that starts, or a date before the copy's. */
+static void wait_for_read(callers_t *c)
+{
+#if APR_HAS_THREADS
+    if (c->lock) {
+        apr_thread_cond_timedwait(c->read, c->lock, RETRY);
+    }
+#else
+    (void)c;
+#endif
+}
+
+static void read_ended(callers_t *c)
+{
+#if APR_HAS_THREADS
+    if (c->lock) {
+        apr_thread_cond_broadcast(c->read);
+    }
+#else
+    (void)c;
+#endif
+}
+
+static apr_status_t drop_copy(void *data)
+{
+    callers_t *c = data;
+
+    if (c->copy) {
+        apr_pool_destroy(c->copy->pool);
+        c->copy = NULL;
+    }
+    return APR_SUCCESS;
+}
+
+void minicc_callers_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    int threaded = minicc_mpm_threaded();
+    server_rec *sp;
+
+    for (sp = s; sp; sp = sp->next) {
+        callers_t *c = apr_pcalloc(pchild, sizeof(*c));
+
+#if APR_HAS_THREADS
+        if (threaded) {
+            apr_status_t rv = minicc_mutex_create(&c->lock, pchild);
+
+            if (rv == APR_SUCCESS) {
+                rv = apr_thread_cond_create(&c->read, pchild);
+            }
+            if (rv != APR_SUCCESS) {
+                ap_log_error(APLOG_MARK, APLOG_ERR, rv, sp, APLOGNO(30802)
+                             "creating the lock of this child's copy of the "
+                             "operators and holidays failed: each first "
+                             "contact reads the tables");
+                continue;
+            }
+        }
+#endif
+        c->old = minicc_throttle_create(pchild, threaded);
+        /* the copies live in pools of their own (unmanaged: made and
+         * destroyed while other threads make subpools of pchild) */
+        apr_pool_cleanup_register(pchild, c, drop_copy,
+                                  apr_pool_cleanup_null);
+        minicc_child_set(pchild, sp, MINICC_CHILD_CALLERS, c);
+    }
+}
+
+/* A new copy read from the database, from the date on; NULL when the read
+ * failed (logged by db.c). */
+static copy_t *read_copy(request_rec *r, const char *date, apr_time_t now)
+{
+    apr_pool_t *p;
+    copy_t *copy;
+
+    if (apr_pool_create_unmanaged_ex(&p, NULL, NULL) != APR_SUCCESS) {
+        return NULL;
+    }
+    copy = apr_pcalloc(p, sizeof(*copy));
+    copy->pool = p;
+    copy->operators = apr_hash_make(p);
+    copy->holidays = apr_hash_make(p);
+    apr_cpystrn(copy->from, date, sizeof(copy->from));
+    copy->asked = now;
+    if (minicc_db_read_callers(r, p, copy->from, copy->operators,
+                               copy->holidays)) {
+        apr_pool_destroy(p);
+        return NULL;
+    }
+    return copy;
+}
+
+/* Whether the copy knows about date: its holidays are those from its
+ * "from" on (dates compare as strings). */
+static int covers(const copy_t *copy, const char *date)
+{
+    return copy && strcmp(date, copy->from) >= 0;
+}
+
+static minicc_caller_e answer(const copy_t *copy, const char *telnum,
+                              const char *date, int *holiday)
+{
+    *holiday = apr_hash_get(copy->holidays, date, APR_HASH_KEY_STRING)
+               != NULL;
+    return apr_hash_get(copy->operators, telnum, APR_HASH_KEY_STRING)
+           ? MINICC_OPERATOR : MINICC_CUSTOMER;
+}
+
+/* The last copy answers although it is older than FRESH: a read failed. */
+static void log_old(request_rec *r, callers_t *c, apr_time_t now)
+{
+    int held;
+
+    if (minicc_throttle_pass(c->old, now, apr_time_from_sec(1), &held)) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, APLOGNO(30801)
+                      "first contacts answered from the operators and "
+                      "holidays read %" APR_TIME_T_FMT " s ago: reading them "
+                      "again failed (%d more answers since the last such "
+                      "line)", apr_time_sec(now - c->copy->asked), held);
+    }
+}
+
+/* Without a copy of the child's (no lock): the tables are read for this
+ * request alone. */
+static minicc_caller_e read_alone(request_rec *r, const char *telnum,
+                                  const char *date, int *holiday)
+{
+    copy_t copy;
+
+    copy.operators = apr_hash_make(r->pool);
+    copy.holidays = apr_hash_make(r->pool);
+    apr_cpystrn(copy.from, date, sizeof(copy.from));
+    if (minicc_db_read_callers(r, r->pool, copy.from, copy.operators,
+                               copy.holidays)) {
+        return MINICC_LOOKUP_FAILED;
+    }
+    return answer(&copy, telnum, date, holiday);
+}
+
+minicc_caller_e minicc_callers_lookup(request_rec *r, const char *telnum,
+                                      const char *date, int *holiday)
+{
+    callers_t *c = minicc_child_get(r->server, MINICC_CHILD_CALLERS);
+    apr_time_t now = apr_time_now();
+    minicc_caller_e found;
+    copy_t *copy;
+
+    *holiday = 0;
+    if (!c) {
+        return read_alone(r, telnum, date, holiday);
+    }
+    minicc_lock(c->lock);
+    for (;;) {
+        int known = covers(c->copy, date);
+        int resting = c->failed && now - c->tried < RETRY;
+
+        if (known && (now - c->copy->asked < FRESH || c->reading
+                      || resting)) {
+            if (resting && now - c->copy->asked >= FRESH) {
+                log_old(r, c, now);
+            }
+            found = answer(c->copy, telnum, date, holiday);
+            minicc_unlock(c->lock);
+            return found;
+        }
+        if (!c->reading) {
+            if (resting) {
+                /* no copy to answer from, and the database was away a
+                 * moment ago (logged then) */
+                minicc_unlock(c->lock);
+                return MINICC_LOOKUP_FAILED;
+            }
+            break;
+        }
+        /* nothing to answer from while another request reads: its copy
+         * may */
+        wait_for_read(c);
+        now = apr_time_now();
+    }
+    c->reading = 1;
+    c->tried = now;
+    minicc_unlock(c->lock);
+
+    copy = read_copy(r, date, now);
+
+    minicc_lock(c->lock);
+    c->reading = 0;
+    c->failed = !copy;
+    if (copy) {
+        drop_copy(c);
+        c->copy = copy;
+    }
+    read_ended(c);
+    if (covers(c->copy, date)) {
+        if (!copy) {
+            log_old(r, c, now);
+        }
+        found = answer(c->copy, telnum, date, holiday);
+    }
+    else {
+        found = MINICC_LOOKUP_FAILED;
+    }
+    minicc_unlock(c->lock);
+    return found;
+}

@@ -1,0 +1,27 @@
+/* Licensed under the Apache License, Version 2.0 (see COPYING). */
+
+/*
+ * Who is calling, at a first contact: an operator or a customer, and
+ * whether the day is a holiday (callers.c), from a copy of the operators
+ * and holidays tables that each child keeps and reads again at least once
+ * a second (doc/contract.txt, 2 and 7).
+ */
+#ifndef MINICC_CALLERS_H
+#define MINICC_CALLERS_H
+
+#include <httpd.h>
+
+typedef enum { MINICC_CUSTOMER = 0, MINICC_OPERATOR = 1,
+               MINICC_LOOKUP_FAILED = -1 } minicc_caller_e;
+
+void minicc_callers_child_init(apr_pool_t *pchild, server_rec *s);
+
+/* Whether telnum is an operator's; *holiday: whether date (YYYY-MM-DD) is
+ * in the holidays table.  From the child's copy when it is fresh; else the
+ * request reads the tables again, and when that fails the last copy
+ * answers (logged).  MINICC_LOOKUP_FAILED when there is no copy to answer
+ * from. */
+minicc_caller_e minicc_callers_lookup(request_rec *r, const char *telnum,
+                                      const char *date, int *holiday);
+
+#endif /* MINICC_CALLERS_H */
