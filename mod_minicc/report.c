@@ -78,10 +78,11 @@ static const char *date_str(apr_pool_t *p, date_t d)
 
 /* ---- the figures ---- */
 
+/* An hour's or a day's calls. */
 typedef struct {
-    const char *hour;       /* YYYY-MM-DDTHH */
+    const char *when;       /* YYYY-MM-DDTHH, or YYYY-MM-DD */
     long offered, answered, abandoned;
-} hour_t;
+} counts_t;
 
 typedef struct {
     const char *from_s, *to_s;
@@ -89,7 +90,8 @@ typedef struct {
     long pickups, within_level;
     double asa, avg_call, abandon_rate, service_level;
     int service_level_seconds, short_abandon_seconds;
-    apr_array_header_t *hours;      /* hour_t, every hour of the range */
+    apr_array_header_t *hours;      /* counts_t, every hour of the range */
+    apr_array_header_t *days;       /* counts_t, every day: the hours' sums */
     long waits[MINICC_WAIT_BUCKETS];    /* pick-ups per bar of queue time */
     apr_array_header_t *operators;  /* const char *[2]: telnum, answered */
     apr_array_header_t *abandoned_calls; /* const char *[3]: from, time, wait */
@@ -138,15 +140,19 @@ static int gather(request_rec *r, const minicc_dir_conf *conf,
                                   7))) {
         return 0;
     }
-    f->hours = apr_array_make(p, 24, sizeof(hour_t));
+    f->hours = apr_array_make(p, 24, sizeof(counts_t));
+    f->days = apr_array_make(p, 1, sizeof(counts_t));
     for (d = from, j = 0; date_cmp(d, to) <= 0; d = next_day(d)) {
         const char *day = date_str(p, d);
+        counts_t *dc = apr_array_push(f->days);
 
+        memset(dc, 0, sizeof(*dc));
+        dc->when = day;
         for (i = 0; i < 24; i++) {
-            hour_t *h = apr_array_push(f->hours);
+            counts_t *h = apr_array_push(f->hours);
 
             memset(h, 0, sizeof(*h));
-            h->hour = apr_psprintf(p, "%sT%02d", day, i);
+            h->when = apr_psprintf(p, "%sT%02d", day, i);
             if (j < rows->nelts) {
                 const char **row = APR_ARRAY_IDX(rows, j, const char **);
 
@@ -154,6 +160,9 @@ static int gather(request_rec *r, const minicc_dir_conf *conf,
                     h->offered = num(row[2]);
                     h->answered = num(row[3]);
                     h->abandoned = num(row[4]);
+                    dc->offered += h->offered;
+                    dc->answered += h->answered;
+                    dc->abandoned += h->abandoned;
                     f->offered += h->offered;
                     f->answered += h->answered;
                     f->abandoned += h->abandoned;
@@ -265,6 +274,20 @@ static const char *json_str(apr_pool_t *p, const char *s)
     return apr_pstrcat(p, out, run, "\"", NULL);
 }
 
+static void json_counts(request_rec *r, const apr_array_header_t *a,
+                        const char *name)
+{
+    int i;
+
+    for (i = 0; i < a->nelts; i++) {
+        const counts_t *c = &APR_ARRAY_IDX(a, i, counts_t);
+
+        ap_rprintf(r, "%s{\"%s\":\"%s\",\"offered\":%ld,\"answered\":%ld,"
+                   "\"abandoned\":%ld}", i ? "," : "", name, c->when,
+                   c->offered, c->answered, c->abandoned);
+    }
+}
+
 static void send_json(request_rec *r, const figures_t *f)
 {
     apr_pool_t *p = r->pool;
@@ -282,13 +305,9 @@ static void send_json(request_rec *r, const figures_t *f)
                f->abandon_rate, f->asa, f->service_level,
                f->service_level_seconds, f->short_abandon_seconds,
                f->longest_wait, f->avg_call, f->spool_backlog);
-    for (i = 0; i < f->hours->nelts; i++) {
-        const hour_t *h = &APR_ARRAY_IDX(f->hours, i, hour_t);
-
-        ap_rprintf(r, "%s{\"hour\":\"%s\",\"offered\":%ld,\"answered\":%ld,"
-                   "\"abandoned\":%ld}", i ? "," : "", h->hour, h->offered,
-                   h->answered, h->abandoned);
-    }
+    json_counts(r, f->hours, "hour");
+    ap_rputs("],\"by_day\":[", r);
+    json_counts(r, f->days, "day");
     ap_rputs("],\"operators\":[", r);
     for (i = 0; i < f->operators->nelts; i++) {
         const char **row = APR_ARRAY_IDX(f->operators, i, const char **);
@@ -341,19 +360,43 @@ static const char *csv_field(apr_pool_t *p, const char *s)
     return apr_pstrcat(p, out, s, "\"", NULL);
 }
 
-static int send_csv(request_rec *r, const figures_t *f, const char *table)
+static void csv_counts(request_rec *r, const apr_array_header_t *a,
+                       const char *name)
+{
+    int i;
+
+    ap_rprintf(r, "%s,offered,answered,abandoned\r\n", name);
+    for (i = 0; i < a->nelts; i++) {
+        const counts_t *c = &APR_ARRAY_IDX(a, i, counts_t);
+
+        ap_rprintf(r, "%s,%ld,%ld,%ld\r\n", c->when, c->offered,
+                   c->answered, c->abandoned);
+    }
+}
+
+/* The CSV tables, the default first. */
+static const char *const csv_tables[] = {
+    "summary", "hours", "days", "operators", "abandoned", "voicemails", NULL
+};
+
+static int csv_table_known(const char *table)
+{
+    int i;
+
+    for (i = 0; csv_tables[i]; i++) {
+        if (!strcmp(table, csv_tables[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* table: one of csv_tables (checked before the figures were gathered). */
+static void send_csv(request_rec *r, const figures_t *f, const char *table)
 {
     apr_pool_t *p = r->pool;
     int i;
 
-    if (!table) {
-        table = "summary";
-    }
-    if (strcmp(table, "summary") && strcmp(table, "hours")
-        && strcmp(table, "operators") && strcmp(table, "abandoned")
-        && strcmp(table, "voicemails")) {
-        return 0;
-    }
     ap_set_content_type(r, "text/csv; charset=utf-8; header=present");
     apr_table_setn(r->headers_out, "Content-Disposition",
                    apr_psprintf(p, "attachment; filename=\"minicc-%s-%s_%s"
@@ -371,13 +414,10 @@ static int send_csv(request_rec *r, const figures_t *f, const char *table)
                    f->spool_backlog);
     }
     else if (!strcmp(table, "hours")) {
-        ap_rputs("hour,offered,answered,abandoned\r\n", r);
-        for (i = 0; i < f->hours->nelts; i++) {
-            const hour_t *h = &APR_ARRAY_IDX(f->hours, i, hour_t);
-
-            ap_rprintf(r, "%s,%ld,%ld,%ld\r\n", h->hour, h->offered,
-                       h->answered, h->abandoned);
-        }
+        csv_counts(r, f->hours, "hour");
+    }
+    else if (!strcmp(table, "days")) {
+        csv_counts(r, f->days, "day");
     }
     else if (!strcmp(table, "operators")) {
         ap_rputs("telnum,answered\r\n", r);
@@ -408,7 +448,6 @@ static int send_csv(request_rec *r, const figures_t *f, const char *table)
                        short_time(p, row[1], 'T'), num(row[2]));
         }
     }
-    return 1;
 }
 
 /* ---- HTML ---- */
@@ -416,8 +455,8 @@ static int send_csv(request_rec *r, const figures_t *f, const char *table)
 enum {
     L_TITLE, L_FROM, L_TO, L_SHOW, L_OFFERED, L_ANSWERED, L_ABANDONED,
     L_SHORT, L_RATE, L_ASA, L_LEVEL, L_LONGEST, L_AVGCALL, L_BACKLOG,
-    L_BYHOUR, L_WAITS, L_OPERATORS, L_OPERATOR, L_CALLBACK, L_NUMBER,
-    L_TIME, L_WAIT, L_NONE, L_SECONDS, L_LEVELLINE, L_DOWNLOAD,
+    L_BYHOUR, L_BYDAY, L_WAITS, L_OPERATORS, L_OPERATOR, L_CALLBACK,
+    L_NUMBER, L_TIME, L_WAIT, L_NONE, L_SECONDS, L_LEVELLINE, L_DOWNLOAD,
     L_CLOSED, L_OVERFLOWED, L_VOICEMAILS, L_REASON, L_LENGTH, L_RECORDING,
     L_COUNT
 };
@@ -427,6 +466,7 @@ static const char *const labels_en[L_COUNT] = {
     "Answered", "Abandoned", "Short abandons", "Abandon rate",
     "Average speed of answer", "Service level", "Longest wait",
     "Average call", "Rows waiting in the spool", "Calls per hour",
+    "Calls per day",
     "Queue time of answered calls", "Operators", "Operator",
     "Abandoned calls to call back (newest first)", "Number", "Time",
     "Waited", "None", "s", "service level", "Download",
@@ -438,7 +478,7 @@ static const char *const labels_ja[L_COUNT] = {
     "コールセンター レポート", "開始日", "終了日", "表示", "着信数",
     "応答数", "放棄呼", "短時間放棄", "放棄率", "平均応答時間",
     "サービスレベル", "最長待ち時間", "平均通話時間", "スプール待ち行数",
-    "時間帯別の呼数", "応答した呼の待ち時間", "オペレータ", "オペレータ",
+    "時間帯別の呼数", "日別の呼数", "応答した呼の待ち時間", "オペレータ", "オペレータ",
     "折り返し電話リスト（放棄呼、新しい順）", "電話番号", "時刻", "待ち時間",
     "なし", "秒", "サービスレベル", "ダウンロード",
     "受付時間外", "あふれ呼", "留守番電話", "理由", "長さ", "録音"
@@ -451,45 +491,47 @@ static const char *esc(apr_pool_t *p, const char *s)
     return s ? ap_escape_html(p, s) : "";
 }
 
-/* Grouped bars per hour: offered, answered, abandoned. */
-static void chart_hours(request_rec *r, const figures_t *f,
-                        const char *const *L)
+/* Grouped bars per hour or per day: offered, answered, abandoned; each
+ * labelled by its "when" from skip on, every tick-th one under the axis. */
+static void chart_counts(request_rec *r, const apr_array_header_t *a,
+                         const char *name, const char *title, int skip,
+                         int tick, const char *const *L)
 {
-    int n = f->hours->nelts, i;
+    int n = a->nelts, i;
     long max = 1;
     double gw = 30.0, w = n * gw + 40, h = 200, base = 170;
 
     for (i = 0; i < n; i++) {
-        max = MAX(max, APR_ARRAY_IDX(f->hours, i, hour_t).offered);
+        max = MAX(max, APR_ARRAY_IDX(a, i, counts_t).offered);
     }
-    ap_rprintf(r, "<svg class=\"chart hours\" viewBox=\"0 0 %.0f %.0f\" "
-               "role=\"img\" aria-label=\"%s\">", w, h, L[L_BYHOUR]);
+    ap_rprintf(r, "<svg class=\"chart %s\" viewBox=\"0 0 %.0f %.0f\" "
+               "role=\"img\" aria-label=\"%s\">", name, w, h, title);
     ap_rprintf(r, "<line x1=\"30\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" "
                "class=\"axis\"/><text x=\"26\" y=\"14\" class=\"tick\" "
                "text-anchor=\"end\">%ld</text>", base, w, base, max);
     for (i = 0; i < n; i++) {
-        const hour_t *hr = &APR_ARRAY_IDX(f->hours, i, hour_t);
+        const counts_t *c = &APR_ARRAY_IDX(a, i, counts_t);
         double x = 34 + i * gw;
         long v[3];
         int k;
         static const char *const cls[3] = { "offered", "answered",
                                              "abandoned" };
 
-        v[0] = hr->offered;
-        v[1] = hr->answered;
-        v[2] = hr->abandoned;
+        v[0] = c->offered;
+        v[1] = c->answered;
+        v[2] = c->abandoned;
         for (k = 0; k < 3; k++) {
             double bh = (base - 10) * v[k] / max;
 
             ap_rprintf(r, "<rect class=\"bar %s\" x=\"%.1f\" y=\"%.1f\" "
                        "width=\"8\" height=\"%.1f\"><title>%s %s: %ld"
                        "</title></rect>", cls[k], x + k * 8.5, base - bh, bh,
-                       hr->hour + 11, L[k == 0 ? L_OFFERED : k == 1
-                                        ? L_ANSWERED : L_ABANDONED], v[k]);
+                       c->when + skip, L[k == 0 ? L_OFFERED : k == 1
+                                         ? L_ANSWERED : L_ABANDONED], v[k]);
         }
-        if (i % 3 == 0) {
+        if (i % tick == 0) {
             ap_rprintf(r, "<text x=\"%.1f\" y=\"186\" class=\"tick\">%s"
-                       "</text>", x, hr->hour + 11);
+                       "</text>", x, c->when + skip);
         }
     }
     ap_rputs("</svg>", r);
@@ -618,7 +660,13 @@ static void send_html(request_rec *r, const figures_t *f, int japanese)
                "style=\"background:#3c9a5f\"></i>%s</span><span><i "
                "style=\"background:#d0543c\"></i>%s</span></p>", L[L_BYHOUR],
                L[L_OFFERED], L[L_ANSWERED], L[L_ABANDONED]);
-    chart_hours(r, f, L);
+    /* an hour is labelled HH, a day MM-DD */
+    chart_counts(r, f->hours, "hours", L[L_BYHOUR], 11, 3, L);
+    if (f->days->nelts > 1) {
+        ap_rprintf(r, "<h2>%s</h2>", L[L_BYDAY]);
+        chart_counts(r, f->days, "days", L[L_BYDAY], 5,
+                     (f->days->nelts + 9) / 10, L);
+    }
     ap_rprintf(r, "<h2>%s</h2>", L[L_WAITS]);
     chart_waits(r, f, L);
     ap_rprintf(r, "<h2>%s</h2><table id=\"operators\"><tr><th>%s</th>"
@@ -744,10 +792,8 @@ int minicc_report_handler(request_rec *r)
     if (!strcmp(format, "csv")) {
         const char *table = apr_table_get(args, "table");
 
-        if (table && strcmp(table, "summary") && strcmp(table, "hours")
-            && strcmp(table, "operators") && strcmp(table, "abandoned")
-            && strcmp(table, "voicemails")) {
-            return bad_request(r, "table: expected summary, hours, "
+        if (table && !csv_table_known(table)) {
+            return bad_request(r, "table: expected summary, hours, days, "
                                "operators, abandoned or voicemails");
         }
     }
@@ -760,7 +806,9 @@ int minicc_report_handler(request_rec *r)
         send_json(r, &f);
     }
     else if (!strcmp(format, "csv")) {
-        send_csv(r, &f, apr_table_get(args, "table"));
+        const char *table = apr_table_get(args, "table");
+
+        send_csv(r, &f, table ? table : csv_tables[0]);
     }
     else {
         send_html(r, &f, !strcmp(minicc_conf_text(conf, MINICC_LANGUAGE),

@@ -61,17 +61,17 @@ my %bad_message = (
 
 plan tests =>
     1 + 2                       # empty tables; seeding
-  + 2 + 1 + 1 + 11 + 2 + 2      # the seeded day's JSON
+  + 2 + 1 + 1 + 11 + 2 + 2 + 1  # the seeded day's JSON
   + 2                           # no from/to: today
   + 1 + 11 + 2                  # MiniCCServiceLevel 30 / MiniCCShortAbandon 10
   + 1                           # ja-JP: the same figures
   + 1 + 3 * 4 + 3 + 2           # across midnight; an empty day; year end and leap day
-  + 4 * 6 + 1 + 1               # CSV
+  + 5 * 6 + 1 + 1               # CSV
   + 2 * @bad + 3 + 5            # 400s, 405s, HEAD
   + 4 + 4 + 2                   # the HTML as sent: English, Japanese, thresholds
   + 2                           # Chromium is there, its console check works
-  + 30                          # the seeded day's page in Chromium
-  + 6                           # the two-day page
+  + 31                          # the seeded day's page in Chromium
+  + 8                           # the two-day page
   + 3                           # the Japanese page
   + 2;                          # the screenshot
 
@@ -257,6 +257,17 @@ figures_each($json, \%want, 'JSON');
 is(scalar @{ $json && $json->{by_hour} || [] }, 24 * @days, 'JSON: by_hour has 24 entries a day');
 is_deeply($json && $json->{by_hour}, $want_hours, 'JSON: by_hour counts')
     or diag(explain([ grep { $_->{offered} } @{ $json && $json->{by_hour} || [] } ]));
+{   # the days: sums of the expected hours
+    my (%sum, @order);
+    for my $h (@$want_hours) {
+        my $d = substr($h->{hour}, 0, 10);
+        push @order, $d unless $sum{$d};
+        $sum{$d} //= { day => $d, offered => 0, answered => 0, abandoned => 0 };
+        $sum{$d}{$_} += $h->{$_} for @hour_classes;
+    }
+    is_deeply($json && $json->{by_day}, [ @sum{@order} ], 'JSON: by_day, one entry a day: the sums of its hours')
+        or diag(explain($json && $json->{by_day}));
+}
 is_deeply(sort_ops($json && $json->{operators}), $want_ops, 'JSON: operators (operator_sessions.telnum via DequeingCallSid)')
     or diag(explain($json && $json->{operators}));
 is_deeply(norm_calls($json && $json->{abandoned_calls}), $want_abandoned, 'JSON: abandoned_calls, newest first')
@@ -404,13 +415,14 @@ for my $r (['2023-12-31', '2024-01-01', 48], ['2024-02-28', '2024-03-01', 72]) {
 # ---------------------------------------------------------------------------
 # CSV, one table at a time, read back with Text::CSV: the JSON's values.
 {
-    my %header = (hours => [qw(hour offered answered abandoned)], operators => [qw(telnum answered)],
+    my %header = (hours => [qw(hour offered answered abandoned)], days => [qw(day offered answered abandoned)],
+                  operators => [qw(telnum answered)],
                   abandoned => [qw(from time wait_seconds)]);
     # the figures doc/contract.txt, 5 names (the JSON may carry more)
     my @scalars = ('from', 'to', grep { !ref $json->{$_} } grep { $_ !~ /\A(?:by_hour|operators|abandoned_calls)\z/ } @required);
-    my %json_rows = (hours => $json->{by_hour}, operators => $json->{operators},
+    my %json_rows = (hours => $json->{by_hour}, days => $json->{by_day}, operators => $json->{operators},
                      abandoned => $json->{abandoned_calls});
-    for my $table (qw(summary hours operators abandoned)) {
+    for my $table (qw(summary hours days operators abandoned)) {
         my $res = report_get('/minicc/report', @range, format => 'csv', table => $table);
         ok($res->code == 200 && ($res->header('Content-Type') // '') =~ m{\Atext/csv\b.*charset=utf-8}i,
            "CSV $table: 200, text/csv; charset=utf-8")
@@ -568,6 +580,8 @@ sub hour_bars {
     my ($r, $doc) = render('/minicc/report', $name, @range);
     my $n = scalar @{ $json->{by_hour} || [] };
     is(scalar(my @c = nodes($doc, '//svg[' . $cls->('chart', 'hours') . ']')), 1, "$name: one svg.chart.hours");
+    is(scalar(my @cd = nodes($doc, '//svg[' . $cls->('chart', 'days') . ']')), $FROM eq $TO ? 0 : 1,
+       "$name: a chart per day only for more than one day ($FROM .. $TO)");
     for my $k (@hour_classes) {
         is(scalar(my @b = hour_bars($doc, $k)), $n, "$name: $n rect.bar.$k in the hours chart (one per hour)");
     }
@@ -653,6 +667,12 @@ sub hour_bars {
     my ($r, $doc) = render('/minicc/report', $name, from => '2023-11-14', to => '2023-11-15');
     is_deeply([ map { scalar(my @b = hour_bars($doc, $_)) } @hour_classes ], [48, 48, 48],
               "$name: 48 bars of each class (offered, answered, abandoned)");
+    my (undef, $two) = report_json('/minicc/report', from => '2023-11-14', to => '2023-11-15');
+    my @day_bars = map { [ nodes($doc, '//svg[' . $cls->('chart', 'days') . ']//rect[' . $cls->('bar', $_) . ']') ] } @hour_classes;
+    is_deeply([ map { scalar @$_ } @day_bars ], [2, 2, 2], "$name: a chart per day beside the one per hour: 2 bars of each class");
+    is_deeply([ map { [ map { last_number($_->findvalue('./title')) } @$_ ] } @day_bars ],
+              [ map { my $k = $_; [ map { $_->{$k} } @{ $two->{by_day} || [] } ] } @hour_classes ],
+              "$name: the day bars carry the JSON's per-day counts");
     is(scalar(my @w = nodes($doc, '//svg[' . $cls->('chart', 'waits') . ']//rect[' . $cls->('bar', 'wait') . ']')), 13,
        "$name: 13 wait bars");
     is(last_number(join ' ', map { $_->textContent } nodes($doc, '//*[@id="offered"]')), 5, "$name: tile id=offered shows 5");

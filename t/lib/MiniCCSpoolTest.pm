@@ -163,7 +163,7 @@ CONF
     else {
         $conf .= $spool_line;
     }
-    for my $h (qw(incoming operator wait guidance exit status)) {
+    for my $h (qw(incoming operator wait guidance exit status voicemail)) {
         $conf .= "<Location /minicc/$h>\n    SetHandler minicc-$h\n</Location>\n";
     }
     $conf .= $o{extra} if defined $o{extra};
@@ -540,11 +540,14 @@ my @FROMS = ("+81 90-1234-5678 \x{6771}\x{4eac}", "+4930123456", "Caf\x{e9} \x{2
 
 my %TABLE_OF = (exit => 'enqueue_data', guidance => 'queue_data',
                 status => 'statuscallback_data', operator => 'operator_sessions',
-                incoming => undef);
+                voicemail => 'voicemails', recording => 'voicemails', incoming => undef);
 
 # Requests for the kinds in @$kinds (cycled) : $n in all.  Each is
 # {path, pairs, kind, table, sid, expect => {column => value}} (Time and
-# the other arrival columns left out of expect).
+# the other arrival columns left out of expect).  A recording (the Record's
+# status callback) is of the latest voicemail (the Record's action) without
+# one: the two make one row, in whichever order they arrive, and the
+# recording's request carries what is expected of it.
 sub call_requests {
     my ($tag, $kinds, $n) = @_;
     my @reqs;
@@ -588,6 +591,28 @@ sub call_requests {
             @pairs = (CallSid => $sid, From => $op, To => $tag, CallStatus => 'in-progress');
             %expect = (CallSid => $sid, telnum => $op);
         }
+        elsif ($kind eq 'voicemail') {
+            my $url = "https://api.twilio.com/2010-04-01/Accounts/AC0123/Recordings/RE$i";
+            @pairs = (CallSid => $sid, From => $from, To => $tag, RecordingUrl => $url,
+                      RecordingDuration => 10 + $i, Digits => '#');
+            %expect = (CallSid => $sid, From => $from, Reason => undef, RecordingSid => undef,
+                       RecordingUrl => $url, RecordingDuration => 10 + $i);
+        }
+        elsif ($kind eq 'recording') {
+            my ($vm) = grep { $_->{kind} eq 'voicemail' && !$_->{recording} } reverse @reqs;
+            my $rsid = MiniCCTest::sid('RE');
+            my %of = $vm ? %{ $vm->{expect} } : (CallSid => $sid, From => undef, Reason => undef,
+                                                 RecordingUrl => "https://api.twilio.com/x/$rsid",
+                                                 RecordingDuration => 1);
+            $sid = $of{CallSid};
+            @pairs = (CallSid => $sid, RecordingSid => $rsid, RecordingUrl => $of{RecordingUrl},
+                      RecordingDuration => $of{RecordingDuration}, RecordingStatus => 'completed');
+            %expect = (%of, RecordingSid => $rsid);
+            if ($vm) {
+                $vm->{recording} = 1;
+                $vm->{table} = undef;     # this request says what the row holds
+            }
+        }
         elsif ($kind eq 'incoming') {
             # a customer (not in operators): the welcome menu; no row
             @pairs = (CallSid => $sid, From => '+1555032' . sprintf('%04d', $i), To => $tag,
@@ -595,7 +620,7 @@ sub call_requests {
         }
         else { croak "kind $kind" }
         $_ = "$_" for grep { defined } values %expect;
-        push @reqs, { path => "/minicc/$kind", pairs => \@pairs, kind => $kind,
+        push @reqs, { path => '/minicc/' . ($kind eq 'recording' ? 'voicemail' : $kind), pairs => \@pairs, kind => $kind,
                       table => $TABLE_OF{$kind}, sid => $sid, expect => \%expect };
     }
     return \@reqs;
@@ -615,7 +640,9 @@ sub expected_answer {
     if ($kind eq 'exit' && ($qr eq 'error' || $qr eq 'system-error')) {
         return MiniCCTest::Response(MiniCCTest::Say($msg->{trouble}), MiniCCTest::Hangup());
     }
-    return MiniCCTest::Response() if $kind eq 'exit' || $kind eq 'status';
+    return MiniCCTest::Response() if $kind eq 'exit' || $kind eq 'status' || $kind eq 'recording';
+    return MiniCCTest::Response(MiniCCTest::Say($msg->{'voicemail-thanks'}), MiniCCTest::Hangup())
+        if $kind eq 'voicemail';
     return MiniCCTest::Response(MiniCCTest::Say($msg->{guidance})) if $kind eq 'guidance';
     return MiniCCTest::Response(MiniCCTest::Say($msg->{operator}),
         MiniCCTest::Dial(MiniCCTest::Queue('support', url => 'guidance', method => 'POST')),
@@ -630,14 +657,17 @@ sub expected_answer {
 }
 
 my %ARRIVAL_COLS = (enqueue_data => ['Time'], queue_data => ['Time'],
-                    statuscallback_data => ['Time'], operator_sessions => ['Started', 'LastSeen']);
+                    statuscallback_data => ['Time'], operator_sessions => ['Started', 'LastSeen'],
+                    voicemails => ['Time']);
 
 # Compares the rows of @$reqs (those with a table) with the database: one
-# is_deeply per table, in %$tables order.  Returns the rows fetched.
+# is_deeply per table (voicemails only when a request records there).
+# Returns the rows fetched.
 sub rows_match {
     my ($reqs, $label) = @_;
     my %got;
-    for my $table (qw(enqueue_data queue_data statuscallback_data operator_sessions)) {
+    my @vm = grep { ($_->{kind} // '') =~ /\A(?:voicemail|recording)\z/ } @$reqs;
+    for my $table (qw(enqueue_data queue_data statuscallback_data operator_sessions), @vm ? 'voicemails' : ()) {
         my @r = grep { ($_->{table} // '') eq $table } @$reqs;
         my %expect = map { $_->{sid} => $_->{expect} } @r;
         my $rows = rows_by_sid($table, [keys %expect]);
@@ -665,13 +695,13 @@ sub rows_match {
 # database back: every row there once, with the values sent and the time it
 # arrived; the spool drained; the spool's log lines.
 
-use constant OUTAGE_TESTS => 28;
+use constant OUTAGE_TESTS => 29;
 use constant OUTAGE_CALLS => 60;
 
 sub outage_scenario {
     my ($mpm) = @_;
     my $tag = "spool-$mpm-$$-" . time;
-    my $reqs = call_requests($tag, [qw(exit guidance status operator)], OUTAGE_CALLS);
+    my $reqs = call_requests($tag, [qw(exit guidance status operator voicemail recording)], OUTAGE_CALLS);
     my $N = @$reqs;
 
     Test::More::ok(MiniCCTest::db_wait_up(), 'MariaDB is up to begin with');
@@ -733,13 +763,15 @@ sub outage_scenario {
     Time::HiRes::sleep(2);
     Test::More::ok(db_start(), 'MariaDB started again');
     my $t_up = Time::HiRes::time();
-    my %want = map { $_->{sid} => $_->{table} } @$reqs;
+    # a voicemail and its recording make one row
+    my %want = map { $_->{sid} => $_->{table} } grep { $_->{table} } @$reqs;
+    my $nrows = keys %want;
     my $all = poll(sub {
         my $n = 0;
-        for my $t (qw(enqueue_data queue_data statuscallback_data operator_sessions)) {
+        for my $t (qw(enqueue_data queue_data statuscallback_data operator_sessions voicemails)) {
             $n += keys %{ rows_by_sid($t, [grep { $want{$_} eq $t } keys %want]) };
         }
-        return $n == $N ? $n : 0;
+        return $n == $nrows ? $n : 0;
     }, 90);
     Test::More::ok($all, sprintf 'every row is in the database within 90 s of the restart (%.0f s)', Time::HiRes::time() - $t_up);
     my $got = rows_match($reqs, 'after the replay');
@@ -748,6 +780,8 @@ sub outage_scenario {
     my @late;
     for my $i (0 .. $N - 1) {
         my $r = $reqs->[$i];
+        # a voicemail's row has the time of the later of its two requests
+        next if !$r->{table} || $r->{table} eq 'voicemails';
         my $row = $got->{$r->{table}}{$r->{sid}} or next;
         for my $col (@{ $ARRIVAL_COLS{$r->{table}} }) {
             my $t = db_epoch($row->{$col});

@@ -36,6 +36,9 @@ our %DEFAULT_MSG = (
     guidance => 'You are now connected to an operator.',
     information => 'Thank you for your interest in our products. Our latest product information is available on our web site. Goodbye.',
     closed => 'Thank you for calling. We are closed now. Please call again during our opening hours.',
+    overflow => 'We are sorry, all our operators are busy.',
+    voicemail => 'Please leave a message after the beep, and press the pound key when you are done.',
+    'voicemail-thanks' => 'Thank you for your message. Goodbye.',
 );
 sub DEFAULT_MSG { my $k = shift; exists $DEFAULT_MSG{$k} or croak "no message $k"; $DEFAULT_MSG{$k} }
 sub DEFAULT_HOLD () { 'http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3' }
