@@ -266,6 +266,13 @@ EOF
         printf '<Location /minicc/%s>\n    SetHandler minicc-%s\n</Location>\n' \
             "$h" "$h" >>"$state/httpd.conf"
     done
+    # the wait loop and the operators' loop with call-backs on (a module
+    # built before them has no such directive: then no such locations)
+    printf '%s\n' '<IfDirective MiniCCCallback>' '<Location /minicc/cb/>' \
+        '    MiniCCCallback On' '</Location>' '<Location /minicc/cb/wait>' \
+        '    SetHandler minicc-wait' '</Location>' \
+        '<Location /minicc/cb/operator>' '    SetHandler minicc-operator' \
+        '</Location>' '</IfDirective>' >>"$state/httpd.conf"
     if [ -n "${ACCESSLOG:-}" ]; then
         # status, path: what bench/soak counts the answers from
         printf '%s\n' 'LogFormat "%>s %U %D" bench' \

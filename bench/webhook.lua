@@ -4,6 +4,8 @@
 --
 -- KIND: wait, information, operator, incoming (first contact: no Digits,
 -- a customer's From), guidance, exit, status: POST to /minicc/KIND;
+-- cbwait, cboperator: /minicc/cb/wait and /minicc/cb/operator, with
+-- call-backs on;
 -- static: GET PATH (the file the handlers are compared with); mix: the
 -- soak's call mix (see pick_mix).  RUNID: 8 hex digits, new for every wrk
 -- run, so that CallSids never repeat across runs on the same database.
@@ -82,11 +84,16 @@ local function call_params(callsid, from, status)
       "&To=" .. number .. "&ToCity=&ToCountry=US&ToState=&ToZip="
 end
 
+-- A wait loop's poll: the queue's figures Twilio sends with it.
+local function wait_params()
+   return call_params(sid("CA"), customer(), "in-progress") ..
+      "&QueueSid=" .. queue .. "&QueuePosition=" .. math.random(1, 20) ..
+      "&QueueTime=" .. math.random(0, 300) .. "&AvgQueueTime=95&CurrentQueueSize=20"
+end
+
 local bodies = {
    wait = function()
-      return "/minicc/wait", call_params(sid("CA"), customer(), "in-progress") ..
-         "&QueueSid=" .. queue .. "&QueuePosition=" .. math.random(1, 20) ..
-         "&QueueTime=" .. math.random(0, 300) .. "&AvgQueueTime=95&CurrentQueueSize=20"
+      return "/minicc/wait", wait_params()
    end,
    information = function()
       return "/minicc/information", call_params(sid("CA"), customer(), "in-progress") ..
@@ -94,6 +101,14 @@ local bodies = {
    end,
    operator = function()
       return "/minicc/operator", call_params(sid("CA"), "%2B15005550006", "in-progress")
+   end,
+   -- with call-backs on (MiniCCCallback On at /minicc/cb/)
+   cbwait = function()
+      return "/minicc/cb/wait", wait_params()
+   end,
+   cboperator = function()
+      return "/minicc/cb/operator", call_params(sid("CA"), "%2B15005550006", "in-progress") ..
+         "&DialCallStatus=no-answer"
    end,
    incoming = function()
       return "/minicc/incoming", call_params(sid("CA"), customer(), "ringing")

@@ -36,6 +36,7 @@ typedef struct {
     apr_pool_t *pool;
     apr_hash_t *operators;      /* numbers, as stored */
     apr_hash_t *holidays;       /* YYYY-MM-DD, those from "from" on */
+    apr_hash_t *queues;         /* queues with call-backs in line */
     char from[16];
     apr_time_t asked;           /* when the statement was sent */
 } copy_t;
@@ -134,10 +135,11 @@ static copy_t *read_copy(request_rec *r, const char *date, apr_time_t now)
     copy->pool = p;
     copy->operators = apr_hash_make(p);
     copy->holidays = apr_hash_make(p);
+    copy->queues = apr_hash_make(p);
     apr_cpystrn(copy->from, date, sizeof(copy->from));
     copy->asked = now;
     if (minicc_db_read_callers(r, p, copy->from, copy->operators,
-                               copy->holidays)) {
+                               copy->holidays, copy->queues)) {
         apr_pool_destroy(p);
         return NULL;
     }
@@ -151,13 +153,22 @@ static int covers(const copy_t *copy, const char *date)
     return copy && strcmp(date, copy->from) >= 0;
 }
 
-static minicc_caller_e answer(const copy_t *copy, const char *telnum,
-                              const char *date, int *holiday)
+/* A question to the copy, asked under the lock. */
+typedef struct {
+    const char *telnum;         /* is this an operator's number */
+    const char *date;           /* is this day a holiday */
+    const char *queue;          /* has this queue call-backs in line */
+    int operator, holiday, callbacks;
+} question_t;
+
+static void answer(const copy_t *copy, question_t *q)
 {
-    *holiday = apr_hash_get(copy->holidays, date, APR_HASH_KEY_STRING)
-               != NULL;
-    return apr_hash_get(copy->operators, telnum, APR_HASH_KEY_STRING)
-           ? MINICC_OPERATOR : MINICC_CUSTOMER;
+    q->holiday = q->date && apr_hash_get(copy->holidays, q->date,
+                                         APR_HASH_KEY_STRING) != NULL;
+    q->operator = q->telnum && apr_hash_get(copy->operators, q->telnum,
+                                            APR_HASH_KEY_STRING) != NULL;
+    q->callbacks = q->queue && apr_hash_get(copy->queues, q->queue,
+                                            APR_HASH_KEY_STRING) != NULL;
 }
 
 /* The last copy answers although it is older than FRESH: a read failed. */
@@ -167,41 +178,44 @@ static void log_old(request_rec *r, callers_t *c, apr_time_t now)
 
     if (minicc_throttle_pass(c->old, now, apr_time_from_sec(1), &held)) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, APLOGNO(30801)
-                      "first contacts answered from the operators and "
-                      "holidays read %" APR_TIME_T_FMT " s ago: reading them "
+                      "answered from the operators, holidays and call-backs "
+                      "read %" APR_TIME_T_FMT " s ago: reading them "
                       "again failed (%d more answers since the last such "
                       "line)", apr_time_sec(now - c->copy->asked), held);
     }
 }
 
 /* Without a copy of the child's (no lock): the tables are read for this
- * request alone. */
-static minicc_caller_e read_alone(request_rec *r, const char *telnum,
-                                  const char *date, int *holiday)
+ * request alone.  0, or -1 when that failed. */
+static int read_alone(request_rec *r, question_t *q)
 {
     copy_t copy;
 
     copy.operators = apr_hash_make(r->pool);
     copy.holidays = apr_hash_make(r->pool);
-    apr_cpystrn(copy.from, date, sizeof(copy.from));
+    copy.queues = apr_hash_make(r->pool);
+    apr_cpystrn(copy.from, q->date, sizeof(copy.from));
     if (minicc_db_read_callers(r, r->pool, copy.from, copy.operators,
-                               copy.holidays)) {
-        return MINICC_LOOKUP_FAILED;
+                               copy.holidays, copy.queues)) {
+        return -1;
     }
-    return answer(&copy, telnum, date, holiday);
+    answer(&copy, q);
+    return 0;
 }
 
-minicc_caller_e minicc_callers_lookup(request_rec *r, const char *telnum,
-                                      const char *date, int *holiday)
+/* Answers q from the child's copy, read again first when it is older than
+ * FRESH or does not hold q->date; 0, or -1 when there is no copy to answer
+ * from. */
+static int ask(request_rec *r, question_t *q)
 {
     callers_t *c = minicc_child_get(r->server, MINICC_CHILD_CALLERS);
+    const char *date = q->date;
     apr_time_t now = apr_time_now();
-    minicc_caller_e found;
     copy_t *copy;
+    int found;
 
-    *holiday = 0;
     if (!c) {
-        return read_alone(r, telnum, date, holiday);
+        return read_alone(r, q);
     }
     minicc_lock(c->lock);
     for (;;) {
@@ -213,16 +227,16 @@ minicc_caller_e minicc_callers_lookup(request_rec *r, const char *telnum,
             if (resting && now - c->copy->asked >= FRESH) {
                 log_old(r, c, now);
             }
-            found = answer(c->copy, telnum, date, holiday);
+            answer(c->copy, q);
             minicc_unlock(c->lock);
-            return found;
+            return 0;
         }
         if (!c->reading) {
             if (resting) {
                 /* no copy to answer from, and the database was away a
                  * moment ago (logged then) */
                 minicc_unlock(c->lock);
-                return MINICC_LOOKUP_FAILED;
+                return -1;
             }
             break;
         }
@@ -245,15 +259,34 @@ minicc_caller_e minicc_callers_lookup(request_rec *r, const char *telnum,
         c->copy = copy;
     }
     read_ended(c);
-    if (covers(c->copy, date)) {
+    found = covers(c->copy, date);
+    if (found) {
         if (!copy) {
             log_old(r, c, now);
         }
-        found = answer(c->copy, telnum, date, holiday);
-    }
-    else {
-        found = MINICC_LOOKUP_FAILED;
+        answer(c->copy, q);
     }
     minicc_unlock(c->lock);
-    return found;
+    return found ? 0 : -1;
+}
+
+minicc_caller_e minicc_callers_lookup(request_rec *r, const char *telnum,
+                                      const char *date, int *holiday)
+{
+    question_t q = { telnum, date, NULL, 0, 0, 0 };
+
+    *holiday = 0;
+    if (ask(r, &q)) {
+        return MINICC_LOOKUP_FAILED;
+    }
+    *holiday = q.holiday;
+    return q.operator ? MINICC_OPERATOR : MINICC_CUSTOMER;
+}
+
+int minicc_callers_callbacks_waiting(request_rec *r, const char *queue,
+                                     const char *date)
+{
+    question_t q = { NULL, date, queue, 0, 0, 0 };
+
+    return ask(r, &q) ? -1 : q.callbacks;
 }

@@ -20,7 +20,8 @@
 static const char *const message_keys[MINICC_MSG_COUNT] = {
     "welcome", "retry", "noinput", "connecting", "trouble", "operator",
     "wait", "wait-general", "estimate", "guidance", "information", "closed",
-    "overflow", "voicemail", "voicemail-thanks"
+    "overflow", "voicemail", "voicemail-thanks", "callback-offer",
+    "callback-confirm", "callback-operator", "callback-greeting"
 };
 
 static const char *const default_messages[MINICC_MSG_COUNT] = {
@@ -44,14 +45,20 @@ static const char *const default_messages[MINICC_MSG_COUNT] = {
     "We are sorry, all our operators are busy.",
     "Please leave a message after the beep, and press the pound key when "
         "you are done.",
-    "Thank you for your message. Goodbye."
+    "Thank you for your message. Goodbye.",
+    "To be called back instead of waiting, keeping your place in line, "
+        "press {key}.",
+    "Thank you. We will call you back when it is your turn. Goodbye.",
+    "Calling back a customer who asked for a call-back.",
+    "Hello, this is the call-back you asked for. Connecting you to an "
+        "operator."
 };
 
 /* Relative on purpose: Twilio resolves them against the URL it requested,
  * so handlers side by side in one folder of URLs need no configuration. */
 static const char *const url_targets[MINICC_URL_COUNT] = {
     "incoming", "operator", "wait", "guidance", "exit", "information",
-    "voicemail"
+    "voicemail", "callback", "callback-answer"
 };
 
 /* Twilio waits 15 s for an answer; a caller must hear one before that,
@@ -468,6 +475,20 @@ static const char *parse_seconds(cmd_parms *cmd, const setting_t *s,
         *text = arg;
     }
     return err;
+}
+
+/* A key of the phone's keypad that a Gather of one digit can take (# ends
+ * a Gather). */
+static const char *parse_key(cmd_parms *cmd, const setting_t *s,
+                             const char *arg, const char **text, int *number)
+{
+    (void)number;
+    if (strlen(arg) != 1 || (!apr_isdigit(*arg) && *arg != '*')) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not one key: 0 to 9 "
+                            "or *", s->name, arg);
+    }
+    *text = arg;
+    return NULL;
 }
 
 /* An On|Off directive: Apache reads it (AP_INIT_FLAG), set_flag keeps it. */
@@ -954,6 +975,7 @@ static const char *set_db_timeout(cmd_parms *cmd, void *dconf,
 #define COMMAND_seconds COMMAND_VALUE
 #define COMMAND_test_time COMMAND_VALUE
 #define COMMAND_count COMMAND_VALUE
+#define COMMAND_key COMMAND_VALUE
 #define COMMAND(id, name, parse, min, max, text, number, help) \
     COMMAND_##parse(id, name, help)
 const command_rec minicc_cmds[] = {

@@ -963,7 +963,7 @@ typedef struct {
     const char *from;
     const char *doing;
     apr_pool_t *p;
-    apr_hash_t *operators, *holidays;
+    apr_hash_t *kinds[3];       /* operators, holidays, queues */
 } callers_t;
 
 static int read_callers(const db_ctx_t *c, void *baton)
@@ -972,8 +972,9 @@ static int read_callers(const db_ctx_t *c, void *baton)
     apr_dbd_results_t *res;
     apr_dbd_row_t *row = NULL;
 
-    apr_hash_clear(cl->operators);
-    apr_hash_clear(cl->holidays);
+    apr_hash_clear(cl->kinds[0]);
+    apr_hash_clear(cl->kinds[1]);
+    apr_hash_clear(cl->kinds[2]);
     if (run(c, MINICC_STMT_CALLERS, 1, &cl->from, &res, cl->doing)) {
         return 0;
     }
@@ -983,17 +984,18 @@ static int read_callers(const db_ctx_t *c, void *baton)
         const char *kind = apr_dbd_get_entry(c->dbd->driver, row, 0);
         const char *value = apr_dbd_get_entry(c->dbd->driver, row, 1);
 
-        if (kind && value) {
+        if (kind && value && *kind >= '0' && *kind <= '2') {
             value = apr_pstrdup(cl->p, value);
-            apr_hash_set(*kind == '0' ? cl->operators : cl->holidays, value,
-                         APR_HASH_KEY_STRING, "");
+            apr_hash_set(cl->kinds[*kind - '0'], value, APR_HASH_KEY_STRING,
+                         "");
         }
     }
     return 1;
 }
 
 int minicc_db_read_callers(request_rec *r, apr_pool_t *p, const char *from,
-                           apr_hash_t *operators, apr_hash_t *holidays)
+                           apr_hash_t *operators, apr_hash_t *holidays,
+                           apr_hash_t *queues)
 {
     callers_t cl;
 
@@ -1001,9 +1003,105 @@ int minicc_db_read_callers(request_rec *r, apr_pool_t *p, const char *from,
     cl.doing = apr_psprintf(r->pool, "reading the operators and the "
                             "holidays from %s on", from);
     cl.p = p;
-    cl.operators = operators;
-    cl.holidays = holidays;
+    cl.kinds[0] = operators;
+    cl.kinds[1] = holidays;
+    cl.kinds[2] = queues;
     return with_connection(r, cl.doing, read_callers, &cl) > 0 ? 0 : -1;
+}
+
+/* ---- call-backs ---- */
+
+/* An UPDATE and then a SELECT (either may be -1: none) on one connection;
+ * the SELECT's first row kept. */
+typedef struct {
+    const char *doing;
+    int update, nupdate;
+    const char **update_args;
+    int select, nselect;
+    const char **select_args;
+    int ncols;
+    const char **row;           /* NULL: no row */
+} steps_t;
+
+static int run_steps(const db_ctx_t *c, void *baton)
+{
+    steps_t *s = baton;
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+
+    if (s->update >= 0
+        && run(c, s->update, s->nupdate, s->update_args, NULL, s->doing)) {
+        return 0;
+    }
+    if (s->select < 0) {
+        return 1;
+    }
+    if (run(c, s->select, s->nselect, s->select_args, &res, s->doing)) {
+        return 0;
+    }
+    /* read to the end (see read_callers) */
+    while (apr_dbd_get_row(c->dbd->driver, c->pool, res, &row, -1) == 0) {
+        int i;
+
+        if (s->row) {
+            continue;
+        }
+        s->row = apr_pcalloc(c->r->pool, sizeof(char *) * s->ncols);
+        for (i = 0; i < s->ncols; i++) {
+            const char *v = apr_dbd_get_entry(c->dbd->driver, row, i);
+
+            s->row[i] = v ? apr_pstrdup(c->r->pool, v) : NULL;
+        }
+    }
+    return 1;
+}
+
+static int steps(request_rec *r, steps_t *s)
+{
+    s->row = NULL;
+    return with_connection(r, s->doing, run_steps, s) > 0 ? 0 : -1;
+}
+
+int minicc_db_callback_asked(request_rec *r, const char *callsid)
+{
+    steps_t s = { NULL, -1, 0, NULL, MINICC_STMT_CALLBACK_ASKED, 1, NULL,
+                  1, NULL };
+
+    s.select_args = &callsid;
+    s.doing = apr_psprintf(r->pool, "looking up whether the caller of %s "
+                           "asked for a call-back", callsid);
+    return steps(r, &s) ? -1 : s.row != NULL;
+}
+
+int minicc_db_callback_outcome(request_rec *r, const char *op,
+                               const char *status, const char *attempts,
+                               const char *now)
+{
+    const char *args[] = { status, status, attempts, now, status, op };
+    steps_t s = { NULL, MINICC_STMT_CALLBACK_OUTCOME, 6, NULL, -1, 0, NULL,
+                  0, NULL };
+
+    s.update_args = args;
+    s.doing = apr_psprintf(r->pool, "recording the outcome (%s) of the "
+                           "call-back operator call %s dialled", status, op);
+    return steps(r, &s);
+}
+
+const char **minicc_db_callback_claim(request_rec *r, const char *op,
+                                      const char *queue, const char *now,
+                                      int *failed)
+{
+    const char *args[] = { op, now, queue, now, now, op, op };
+    steps_t s = { NULL, MINICC_STMT_CALLBACK_CLAIM, 7, NULL,
+                  MINICC_STMT_CALLBACK_CLAIMED, 1, NULL, 3, NULL };
+
+    s.update_args = args;
+    s.select_args = &op;
+    s.doing = apr_psprintf(r->pool, "claiming a call-back of queue %s for "
+                           "operator call %s",
+                           ap_escape_logitem(r->pool, queue), op);
+    *failed = steps(r, &s) != 0;
+    return *failed ? NULL : s.row;
 }
 
 /* ---- the report's SELECTs ---- */

@@ -19,8 +19,8 @@ struct minicc_docs {
     minicc_doc_t doc[MINICC_DOC_COUNT];
 };
 
-static void say(minicc_twiml *tw, const minicc_dir_conf *conf,
-                minicc_msg_e key, const char *slot_name, int slot)
+static void say_text(minicc_twiml *tw, const minicc_dir_conf *conf,
+                     const char *text, const char *slot_name, int slot)
 {
     const char *voice = minicc_conf_text(conf, MINICC_VOICE);
 
@@ -31,13 +31,18 @@ static void say(minicc_twiml *tw, const minicc_dir_conf *conf,
     minicc_twiml_attr(tw, "language", minicc_conf_text(conf,
                                                        MINICC_LANGUAGE));
     if (slot_name) {
-        minicc_twiml_text_slots(tw, minicc_conf_message(conf, key),
-                                slot_name, slot);
+        minicc_twiml_text_slots(tw, text, slot_name, slot);
     }
     else {
-        minicc_twiml_text(tw, minicc_conf_message(conf, key));
+        minicc_twiml_text(tw, text);
     }
     minicc_twiml_close(tw);
+}
+
+static void say(minicc_twiml *tw, const minicc_dir_conf *conf,
+                minicc_msg_e key, const char *slot_name, int slot)
+{
+    say_text(tw, conf, minicc_conf_message(conf, key), slot_name, slot);
 }
 
 static void say_message(minicc_twiml *tw, const minicc_dir_conf *conf,
@@ -84,11 +89,23 @@ static void menu(minicc_twiml *tw, const minicc_dir_conf *conf,
     enqueue(tw, conf);
 }
 
-/* The operators' loop: one caller after another. */
-static void operator_loop(minicc_twiml *tw, const minicc_dir_conf *conf)
+/* The operators' loop: one caller after another.  With call-backs on, the
+ * Dial comes back to the loop after each conversation and after
+ * MiniCCCallbackIdle seconds without a caller, so that the loop can send
+ * the operator to a call-back (handlers.c). */
+static void operator_loop(minicc_twiml *tw, const minicc_dir_conf *conf,
+                          apr_pool_t *p)
 {
     say_message(tw, conf, MINICC_MSG_OPERATOR);
     minicc_twiml_open(tw, "Dial");
+    if (minicc_conf_number(conf, MINICC_CALLBACK)) {
+        minicc_twiml_attr(tw, "timeout",
+                          apr_itoa(p, minicc_conf_number(
+                                          conf, MINICC_CALLBACK_IDLE)));
+        minicc_twiml_attr(tw, "action", minicc_conf_url(conf,
+                                                        MINICC_URL_OPERATOR));
+        minicc_twiml_attr(tw, "method", "POST");
+    }
     minicc_twiml_open(tw, "Queue");
     minicc_twiml_attr(tw, "url", minicc_conf_url(conf, MINICC_URL_GUIDANCE));
     minicc_twiml_attr(tw, "method", "POST");
@@ -98,17 +115,42 @@ static void operator_loop(minicc_twiml *tw, const minicc_dir_conf *conf)
     redirect(tw, conf, MINICC_URL_OPERATOR);
 }
 
+/* The call-back offer: its "{key}" is MiniCCCallbackKey. */
+static void say_offer(minicc_twiml *tw, const minicc_dir_conf *conf,
+                      apr_pool_t *p)
+{
+    const char *text = minicc_conf_message(conf, MINICC_MSG_CALLBACK_OFFER);
+    const char *key = minicc_conf_text(conf, MINICC_CALLBACK_KEY);
+    const char *at;
+
+    while ((at = strstr(text, "{key}"))) {
+        text = apr_psprintf(p, "%.*s%s%s", (int)(at - text), text, key,
+                            at + 5);
+    }
+    say_text(tw, conf, text, NULL, 0);
+}
+
 /* While the caller waits: the position is a slot when it is known, and
- * so are the minutes of the estimate. */
+ * so are the minutes of the estimate.  With call-backs on, what follows
+ * the pause is a Gather of one key, whose action is the call-back URL. */
 static void waiting(minicc_twiml *tw, const minicc_dir_conf *conf,
                     int with_position, int with_estimate, apr_pool_t *p)
 {
     int pause = minicc_conf_number(conf, MINICC_WAIT_PAUSE);
+    int callback = minicc_conf_number(conf, MINICC_CALLBACK);
 
     if (pause > 0) {
         minicc_twiml_open(tw, "Pause");
         minicc_twiml_attr(tw, "length", apr_itoa(p, pause));
         minicc_twiml_close(tw);
+    }
+    if (callback) {
+        minicc_twiml_open(tw, "Gather");
+        minicc_twiml_attr(tw, "numDigits", "1");
+        minicc_twiml_attr(tw, "timeout", "1");
+        minicc_twiml_attr(tw, "action", minicc_conf_url(conf,
+                                                        MINICC_URL_CALLBACK));
+        minicc_twiml_attr(tw, "method", "POST");
     }
     if (with_position) {
         say(tw, conf, MINICC_MSG_WAIT, "position", MINICC_VALUE_POSITION);
@@ -119,14 +161,35 @@ static void waiting(minicc_twiml *tw, const minicc_dir_conf *conf,
     if (with_estimate) {
         say(tw, conf, MINICC_MSG_ESTIMATE, "minutes", MINICC_VALUE_MINUTES);
     }
+    if (callback) {
+        say_offer(tw, conf, p);
+    }
     minicc_twiml_open(tw, "Play");
     minicc_twiml_text(tw, minicc_conf_text(conf, MINICC_HOLD_MUSIC));
     minicc_twiml_close(tw);
+    if (callback) {
+        minicc_twiml_close(tw);
+    }
 }
 
 static void hangup(minicc_twiml *tw)
 {
     minicc_twiml_open(tw, "Hangup");
+    minicc_twiml_close(tw);
+}
+
+static void say_and_hang_up(minicc_twiml *tw, const minicc_dir_conf *conf,
+                            minicc_msg_e key)
+{
+    say_message(tw, conf, key);
+    hangup(tw);
+}
+
+/* Out of the queue: Twilio then asks the Enqueue action (exit) with
+ * QueueResult leave. */
+static void leave(minicc_twiml *tw)
+{
+    minicc_twiml_open(tw, "Leave");
     minicc_twiml_close(tw);
 }
 
@@ -182,11 +245,10 @@ static const minicc_doc_t *render(apr_pool_t *p, const minicc_dir_conf *conf,
         redirect(tw, conf, MINICC_URL_OPERATOR);
         break;
     case MINICC_DOC_TROUBLE:
-        say_message(tw, conf, MINICC_MSG_TROUBLE);
-        hangup(tw);
+        say_and_hang_up(tw, conf, MINICC_MSG_TROUBLE);
         break;
     case MINICC_DOC_OPERATOR:
-        operator_loop(tw, conf);
+        operator_loop(tw, conf, p);
         break;
     case MINICC_DOC_WAIT:
     case MINICC_DOC_WAIT_POSITION:
@@ -206,10 +268,8 @@ static const minicc_doc_t *render(apr_pool_t *p, const minicc_dir_conf *conf,
         voicemail_or_hangup(tw, conf, p);
         break;
     case MINICC_DOC_OVERFLOW:
-        /* Twilio then asks the Enqueue action (exit) with leave */
         say_message(tw, conf, MINICC_MSG_OVERFLOW);
-        minicc_twiml_open(tw, "Leave");
-        minicc_twiml_close(tw);
+        leave(tw);
         break;
     case MINICC_DOC_TURNED_AWAY:
         voicemail_or_hangup(tw, conf, p);
@@ -219,12 +279,45 @@ static const minicc_doc_t *render(apr_pool_t *p, const minicc_dir_conf *conf,
         voicemail_or_hangup(tw, conf, p);
         break;
     case MINICC_DOC_VOICEMAIL_THANKS:
-        say_message(tw, conf, MINICC_MSG_VOICEMAIL_THANKS);
-        hangup(tw);
+        say_and_hang_up(tw, conf, MINICC_MSG_VOICEMAIL_THANKS);
+        break;
+    case MINICC_DOC_LEAVE:
+        leave(tw);
+        break;
+    case MINICC_DOC_CALLBACK_CONFIRM:
+        say_and_hang_up(tw, conf, MINICC_MSG_CALLBACK_CONFIRM);
+        break;
+    case MINICC_DOC_CALLBACK_GREETING:
+        say_message(tw, conf, MINICC_MSG_CALLBACK_GREETING);
         break;
     case MINICC_DOC_COUNT:
         break;
     }
+    return minicc_twiml_finish_doc(tw);
+}
+
+const minicc_doc_t *minicc_doc_callback_dial(apr_pool_t *p,
+                                             const minicc_dir_conf *conf,
+                                             const char *from, const char *to)
+{
+    minicc_twiml *tw = minicc_twiml_start(p);
+
+    say_message(tw, conf, MINICC_MSG_CALLBACK_OPERATOR);
+    minicc_twiml_open(tw, "Dial");
+    if (to && *to) {
+        minicc_twiml_attr(tw, "callerId", to);
+    }
+    minicc_twiml_attr(tw, "timeout", "30");
+    minicc_twiml_attr(tw, "action", minicc_conf_url(conf,
+                                                    MINICC_URL_OPERATOR));
+    minicc_twiml_attr(tw, "method", "POST");
+    minicc_twiml_open(tw, "Number");
+    minicc_twiml_attr(tw, "url", minicc_conf_url(conf,
+                                                 MINICC_URL_CALLBACK_ANSWER));
+    minicc_twiml_attr(tw, "method", "POST");
+    minicc_twiml_text(tw, from);
+    minicc_twiml_close(tw);
+    minicc_twiml_close(tw);
     return minicc_twiml_finish_doc(tw);
 }
 

@@ -8,6 +8,7 @@
  */
 #include "mod_minicc_private.h"
 #include "minicc_callers.h"
+#include "minicc_db.h"
 #include "minicc_handlers.h"
 #include "minicc_record.h"
 #include "minicc_rows.h"
@@ -72,17 +73,78 @@ static int incoming(minicc_call_t *call)
     return OK;
 }
 
+/* A Dial's outcome as a call-back counts it; NULL: none to count. */
+static const char *dial_outcome(const char *status)
+{
+    static const char *const failures[] = { "busy", "no-answer", "failed",
+                                            "canceled" };
+    apr_size_t i;
+
+    if (!status) {
+        return NULL;
+    }
+    if (!strcmp(status, "completed") || !strcmp(status, "answered")) {
+        return "completed";
+    }
+    for (i = 0; i < sizeof(failures) / sizeof(failures[0]); i++) {
+        if (!strcmp(status, failures[i])) {
+            return failures[i];
+        }
+    }
+    return NULL;
+}
+
+/* The operators' loop with call-backs on (doc/contract.txt, 8): when the
+ * child's copy says the queue has call-backs in line, the outcome of the
+ * one this operator dialled (if it did), then the next one if it is due,
+ * claimed in the database.  Without the database, or with none due, the
+ * loop goes on with the queue. */
+static void callback_turn(minicc_call_t *call, const char *op)
+{
+    request_rec *r = call->r;
+    const char *queue = minicc_conf_text(call->conf, MINICC_QUEUE);
+    const char *outcome = dial_outcome(param(call, "DialCallStatus"));
+    const char *now = minicc_arrival_time(r);
+    const char **claimed;
+    minicc_when_t when;
+    int failed;
+
+    minicc_conf_when(call->conf, r->request_time, &when);
+    if (minicc_callers_callbacks_waiting(r, queue, when.date) <= 0) {
+        return;
+    }
+    if (outcome) {
+        minicc_db_callback_outcome(r, op, outcome,
+                                   apr_itoa(r->pool, minicc_conf_number(
+                                       call->conf, MINICC_CALLBACK_ATTEMPTS)),
+                                   now);
+    }
+    claimed = minicc_db_callback_claim(r, op, queue, now, &failed);
+    if (claimed && claimed[1]) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, APLOGNO(30901)
+                      "operator call %s sent to call back %s (CallSid %s)",
+                      op, ap_escape_logitem(r->pool, claimed[1]),
+                      claimed[0]);
+        call->own = minicc_doc_callback_dial(r->pool, call->conf, claimed[1],
+                                             claimed[2]);
+    }
+}
+
 /* minicc-operator: the operators' loop, one caller after another. */
 static int operator(minicc_call_t *call)
 {
     minicc_row_t *row = minicc_row_from_request(call->r, call->params,
                                                 MINICC_TABLE_OPERATOR_SESSION);
 
+    call->doc = MINICC_DOC_OPERATOR;
+    /* before this loop's row: the claim reads when the last one came */
+    if (row && minicc_conf_number(call->conf, MINICC_CALLBACK)) {
+        callback_turn(call, row->values[0]);
+    }
     /* Only reports need this row: the operator is connected regardless. */
     if (row) {
         minicc_record(call->r, row);
     }
-    call->doc = MINICC_DOC_OPERATOR;
     return OK;
 }
 
@@ -147,6 +209,25 @@ static int guidance(minicc_call_t *call)
     return record_row(call, MINICC_TABLE_QUEUE);
 }
 
+/* Whether the caller who left the queue asked for a call-back.  When the
+ * database cannot say, a leave where the wait loop makes no one leave
+ * (no MiniCCMaxQueue, no MiniCCMaxWait) can only be one: its row waits in
+ * the spool, and the caller hears the promise it keeps. */
+static int asked_callback(minicc_call_t *call)
+{
+    const char *sid = param(call, "CallSid");
+    int asked;
+
+    if (!minicc_conf_number(call->conf, MINICC_CALLBACK) || !sid
+        || !minicc_is_sid(sid)) {
+        return 0;
+    }
+    asked = minicc_db_callback_asked(call->r, sid);
+    return asked > 0
+        || (asked < 0 && !minicc_conf_number(call->conf, MINICC_MAX_QUEUE)
+            && !minicc_conf_number(call->conf, MINICC_MAX_WAIT));
+}
+
 /* minicc-exit: Enqueue's action.  A valid document always, or an operator
  * who hangs up hears Twilio's error message: empty but for a caller who
  * left the queue without an operator (leave, queue-full, error). */
@@ -160,7 +241,10 @@ static int exit_queue(minicc_call_t *call)
     }
     /* why is in the rows already: turned_away's for a leave (the wait
      * loop's), enqueue_data's QueueResult for the others */
-    if (!strcmp(result, "leave") || !strcmp(result, "queue-full")) {
+    if (!strcmp(result, "leave") && asked_callback(call)) {
+        call->doc = MINICC_DOC_CALLBACK_CONFIRM;
+    }
+    else if (!strcmp(result, "leave") || !strcmp(result, "queue-full")) {
         call->doc = MINICC_DOC_TURNED_AWAY;
     }
     else if (!strcmp(result, "error") || !strcmp(result, "system-error")) {
@@ -176,6 +260,46 @@ static int voicemail(minicc_call_t *call)
     call->doc = param(call, "RecordingStatus") ? MINICC_DOC_EMPTY
                                                : MINICC_DOC_VOICEMAIL_THANKS;
     return record_row(call, MINICC_TABLE_VOICEMAIL);
+}
+
+/* minicc-callback: the action of the wait loop's Gather.  The call-back
+ * key: the request is recorded (once: a repeated one changes nothing) and
+ * the caller leaves the queue, to hear minicc-exit confirm it.  Another
+ * key: nothing, and Twilio goes on with the wait loop. */
+static int callback(minicc_call_t *call)
+{
+    const char *digits = param(call, "Digits");
+    const char *from = param(call, "From");
+    minicc_row_t *row;
+
+    if (!digits || strcmp(digits, minicc_conf_text(call->conf,
+                                                   MINICC_CALLBACK_KEY))) {
+        return OK;
+    }
+    if (!(row = minicc_row_from_request(call->r, call->params,
+                                        MINICC_TABLE_CALLBACK))) {
+        return HTTP_BAD_REQUEST;
+    }
+    if (!from || !*from) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, call->r,
+                      APLOGNO(30902)
+                      "call-back asked for by CallSid %s without a From: "
+                      "there is no number to call; the caller goes on "
+                      "waiting", row->values[0]);
+        return OK;
+    }
+    minicc_row_set(row, "Queue", minicc_conf_text(call->conf, MINICC_QUEUE));
+    minicc_record(call->r, row);
+    call->doc = MINICC_DOC_LEAVE;
+    return OK;
+}
+
+/* minicc-callback-answer: the Number's url, heard by the customer who
+ * answers the call-back, before the operator is put through. */
+static int callback_answer(minicc_call_t *call)
+{
+    call->doc = MINICC_DOC_CALLBACK_GREETING;
+    return OK;
 }
 
 /* minicc-status: the number's Status Callback URL. */
@@ -202,7 +326,9 @@ static const struct {
     { "minicc-exit",        exit_queue },
     { "minicc-status",      status },
     { "minicc-information", information },
-    { "minicc-voicemail",   voicemail }
+    { "minicc-voicemail",   voicemail },
+    { "minicc-callback",    callback },
+    { "minicc-callback-answer", callback_answer }
 };
 
 minicc_webhook_fn minicc_find_webhook(const char *handler)

@@ -2,9 +2,10 @@
 
 /*
  * Who is calling, at a first contact: an operator or a customer, and
- * whether the day is a holiday (callers.c), from a copy of the operators
- * and holidays tables that each child keeps and reads again at least once
- * a second (doc/contract.txt, 2 and 7).
+ * whether the day is a holiday; and for the operators' loop, whether a
+ * queue has call-backs in line (callers.c).  From a copy of the operators,
+ * holidays and call-backs tables that each child keeps and reads again at
+ * least once a second (doc/contract.txt, 2, 7 and 8).
  */
 #ifndef MINICC_CALLERS_H
 #define MINICC_CALLERS_H
@@ -23,5 +24,10 @@ void minicc_callers_child_init(apr_pool_t *pchild, server_rec *s);
  * from. */
 minicc_caller_e minicc_callers_lookup(request_rec *r, const char *telnum,
                                       const char *date, int *holiday);
+
+/* Whether queue has call-backs in line (pending, or being dialled), by
+ * the same copy (date: today); -1 when there is no copy to answer from. */
+int minicc_callers_callbacks_waiting(request_rec *r, const char *queue,
+                                     const char *date);
 
 #endif /* MINICC_CALLERS_H */

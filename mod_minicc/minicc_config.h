@@ -17,7 +17,7 @@
  * The per-directory directives that take one value.  A line here is the
  * whole of such a directive: its id (MINICC_<id>), its name, how config.c
  * reads its value (queue, language, voice, url, public_url, seconds,
- * flag), the range of that value (characters of a name, seconds), its
+ * count, key, flag, test_time), the range of that value (characters of a name, seconds), its
  * default as text (NULL: none) or as a number, and its help.  Creating,
  * merging, and the key under which the TwiML of a configuration is
  * written once at startup all go over every line: a new directive of this
@@ -58,6 +58,16 @@
       "On: a caller turned away may leave a message") \
     X(VOICEMAIL_LENGTH, "MiniCCVoicemailLength", seconds, 1, 3600, NULL, 120, \
       "the longest message, in seconds (default 120)") \
+    X(CALLBACK, "MiniCCCallback", flag, 0, 1, NULL, 0, \
+      "On: a waiting caller may ask to be called back, keeping the place " \
+      "in line") \
+    X(CALLBACK_KEY, "MiniCCCallbackKey", key, 0, 0, "1", 0, \
+      "the key a waiting caller presses to be called back (default 1)") \
+    X(CALLBACK_ATTEMPTS, "MiniCCCallbackAttempts", count, 1, 20, NULL, 3, \
+      "dialling attempts before a call-back is given up (default 3)") \
+    X(CALLBACK_IDLE, "MiniCCCallbackIdle", seconds, 5, 600, NULL, 20, \
+      "with call-backs on: seconds an operator's Dial waits for a caller " \
+      "before the loop comes round to take a call-back (default 20)") \
     X(TEST_TIME, "MiniCCTestTime", test_time, 0, 0, NULL, 0, \
       "for tests only: the local time (YYYY-MM-DD HH:MM:SS) at which " \
       "MiniCCHours and the holidays are judged, instead of the request's")
@@ -77,6 +87,8 @@ typedef enum {
     MINICC_MSG_WAIT, MINICC_MSG_WAIT_GENERAL, MINICC_MSG_ESTIMATE,
     MINICC_MSG_GUIDANCE, MINICC_MSG_INFORMATION, MINICC_MSG_CLOSED,
     MINICC_MSG_OVERFLOW, MINICC_MSG_VOICEMAIL, MINICC_MSG_VOICEMAIL_THANKS,
+    MINICC_MSG_CALLBACK_OFFER, MINICC_MSG_CALLBACK_CONFIRM,
+    MINICC_MSG_CALLBACK_OPERATOR, MINICC_MSG_CALLBACK_GREETING,
     MINICC_MSG_COUNT
 } minicc_msg_e;
 
@@ -84,7 +96,7 @@ typedef enum {
 typedef enum {
     MINICC_URL_INCOMING, MINICC_URL_OPERATOR, MINICC_URL_WAIT,
     MINICC_URL_GUIDANCE, MINICC_URL_EXIT, MINICC_URL_INFORMATION,
-    MINICC_URL_VOICEMAIL,
+    MINICC_URL_VOICEMAIL, MINICC_URL_CALLBACK, MINICC_URL_CALLBACK_ANSWER,
     MINICC_URL_COUNT
 } minicc_url_e;
 

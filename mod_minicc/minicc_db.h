@@ -31,11 +31,30 @@ int minicc_db_prepare_request(request_rec *r);
 /* Whether the request holds a connection of its own (taken early). */
 int minicc_db_holds_connection(request_rec *r);
 
-/* Every operator's number into operators and every holiday on or after
- * from (YYYY-MM-DD) into holidays (keys made in p, values ""), in one
- * statement; 0, or -1 when it failed (logged). */
+/* Every operator's number into operators, every holiday on or after from
+ * (YYYY-MM-DD) into holidays and every queue with call-backs in line into
+ * queues (keys made in p, values ""), in one statement; 0, or -1 when it
+ * failed (logged). */
 int minicc_db_read_callers(request_rec *r, apr_pool_t *p, const char *from,
-                           apr_hash_t *operators, apr_hash_t *holidays);
+                           apr_hash_t *operators, apr_hash_t *holidays,
+                           apr_hash_t *queues);
+
+/* Call-backs (doc/contract.txt, 8); now is the request's local time as the
+ * rows have it.  Whether the caller of callsid asked for one: 1, 0, or -1
+ * when the lookup failed (logged). */
+int minicc_db_callback_asked(request_rec *r, const char *callsid);
+/* The call-back the operator call op dialled: completed, or (busy,
+ * no-answer, failed, canceled) an attempt more: back in line, or failed at
+ * the attempts'th.  0, or -1 (logged). */
+int minicc_db_callback_outcome(request_rec *r, const char *op,
+                               const char *status, const char *attempts,
+                               const char *now);
+/* Claims for op the oldest call-back of queue that is due (the rule is
+ * sql.c's): its CallSid, From and To, or NULL when none is due or the
+ * database failed (*failed, logged). */
+const char **minicc_db_callback_claim(request_rec *r, const char *op,
+                                      const char *queue, const char *now,
+                                      int *failed);
 
 /* Writes n rows of one table, in as few statements as the prepared sizes
  * allow, on the request's own connection or one the child keeps; errs[i]

@@ -35,6 +35,9 @@ typedef enum {
     MINICC_DOC_TURNED_AWAY,             /* exit: leave, queue-full */
     MINICC_DOC_EXIT_ERROR,              /* exit: error, system-error */
     MINICC_DOC_VOICEMAIL_THANKS,        /* voicemail: the Record's action */
+    MINICC_DOC_LEAVE,                   /* callback: the key pressed */
+    MINICC_DOC_CALLBACK_CONFIRM,        /* exit: leave after a call-back */
+    MINICC_DOC_CALLBACK_GREETING,       /* callback-answer */
     MINICC_DOC_COUNT
 } minicc_doc_e;
 
@@ -49,5 +52,13 @@ void minicc_docs_prepare(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s);
  * did not make: <If>, <Directory>); NULL if libxml2 failed. */
 const minicc_doc_t *minicc_doc_of(apr_pool_t *p, const minicc_dir_conf *conf,
                                   minicc_doc_e id);
+
+/* What an operator hears and dials for a call-back: the number to call
+ * (from) and the number the customer called (to, the caller ID; NULL:
+ * none), written for the request, in p; NULL if libxml2 failed. */
+const minicc_doc_t *minicc_doc_callback_dial(apr_pool_t *p,
+                                             const minicc_dir_conf *conf,
+                                             const char *from,
+                                             const char *to);
 
 #endif /* MINICC_DOCS_H */

@@ -18,6 +18,8 @@ typedef struct {
     const minicc_dir_conf *conf;
     minicc_params_t *params;
     minicc_doc_e doc;                           /* the answer */
+    const minicc_doc_t *own;    /* or one written for this request alone
+                                 * (a call-back to dial); NULL: doc */
     const char *values[MINICC_VALUE_COUNT];     /* digits, for its slots */
 } minicc_call_t;
 

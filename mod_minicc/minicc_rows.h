@@ -21,6 +21,10 @@ const char *minicc_param(request_rec *r, minicc_params_t *params,
 minicc_row_t *minicc_row_from_request(request_rec *r, minicc_params_t *params,
                                       minicc_table_e table);
 
+/* When the request arrived, in local time, as the rows store it
+ * (YYYY-MM-DD HH:MM:SS.UUUUUU). */
+const char *minicc_arrival_time(request_rec *r);
+
 /* Sets column of row to value (a column no parameter fills). */
 void minicc_row_set(minicc_row_t *row, const char *column, const char *value);
 

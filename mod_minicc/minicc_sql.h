@@ -15,7 +15,7 @@
 typedef enum {
     MINICC_TABLE_ENQUEUE, MINICC_TABLE_QUEUE, MINICC_TABLE_STATUS,
     MINICC_TABLE_OPERATOR_SESSION, MINICC_TABLE_TURNED_AWAY,
-    MINICC_TABLE_VOICEMAIL,
+    MINICC_TABLE_VOICEMAIL, MINICC_TABLE_CALLBACK,
     MINICC_TABLE_COUNT
 } minicc_table_e;
 
@@ -32,9 +32,19 @@ typedef enum {
                                  * is the CallSid; sql.c) */
 } minicc_column_kind_e;
 
+/* A row whose CallSid is stored already: */
+typedef enum {
+    MINICC_UPSERT_LATER,        /* each column takes the later arrival's */
+    MINICC_UPSERT_MERGE,        /* each webhook brings some columns: a value
+                                 * sent replaces the stored one, a missing
+                                 * one (NULL) leaves it */
+    MINICC_UPSERT_FIRST         /* changes nothing: the first is kept */
+} minicc_upsert_e;
+
 typedef struct {
     const char *column;
-    const char *param;          /* Twilio's parameter; NULL: the time */
+    const char *param;          /* Twilio's parameter; NULL: set by the
+                                 * webhook, or the time */
     minicc_column_kind_e kind;
     int maxchars;               /* VARCHAR(maxchars) in sql/minicc.sql */
 } minicc_column_t;
@@ -43,9 +53,7 @@ typedef struct {
     const char *name;
     const minicc_column_t *columns;
     int ncolumns;
-    int merge;                  /* each webhook brings some columns: a value
-                                 * sent replaces the stored one, a missing
-                                 * one (NULL) leaves it */
+    minicc_upsert_e upsert;     /* what a row of a stored CallSid does */
 } minicc_table_t;
 
 const minicc_table_t *minicc_table(minicc_table_e table);
@@ -86,6 +94,12 @@ enum {
     MINICC_STMT_REPORT_ABANDONED,
     MINICC_STMT_REPORT_TURNED_AWAY,
     MINICC_STMT_REPORT_VOICEMAILS,
+    MINICC_STMT_REPORT_CALLBACKS,
+    MINICC_STMT_REPORT_CALLBACK_LIST,
+    MINICC_STMT_CALLBACK_ASKED,
+    MINICC_STMT_CALLBACK_OUTCOME,
+    MINICC_STMT_CALLBACK_CLAIM,
+    MINICC_STMT_CALLBACK_CLAIMED,
     MINICC_STMT_BATCH,
     MINICC_STMT_COUNT = MINICC_STMT_BATCH
                         + MINICC_TABLE_COUNT * MINICC_BATCH_LEVELS

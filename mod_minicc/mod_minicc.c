@@ -202,13 +202,15 @@ static int minicc_handler(request_rec *r)
         return HTTP_FORBIDDEN;
     }
     call.doc = MINICC_DOC_EMPTY;
+    call.own = NULL;
     memset(call.values, 0, sizeof(call.values));
 
     status = webhook(&call);
     if (status != OK) {
         return status;
     }
-    if (!(doc = minicc_doc_of(r->pool, call.conf, call.doc))) {
+    if (!(doc = call.own ? call.own
+                         : minicc_doc_of(r->pool, call.conf, call.doc))) {
         ap_log_rerror(APLOG_MARK, APLOG_CRIT, 0, r, APLOGNO(30405)
                       "libxml2 could not write the TwiML (out of memory?)");
         return HTTP_INTERNAL_SERVER_ERROR;
@@ -227,7 +229,8 @@ static int minicc_handler(request_rec *r)
      * handing the connection back to its listener, which costs a caller
      * waiting alone more than the handler itself. */
     bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    APR_BRIGADE_INSERT_TAIL(bb, call.conf->docs && text == doc->text
+    APR_BRIGADE_INSERT_TAIL(bb, !call.own && call.conf->docs
+                                && text == doc->text
         ? apr_bucket_immortal_create(text, len, r->connection->bucket_alloc)
         : apr_bucket_pool_create(text, len, r->pool,
                                  r->connection->bucket_alloc));

@@ -100,6 +100,10 @@ typedef struct {
     long voicemails;
     apr_array_header_t *voicemail_list; /* const char *[6]: from, time,
                                          * reason, duration, url, total */
+    long cb_requested, cb_completed, cb_failed, cb_pending;
+    double cb_mean;                 /* seconds from asking to dialling */
+    apr_array_header_t *callback_list;  /* const char *[5]: from, time,
+                                         * status, attempts, outcome */
     int spool_backlog;
 } figures_t;
 
@@ -214,7 +218,10 @@ static int gather(request_rec *r, const minicc_dir_conf *conf,
                                      twice_args, 2))
         || !(f->voicemail_list = minicc_db_select(r,
                                      MINICC_STMT_REPORT_VOICEMAILS, 2,
-                                     range_args, 6))) {
+                                     range_args, 6))
+        || !(f->callback_list = minicc_db_select(r,
+                                     MINICC_STMT_REPORT_CALLBACK_LIST, 2,
+                                     range_args, 5))) {
         return 0;
     }
     for (i = 0; i < rows->nelts; i++) {
@@ -231,6 +238,19 @@ static int gather(request_rec *r, const minicc_dir_conf *conf,
     }
     f->voicemails = f->voicemail_list->nelts
         ? num(APR_ARRAY_IDX(f->voicemail_list, 0, const char **)[5]) : 0;
+    if (!(rows = minicc_db_select(r, MINICC_STMT_REPORT_CALLBACKS, 2,
+                                  range_args, 5)) || !rows->nelts) {
+        return 0;
+    }
+    {
+        const char **row = APR_ARRAY_IDX(rows, 0, const char **);
+
+        f->cb_requested = num(row[0]);
+        f->cb_completed = num(row[1]);
+        f->cb_failed = num(row[2]);
+        f->cb_pending = num(row[3]);
+        f->cb_mean = row[4] ? atof(row[4]) : 0;
+    }
     f->spool_backlog = minicc_spool_backlog(p, r->server, NULL);
     if (f->spool_backlog < 0) {
         f->spool_backlog = 0;
@@ -337,6 +357,19 @@ static void send_json(request_rec *r, const figures_t *f)
                    short_time(p, row[1], 'T'), json_str(p, row[2]),
                    num(row[3]), json_str(p, row[4]));
     }
+    ap_rprintf(r, "],\"callbacks\":{\"requested\":%ld,\"completed\":%ld,"
+               "\"failed\":%ld,\"pending\":%ld,\"mean_seconds\":%.1f},"
+               "\"callback_list\":[", f->cb_requested, f->cb_completed,
+               f->cb_failed, f->cb_pending, f->cb_mean);
+    for (i = 0; i < f->callback_list->nelts; i++) {
+        const char **row = APR_ARRAY_IDX(f->callback_list, i,
+                                         const char **);
+
+        ap_rprintf(r, "%s{\"from\":%s,\"time\":\"%s\",\"status\":%s,"
+                   "\"attempts\":%ld,\"outcome\":%s}", i ? "," : "",
+                   json_str(p, row[0]), short_time(p, row[1], 'T'),
+                   json_str(p, row[2]), num(row[3]), json_str(p, row[4]));
+    }
     ap_rputs("]}\n", r);
 }
 
@@ -376,7 +409,8 @@ static void csv_counts(request_rec *r, const apr_array_header_t *a,
 
 /* The CSV tables, the default first. */
 static const char *const csv_tables[] = {
-    "summary", "hours", "days", "operators", "abandoned", "voicemails", NULL
+    "summary", "hours", "days", "operators", "abandoned", "voicemails",
+    "callbacks", NULL
 };
 
 static int csv_table_known(const char *table)
@@ -427,6 +461,17 @@ static void send_csv(request_rec *r, const figures_t *f, const char *table)
             ap_rprintf(r, "%s,%ld\r\n", csv_field(p, row[0]), num(row[1]));
         }
     }
+    else if (!strcmp(table, "callbacks")) {
+        ap_rputs("from,time,status,attempts,outcome\r\n", r);
+        for (i = 0; i < f->callback_list->nelts; i++) {
+            const char **row = APR_ARRAY_IDX(f->callback_list, i,
+                                             const char **);
+
+            ap_rprintf(r, "%s,%s,%s,%ld,%s\r\n", csv_field(p, row[0]),
+                       short_time(p, row[1], 'T'), csv_field(p, row[2]),
+                       num(row[3]), csv_field(p, row[4]));
+        }
+    }
     else if (!strcmp(table, "voicemails")) {
         ap_rputs("from,time,reason,duration_seconds,recording_url\r\n", r);
         for (i = 0; i < f->voicemail_list->nelts; i++) {
@@ -458,6 +503,8 @@ enum {
     L_BYHOUR, L_BYDAY, L_WAITS, L_OPERATORS, L_OPERATOR, L_CALLBACK,
     L_NUMBER, L_TIME, L_WAIT, L_NONE, L_SECONDS, L_LEVELLINE, L_DOWNLOAD,
     L_CLOSED, L_OVERFLOWED, L_VOICEMAILS, L_REASON, L_LENGTH, L_RECORDING,
+    L_CB_REQUESTED, L_CB_COMPLETED, L_CB_FAILED, L_CB_PENDING, L_CB_MEAN,
+    L_CB_LIST, L_STATUS, L_ATTEMPTS,
     L_COUNT
 };
 
@@ -471,7 +518,9 @@ static const char *const labels_en[L_COUNT] = {
     "Abandoned calls to call back (newest first)", "Number", "Time",
     "Waited", "None", "s", "service level", "Download",
     "Turned away (closed)", "Overflowed", "Voicemails", "Why", "Length",
-    "Recording"
+    "Recording", "Call-backs asked for", "Call-backs completed",
+    "Call-backs failed", "Call-backs waiting", "Mean time to call back",
+    "Call-backs waiting or failed (newest first)", "Status", "Attempts"
 };
 
 static const char *const labels_ja[L_COUNT] = {
@@ -481,7 +530,10 @@ static const char *const labels_ja[L_COUNT] = {
     "時間帯別の呼数", "日別の呼数", "応答した呼の待ち時間", "オペレータ", "オペレータ",
     "折り返し電話リスト（放棄呼、新しい順）", "電話番号", "時刻", "待ち時間",
     "なし", "秒", "サービスレベル", "ダウンロード",
-    "受付時間外", "あふれ呼", "留守番電話", "理由", "長さ", "録音"
+    "受付時間外", "あふれ呼", "留守番電話", "理由", "長さ", "録音",
+    "折り返し依頼", "折り返し完了", "折り返し失敗", "折り返し待ち",
+    "折り返しまでの平均時間", "折り返し待ち・失敗の一覧（新しい順）", "状態",
+    "試行回数"
 };
 
 #define TWILIO_RECORDINGS "https://api.twilio.com/"
@@ -645,6 +697,16 @@ static void send_html(request_rec *r, const figures_t *f, int japanese)
                "<div class=\"tile\" id=\"closed_calls\">%s<b>%ld</b></div>"
                "<div class=\"tile\" id=\"overflowed\">%s<b>%ld</b></div>"
                "<div class=\"tile\" id=\"voicemails\">%s<b>%ld</b></div>"
+               "<div class=\"tile\" id=\"callbacks_requested\">%s<b>%ld</b>"
+               "</div>"
+               "<div class=\"tile\" id=\"callbacks_completed\">%s<b>%ld</b>"
+               "</div>"
+               "<div class=\"tile\" id=\"callbacks_failed\">%s<b>%ld</b>"
+               "</div>"
+               "<div class=\"tile\" id=\"callbacks_pending\">%s<b>%ld</b>"
+               "</div>"
+               "<div class=\"tile\" id=\"callbacks_mean_seconds\">%s<b>%.1f "
+               "%s</b></div>"
                "</div>",
                L[L_OFFERED], f->offered, L[L_ANSWERED], f->answered,
                L[L_ABANDONED], f->abandoned, L[L_SHORT], f->short_abandoned,
@@ -654,7 +716,10 @@ static void send_html(request_rec *r, const figures_t *f, int japanese)
                f->longest_wait, L[L_SECONDS], L[L_AVGCALL], f->avg_call,
                L[L_SECONDS], L[L_BACKLOG], f->spool_backlog, L[L_CLOSED],
                f->closed_calls, L[L_OVERFLOWED], f->overflowed,
-               L[L_VOICEMAILS], f->voicemails);
+               L[L_VOICEMAILS], f->voicemails, L[L_CB_REQUESTED],
+               f->cb_requested, L[L_CB_COMPLETED], f->cb_completed,
+               L[L_CB_FAILED], f->cb_failed, L[L_CB_PENDING], f->cb_pending,
+               L[L_CB_MEAN], f->cb_mean, L[L_SECONDS]);
     ap_rprintf(r, "<h2>%s</h2><p class=\"legend\"><span><i class=\"offered\""
                " style=\"background:#7a9cc6\"></i>%s</span><span><i "
                "style=\"background:#3c9a5f\"></i>%s</span><span><i "
@@ -726,6 +791,22 @@ static void send_html(request_rec *r, const figures_t *f, int japanese)
     if (!f->voicemail_list->nelts) {
         ap_rprintf(r, "<tr><td colspan=\"5\">%s</td></tr>", L[L_NONE]);
     }
+    ap_rprintf(r, "</table><h2>%s</h2><table id=\"callback_list\"><tr><th>"
+               "%s</th><th>%s</th><th>%s</th><th>%s</th></tr>", L[L_CB_LIST],
+               L[L_NUMBER], L[L_TIME], L[L_STATUS], L[L_ATTEMPTS]);
+    for (i = 0; i < f->callback_list->nelts; i++) {
+        const char **row = APR_ARRAY_IDX(f->callback_list, i,
+                                         const char **);
+
+        ap_rprintf(r, "<tr><td><a href=\"tel:%s\">%s</a></td><td>%s</td>"
+                   "<td>%s</td><td class=\"n\">%ld</td></tr>",
+                   ap_escape_html(p, ap_escape_uri(p, row[0] ? row[0] : "")),
+                   esc(p, row[0]), esc(p, short_time(p, row[1], ' ')),
+                   esc(p, row[2]), num(row[3]));
+    }
+    if (!f->callback_list->nelts) {
+        ap_rprintf(r, "<tr><td colspan=\"4\">%s</td></tr>", L[L_NONE]);
+    }
     ap_rputs("</table></body></html>\n", r);
 }
 
@@ -794,7 +875,8 @@ int minicc_report_handler(request_rec *r)
 
         if (table && !csv_table_known(table)) {
             return bad_request(r, "table: expected summary, hours, days, "
-                               "operators, abandoned or voicemails");
+                               "operators, abandoned, voicemails or "
+                               "callbacks");
         }
     }
     if (!gather(r, conf, from, to, &f)) {

@@ -37,7 +37,7 @@ const char *minicc_param(request_rec *r, minicc_params_t *params,
     return value;
 }
 
-static const char *arrival_time(request_rec *r)
+const char *minicc_arrival_time(request_rec *r)
 {
     apr_time_exp_t tm;
 
@@ -93,7 +93,7 @@ minicc_row_t *minicc_row_from_request(request_rec *r, minicc_params_t *params,
             break;
         case MINICC_COL_ARRIVAL:
         case MINICC_COL_FIRST_ARRIVAL:
-            v = arrival_time(r);
+            v = minicc_arrival_time(r);
             break;
         case MINICC_COL_TURNED_AWAY:
             v = callsid;    /* the key of turned_away's row */

@@ -78,17 +78,29 @@ static const minicc_column_t voicemail_columns[] = {
     { "Time",              NULL,                MINICC_COL_ARRIVAL,      0 }
 };
 
-#define TABLE(name, cols) { name, cols, sizeof(cols) / sizeof(cols[0]), 0 }
-#define MERGED_TABLE(name, cols) \
-    { name, cols, sizeof(cols) / sizeof(cols[0]), 1 }
+/* A waiting caller's request to be called back (minicc-callback): Queue
+ * is the webhook's MiniCCQueue; the operators' loop keeps the rest of the
+ * row (sql/minicc.sql). */
+static const minicc_column_t callback_columns[] = {
+    { "CallSid",   "CallSid",   MINICC_COL_CALLSID, 34 },
+    { "From",      "From",      MINICC_COL_TEXT,    64 },
+    { "To",        "To",        MINICC_COL_TEXT,    64 },
+    { "Queue",     NULL,        MINICC_COL_TEXT,    64 },
+    { "QueueTime", "QueueTime", MINICC_COL_INT,      0 },
+    { "Time",      NULL,        MINICC_COL_ARRIVAL,  0 }
+};
+
+#define TABLE(name, cols, upsert) \
+    { name, cols, sizeof(cols) / sizeof(cols[0]), upsert }
 
 static const minicc_table_t tables[MINICC_TABLE_COUNT] = {
-    TABLE("enqueue_data", enqueue_columns),
-    TABLE("queue_data", queue_columns),
-    TABLE("statuscallback_data", status_columns),
-    TABLE("operator_sessions", operator_session_columns),
-    TABLE("turned_away", turned_away_columns),
-    MERGED_TABLE("voicemails", voicemail_columns)
+    TABLE("enqueue_data", enqueue_columns, MINICC_UPSERT_LATER),
+    TABLE("queue_data", queue_columns, MINICC_UPSERT_LATER),
+    TABLE("statuscallback_data", status_columns, MINICC_UPSERT_LATER),
+    TABLE("operator_sessions", operator_session_columns, MINICC_UPSERT_LATER),
+    TABLE("turned_away", turned_away_columns, MINICC_UPSERT_LATER),
+    TABLE("voicemails", voicemail_columns, MINICC_UPSERT_MERGE),
+    TABLE("callbacks", callback_columns, MINICC_UPSERT_FIRST)
 };
 
 /* mod_dbd's labels, by statement id. */
@@ -98,18 +110,22 @@ static const minicc_table_t tables[MINICC_TABLE_COUNT] = {
 static const char *const labels[MINICC_STMT_COUNT] = {
     "minicc_enqueue_upsert", "minicc_queue_upsert", "minicc_status_upsert",
     "minicc_operator_session_upsert", "minicc_turned_away_upsert",
-    "minicc_voicemail_upsert",
+    "minicc_voicemail_upsert", "minicc_callback_upsert",
     "minicc_callers", "minicc_report_hours", "minicc_report_calls",
     "minicc_report_waits", "minicc_report_operators",
     "minicc_report_abandoned", "minicc_report_turned_away",
-    "minicc_report_voicemails",
+    "minicc_report_voicemails", "minicc_report_callbacks",
+    "minicc_report_callback_list", "minicc_callback_asked",
+    "minicc_callback_outcome", "minicc_callback_claim",
+    "minicc_callback_claimed",
     /* MINICC_BATCH_LEVELS of each, in the order of the tables */
     BATCH_LABELS("minicc_enqueue_upsert"),
     BATCH_LABELS("minicc_queue_upsert"),
     BATCH_LABELS("minicc_status_upsert"),
     BATCH_LABELS("minicc_operator_session_upsert"),
     BATCH_LABELS("minicc_turned_away_upsert"),
-    BATCH_LABELS("minicc_voicemail_upsert")
+    BATCH_LABELS("minicc_voicemail_upsert"),
+    BATCH_LABELS("minicc_callback_upsert")
 };
 
 const minicc_table_t *minicc_table(minicc_table_e table)
@@ -168,7 +184,8 @@ static const char *arrival_column(const minicc_table_t *t)
  * only if the new row arrived no earlier than the stored one: a retried
  * webhook, or an old row replayed late, never overwrites a newer one.
  * MySQL assigns left to right, so the arrival column comes last and every
- * comparison sees the stored arrival time. */
+ * comparison sees the stored arrival time.  A table that keeps its first
+ * row updates nothing: the key is set to itself. */
 static const char *upsert(apr_pool_t *p, const minicc_table_t *t, int nrows)
 {
     const char *arrival = arrival_column(t);
@@ -184,6 +201,12 @@ static const char *upsert(apr_pool_t *p, const minicc_table_t *t, int nrows)
         holders = apr_pstrcat(p, holders, sep,
                               t->columns[i].kind == MINICC_COL_TURNED_AWAY
                               ? TURNED_AWAY_REASON : "%s", NULL);
+        if (t->upsert == MINICC_UPSERT_FIRST) {
+            if (t->columns[i].kind == MINICC_COL_CALLSID) {
+                last = apr_psprintf(p, "`%s` = `%s`", c, c);
+            }
+            continue;
+        }
         switch (t->columns[i].kind) {
         case MINICC_COL_CALLSID:
             break;
@@ -200,7 +223,7 @@ static const char *upsert(apr_pool_t *p, const minicc_table_t *t, int nrows)
                                    updates, c, c, c);
             break;
         default:
-            updates = t->merge
+            updates = t->upsert == MINICC_UPSERT_MERGE
                 ? apr_psprintf(p, "%s`%s` = COALESCE(VALUES(`%s`), `%s`), ",
                                updates, c, c, c)
                 : apr_psprintf(p, "%s`%s` = IF(VALUES(`%s`) >= `%s`, "
@@ -229,12 +252,15 @@ static const char *upsert(apr_pool_t *p, const minicc_table_t *t, int nrows)
 #define IN_RANGE(column) column " >= %s AND " column " < %s"
 
 static const char *const statements[] = {
-    /* MINICC_STMT_CALLERS: a date: every operator's number (kind 0) and
-     * every holiday on or after the date (kind 1), for callers.c's copy;
-     * the holidays of the past are left out, so that the copy does not
-     * grow with the years */
+    /* MINICC_STMT_CALLERS: a date: every operator's number (kind 0),
+     * every holiday on or after the date (kind 1) and every queue with
+     * call-backs in line (kind 2), for callers.c's copy; the holidays of
+     * the past are left out, so that the copy does not grow with the
+     * years */
     "SELECT 0, telnum FROM operators UNION ALL "
-    "SELECT 1, CAST(`Day` AS CHAR) FROM holidays WHERE `Day` >= %s",
+    "SELECT 1, CAST(`Day` AS CHAR) FROM holidays WHERE `Day` >= %s "
+    "UNION ALL SELECT DISTINCT 2, Queue FROM callbacks "
+    "WHERE Status IN ('pending', 'dialling')",
     /* MINICC_STMT_REPORT_HOURS: from, to, short abandon (twice), from, to */
     "SELECT DATE(h.`Hour`), HOUR(h.`Hour`), h.offered, h.answered, "
     "COALESCE(g.abandoned, 0), COALESCE(g.short, 0), "
@@ -272,7 +298,58 @@ static const char *const statements[] = {
      * there are in all */
     "SELECT `From`, `Time`, Reason, RecordingDuration, RecordingUrl, "
     "COUNT(*) OVER () FROM voicemails WHERE " IN_RANGE("`Time`")
-    " ORDER BY `Time` DESC LIMIT 1000"
+    " ORDER BY `Time` DESC LIMIT 1000",
+    /* MINICC_STMT_REPORT_CALLBACKS: from, to: asked, completed, failed,
+     * still in line, and the mean seconds from asking to the dialling of
+     * those completed */
+    "SELECT COUNT(*), COALESCE(SUM(Status = 'completed'), 0), "
+    "COALESCE(SUM(Status = 'failed'), 0), "
+    "COALESCE(SUM(Status IN ('pending', 'dialling')), 0), "
+    "AVG(IF(Status = 'completed', "
+    "TIMESTAMPDIFF(MICROSECOND, `Time`, Claimed) / 1000000, NULL)) "
+    "FROM callbacks WHERE " IN_RANGE("`Time`"),
+    /* MINICC_STMT_REPORT_CALLBACK_LIST: from, to: those not completed,
+     * newest first */
+    "SELECT `From`, `Time`, Status, Attempts, Outcome FROM callbacks "
+    "WHERE Status <> 'completed' AND " IN_RANGE("`Time`")
+    " ORDER BY `Time` DESC LIMIT 1000",
+    /* MINICC_STMT_CALLBACK_ASKED: a CallSid: did its caller ask for a
+     * call-back (minicc-exit after a leave) */
+    "SELECT 1 FROM callbacks WHERE CallSid = %s",
+    /* MINICC_STMT_CALLBACK_OUTCOME: DialCallStatus (completed, busy,
+     * no-answer, failed, canceled), MiniCCCallbackAttempts, now, the
+     * status again, the operator's CallSid: the call-back this operator
+     * dialled is done, or back in line, or failed after the last attempt
+     * (MySQL assigns left to right: Status sees the new Attempts) */
+    "UPDATE callbacks SET Attempts = Attempts + (%s <> 'completed'), "
+    "Status = IF(%s = 'completed', 'completed', "
+    "IF(Attempts >= %s, 'failed', 'pending')), "
+    "Closed = IF(Status = 'pending', NULL, %s), Outcome = %s, "
+    "Operator = IF(Status = 'pending', NULL, Operator) "
+    "WHERE Operator = %s AND Status = 'dialling'",
+    /* MINICC_STMT_CALLBACK_CLAIM: the operator's CallSid, now, its queue,
+     * now twice, the CallSid twice more: the oldest call-back in line (one
+     * that did not get through waits a minute, so that a busy line is not
+     * dialled again at once; one claimed 10 minutes ago with no outcome is
+     * back in line) is this operator's when it is due: the operator's
+     * last Dial took no caller (no guidance named it since its previous
+     * loop), or the call-back joined the line before the caller it took
+     * last.  One UPDATE: of operators asking at once, one claims it; the
+     * others then find it taken. */
+    "UPDATE callbacks SET Status = 'dialling', Operator = %s, Claimed = %s "
+    "WHERE Queue = %s AND `From` IS NOT NULL AND ((Status = 'pending' "
+    "AND (Attempts = 0 OR Claimed < %s - INTERVAL 1 MINUTE)) "
+    "OR (Status = 'dialling' AND Claimed < %s - INTERVAL 10 MINUTE)) AND ("
+    "EXISTS (SELECT 1 FROM operator_sessions s WHERE s.CallSid = %s "
+    "AND NOT EXISTS (SELECT 1 FROM queue_data q WHERE q.DequeingCallSid = "
+    "s.CallSid AND q.`Time` >= s.LastSeen)) "
+    "OR Joined < (SELECT q.`Time` - INTERVAL COALESCE(q.QueueTime, 0) "
+    "SECOND FROM queue_data q WHERE q.DequeingCallSid = %s "
+    "ORDER BY q.`Time` DESC LIMIT 1)) ORDER BY Joined LIMIT 1",
+    /* MINICC_STMT_CALLBACK_CLAIMED: the operator's CallSid: the call-back
+     * it claimed, to dial */
+    "SELECT CallSid, `From`, `To` FROM callbacks WHERE Operator = %s "
+    "AND Status = 'dialling' ORDER BY Claimed DESC LIMIT 1"
 };
 
 /* The histogram's bar of a queue time, from the same constants that

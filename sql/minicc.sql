@@ -107,6 +107,34 @@ CREATE TABLE IF NOT EXISTS voicemails (
     KEY voicemails_time (`Time`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
+-- One row per call-back a waiting caller asked for (MiniCCCallback On):
+-- the first request is kept, a repeated one changes nothing.  Time is when
+-- they asked, Joined when they joined the line (Time - QueueTime): the
+-- place in line the call-back keeps.  The rest is the operators' loop's:
+-- Status pending (in line), dialling (claimed by the operator call
+-- Operator at Claimed), completed or failed (Closed); Attempts dialled in
+-- vain; Outcome the last DialCallStatus.
+CREATE TABLE IF NOT EXISTS callbacks (
+    CallSid   VARCHAR(34) NOT NULL PRIMARY KEY,
+    `From`    VARCHAR(64) NULL,
+    `To`      VARCHAR(64) NULL,
+    Queue     VARCHAR(64) NULL,
+    QueueTime INT         NULL,
+    `Time`    DATETIME(6) NOT NULL,
+    -- not from a row: computed, and the operators' loop's (sql.c)
+    Joined    DATETIME(6) AS (`Time` - INTERVAL COALESCE(QueueTime, 0) SECOND)
+              STORED,
+    Status    VARCHAR(16) NOT NULL DEFAULT 'pending',
+    Attempts  INT         NOT NULL DEFAULT 0,
+    Operator  VARCHAR(34) NULL,
+    Claimed   DATETIME(6) NULL,
+    Closed    DATETIME(6) NULL,
+    Outcome   VARCHAR(16) NULL,
+    KEY callbacks_line (Status, Queue, Joined),
+    KEY callbacks_operator (Operator),
+    KEY callbacks_time (`Time`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
 -- ---------------------------------------------------------------------
 -- Report summaries.  minicc-report reads these instead of the tables
 -- above, so that a month of a busy call center is a few thousand rows

@@ -39,12 +39,7 @@ my @bad = (
 plan tests => @bad * 2 + 4 * 20 + 8;
 
 my $tmp = tempdir('minicc-vm-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-for my $case (@bad) {
-    my ($line, $name) = @$case;
-    my ($rc, $out) = configtest_location($tmp, "    $line");
-    isnt($rc, 0, "'$line': configtest fails") or diag($out);
-    like($out, qr/\Q$name\E/, "'$line': the message names $name") or diag($out);
-}
+configtest_rejects($tmp, \@bad);
 
 db_wait_up();
 my $reason = sub { (db_row('turned_away', $_[0]) // {})->{Reason} // 'none' };

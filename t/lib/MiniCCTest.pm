@@ -20,7 +20,7 @@ our @EXPORT = qw(
     DEFAULT_MSG DEFAULT_HOLD
     sid reseed dbh db_row db_count db_do db_wait_up add_operator callers_changed mariadb_private root_sql top_dir
     error_log_size error_log_since
-    raw_http same configtest_location
+    raw_http same configtest_location configtest_rejects
 );
 
 our %DEFAULT_MSG = (
@@ -232,6 +232,18 @@ CONF
     close $fh;
     my $out = qx{"$httpd" -t -d "$dir" -f "$file" 2>&1};
     return ($? >> 8, $out);
+}
+
+# Each [line, name] of @$bad inside a <Location>: configtest fails, and its
+# message names the directive (2 tests each).
+sub configtest_rejects {
+    my ($dir, $bad) = @_;
+    for my $case (@$bad) {
+        my ($line, $name) = @$case;
+        my ($rc, $out) = configtest_location($dir, "    $line");
+        Test::More::isnt($rc, 0, "'$line': configtest fails") or Test::More::diag($out);
+        Test::More::like($out, qr/\Q$name\E/, "'$line': the message names $name") or Test::More::diag($out);
+    }
 }
 
 # ---------------------------------------------------------------------------

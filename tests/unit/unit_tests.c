@@ -393,7 +393,8 @@ static void test_spool_format(void)
 }
 
 /* The column of table in sql/minicc.sql: its type ("VARCHAR(64)"), or NULL;
- * *ncolumns gets how many columns the table has there. */
+ * *ncolumns gets how many columns the table has there that a row writes:
+ * those after a line "-- not from a row" are another statement's. */
 static const char *schema_column(const char *schema, const char *table,
                                  const char *column, int *ncolumns)
 {
@@ -410,7 +411,7 @@ static const char *schema_column(const char *schema, const char *table,
         const char *end = strchr(at, '\n');
         char name[64], kind[64];
 
-        if (!end) {
+        if (!end || !strncmp(at + strspn(at, " "), "-- not from a row", 17)) {
             break;
         }
         /* a column's line: name and type; keys and comments are not */

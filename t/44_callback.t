@@ -1,0 +1,236 @@
+# Call-backs (doc/contract.txt, 8): the offer in the wait loop, minicc-callback
+# recording the request once and leaving the queue, minicc-exit confirming it,
+# the operators' loop sending an operator to the oldest call-back that is due
+# (its place in line, both ways), the outcomes and attempts, a claim whose
+# outcome never comes, the queue a call-back belongs to, and the report's
+# figures.  Real Apache, module and MariaDB; TwiML parsed.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use Apache::TestRequest qw(GET);
+use File::Temp qw(tempdir);
+use JSON::PP ();
+use MiniCCTest;
+
+sub Leave  { [ 'Leave', {} ] }
+sub Number { my ($n, %a) = @_; [ 'Number', \%a, $n ] }
+sub Gather1 { my ($action, @k) = @_; Gather({ numDigits => '1', timeout => '1', action => $action, method => 'POST' }, @k) }
+
+my %MSG = (
+    offer => 'To be called back instead of waiting, keeping your place in line, press 1.',
+    confirm => 'Thank you. We will call you back when it is your turn. Goodbye.',
+    operator => 'Calling back a customer who asked for a call-back.',
+    greeting => 'Hello, this is the call-back you asked for. Connecting you to an operator.',
+);
+
+my @bad = (
+    ['MiniCCCallbackKey 12', 'MiniCCCallbackKey'], ['MiniCCCallbackKey #', 'MiniCCCallbackKey'],
+    ['MiniCCCallbackKey x', 'MiniCCCallbackKey'], ['MiniCCCallbackAttempts 0', 'MiniCCCallbackAttempts'],
+    ['MiniCCCallbackAttempts 21', 'MiniCCCallbackAttempts'], ['MiniCCCallbackIdle 4', 'MiniCCCallbackIdle'],
+    ['MiniCCCallbackIdle 601', 'MiniCCCallbackIdle'], ['MiniCCCallback maybe', 'MiniCCCallback'],
+    ['MiniCCURL callback ftp://x/cb', 'MiniCCURL'], ['MiniCCMessage callback-nope "x"', 'MiniCCMessage'],
+);
+
+# twiml_ok: 4 tests each
+plan tests => @bad * 2 + 107;
+
+my $tmp = tempdir('minicc-cb-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+configtest_rejects($tmp, \@bad);
+
+db_wait_up();
+db_do(q{DELETE FROM callbacks WHERE Queue IN ('cbq', 'cbq2')});
+callers_changed();
+my $row = sub { dbh()->selectrow_hashref('SELECT *, CAST(`Time` AS CHAR) AS t, CAST(Joined AS CHAR) AS j, '
+                                         . 'TIMESTAMPDIFF(SECOND, Joined, `Time`) AS waited FROM callbacks WHERE CallSid = ?',
+                                         undef, $_[0]) // {} };
+my $play = Play(DEFAULT_HOLD);
+my $loop = Response(Say(DEFAULT_MSG('operator')),
+                    [ 'Dial', { timeout => '20', action => 'operator', method => 'POST' },
+                      Queue('cbq', url => 'guidance', method => 'POST') ],
+                    Redirect('operator', method => 'POST'));
+# A call-back that did not get through waits a minute before it is dialled
+# again: the test moves its last claim back instead of waiting.
+my $minute_later = sub { db_do('UPDATE callbacks SET Claimed = Claimed - INTERVAL 61 SECOND WHERE CallSid = ?', $_[0]) };
+my $abandoned_before = JSON::PP::decode_json(GET('/cb-report?format=json')->content)->{abandoned};
+sub dial_back {
+    my ($to, $from) = @_;
+    return Response(Say($MSG{operator}),
+                    [ 'Dial', { callerId => $to, timeout => '30', action => 'operator', method => 'POST' },
+                      Number($from, url => 'callback-answer', method => 'POST') ]);
+}
+
+# ---- the wait loop offers it ---------------------------------------------------------
+twiml_ok(post('/cb/wait', [CallSid => sid(), QueuePosition => 3, QueueTime => 20]),
+         Response(Pause(length => '3'),
+                  Gather1('callback', Say(DEFAULT_MSG('wait') =~ s/\{position\}/3/r), Say($MSG{offer}), $play)),
+         'wait with call-backs on: the position, the offer and the music inside a Gather of one key');
+twiml_ok(post('/cb2/wait', [CallSid => sid()]),
+         Response(Pause(length => '3'),
+                  Gather1('https://cc.example.com/cb2/callback', Say(DEFAULT_MSG('wait-general')),
+                          Say('Press 5 for a call-back (5).'), $play)),
+         'another key: {key} in the offer is MiniCCCallbackKey; MiniCCURL callback');
+
+# ---- minicc-callback: the key, once ----------------------------------------------------
+my %c1 = (CallSid => sid(), From => '+15554440001', To => '+15559990044');
+twiml_ok(post('/cb/callback', [%c1, Digits => '2', QueueTime => 30]), Response(),
+         'another key: the empty document (Twilio goes on with the wait loop)');
+twiml_ok(post('/cb/callback', [%c1, Digits => '1', QueueTime => 30]), Response(Leave()),
+         'the call-back key: <Leave/>');
+my $r1 = $row->($c1{CallSid});
+is(join(' ', map { $_ // 'NULL' } @$r1{qw(From To Queue Status Attempts waited)}),
+   '+15554440001 +15559990044 cbq pending 0 30',
+   'one callbacks row: the number, the number called, the queue, pending, joined the line QueueTime before asking');
+my $t1 = $r1->{t};
+twiml_ok(post('/cb/callback', [%c1, Digits => '1', QueueTime => 45]), Response(Leave()),
+         'the same request again (Twilio retries): <Leave/>');
+my $r1b = $row->($c1{CallSid});
+is(join(' ', map { $_ // 'NULL' } @$r1b{qw(t waited)}), "$t1 30", '... and the row is unchanged');
+is(scalar dbh()->selectrow_array('SELECT COUNT(*) FROM callbacks WHERE CallSid = ?', undef, $c1{CallSid}), 1, '... one row');
+twiml_ok(post('/cb/callback', [CallSid => sid(), Digits => '1']), Response(),
+         'no From: no number to call back; the caller goes on waiting');
+is(post('/cb/callback', [CallSid => 'nope', From => '+15554440009', Digits => '1'])->code, 400,
+   'the key with a CallSid that is not a SID: 400');
+ok(!eval { dbh()->selectrow_array(q{SELECT 1 FROM callbacks WHERE CallSid = 'nope'}) }, '... nothing recorded');
+
+# ---- minicc-exit confirms it ---------------------------------------------------------------------
+twiml_ok(post('/cb/exit', [%c1, QueueResult => 'leave', QueueTime => 31]),
+         Response(Say($MSG{confirm}), Hangup()), 'exit after the call-back key: the confirmation and a hang-up');
+twiml_ok(post('/cb/exit', [CallSid => sid(), From => '+15554440002', QueueResult => 'leave', QueueTime => 5]),
+         Response(Hangup()), 'a leave without a call-back asked for: as before (no voicemail here: a hang-up)');
+twiml_ok(post('/cb/callback-answer', [CallSid => sid(), From => '+15559990044', To => '+15554440001']),
+         Response(Say($MSG{greeting})), 'minicc-callback-answer: the greeting the customer hears');
+
+# ---- the operators' loop -------------------------------------------------------------------------
+# Operator A calls in: no loop before, so nothing is due yet.
+my $A = sid();
+my $B = sid();
+twiml_ok(post('/cb/operator', [CallSid => $A, From => '+15550044001']), $loop,
+         "operator A's first loop: the queue, with the Dial's timeout (MiniCCCallbackIdle) and action");
+callers_changed();
+# A's Dial took no caller: the call-back is due
+twiml_ok(post('/cb/operator', [CallSid => $A, From => '+15550044001', DialCallStatus => 'no-answer']),
+         dial_back('+15559990044', '+15554440001'),
+         "A's Dial took no caller: A is sent to the call-back (caller ID: the number the customer called)");
+$r1 = $row->($c1{CallSid});
+is(join(' ', map { $_ // 'NULL' } @$r1{qw(Status Operator Attempts)}), "dialling $A 0", '... claimed for A');
+twiml_ok(post('/cb/operator', [CallSid => $B, From => '+15550044002']), $loop, 'B meanwhile: the queue');
+
+# busy: back in line, an attempt counted, not dialled again for a minute;
+# then B (idle since its loop) takes it
+twiml_ok(post('/cb/operator', [CallSid => $A, From => '+15550044001', DialCallStatus => 'busy']), $loop,
+         'A: the customer was busy: back to the queue (the call-back waits a minute)')
+    or diag(explain($row->($c1{CallSid})));
+$r1 = $row->($c1{CallSid});
+is(join(' ', map { $_ // 'NULL' } @$r1{qw(Status Attempts Outcome)}), 'pending 1 busy', '... back in line, one attempt');
+twiml_ok(post('/cb/operator', [CallSid => $B, From => '+15550044002', DialCallStatus => 'no-answer']), $loop,
+         'B, idle within that minute: the queue');
+$minute_later->($c1{CallSid});
+twiml_ok(post('/cb/operator', [CallSid => $B, From => '+15550044002', DialCallStatus => 'no-answer']),
+         dial_back('+15559990044', '+15554440001'), 'B, idle a minute later: sent to it');
+my $busy_b = post('/cb/operator', [CallSid => $B, From => '+15550044002', DialCallStatus => 'completed']);
+$r1 = $row->($c1{CallSid});
+is(join(' ', map { $_ // 'NULL' } @$r1{qw(Status Attempts Outcome)}), 'completed 1 completed',
+   'B: completed: the call-back is done') or diag($busy_b->content);
+ok(defined $r1->{Closed}, '... with the time it closed');
+
+# attempts run out: MiniCCCallbackAttempts 3
+my %c2 = (CallSid => sid(), From => '+15554440003', To => '+15559990044');
+post('/cb/callback', [%c2, Digits => '1', QueueTime => 10]);
+callers_changed();
+my @outcomes;
+for my $status (qw(no-answer failed canceled)) {
+    $minute_later->($c2{CallSid});
+    my $res = post('/cb/operator', [CallSid => $A, From => '+15550044001', DialCallStatus => 'no-answer']);
+    push @outcomes, same(twiml($res), dial_back('+15559990044', '+15554440003')) ? 'dial' : 'loop';
+    post('/cb/operator', [CallSid => $A, From => '+15550044001', DialCallStatus => $status]);
+}
+my $r2 = $row->($c2{CallSid});
+is(join(' ', @outcomes, map { $_ // 'NULL' } @$r2{qw(Status Attempts Outcome)}), 'dial dial dial failed 3 canceled',
+   'three attempts (no-answer, failed, canceled): then failed');
+twiml_ok(post('/cb/operator', [CallSid => $A, From => '+15550044001', DialCallStatus => 'no-answer']), $loop,
+         'a failed call-back is not dialled again');
+
+# ---- the place in line, both ways ----------------------------------------------------------------------
+# C took a caller who had waited 60 s; a call-back that joined 300 s ago is older: due.
+my $C = sid();
+post('/cb/operator', [CallSid => $C, From => '+15550044003']);
+my %c3 = (CallSid => sid(), From => '+15554440004', To => '+15559990044');
+post('/cb/callback', [%c3, Digits => '1', QueueTime => 300]);
+post('/cb/guidance', [CallSid => sid(), From => '+15554449001', QueueSid => sid('QU'), QueueTime => 60,
+                      DequeingCallSid => $C]);
+callers_changed();
+twiml_ok(post('/cb/operator', [CallSid => $C, From => '+15550044003', DialCallStatus => 'completed']),
+         dial_back('+15559990044', '+15554440004'),
+         'C took a caller who joined after the call-back: C is sent to the call-back next');
+post('/cb/operator', [CallSid => $C, From => '+15550044003', DialCallStatus => 'completed']);
+# ... and the other way: the caller C takes had waited 600 s, the call-back joined 10 s ago
+my %c4 = (CallSid => sid(), From => '+15554440005', To => '+15559990044');
+post('/cb/callback', [%c4, Digits => '1', QueueTime => 10]);
+post('/cb/guidance', [CallSid => sid(), From => '+15554449002', QueueSid => sid('QU'), QueueTime => 600,
+                      DequeingCallSid => $C]);
+callers_changed();
+twiml_ok(post('/cb/operator', [CallSid => $C, From => '+15550044003', DialCallStatus => 'completed']), $loop,
+         'C took a caller who joined before the call-back: C goes on with the queue');
+is($row->($c4{CallSid})->{Status}, 'pending', '... the call-back keeps waiting');
+
+# ---- a claim whose outcome never comes returns to the line after 10 minutes ------------------------------
+my $D = sid();
+post('/cb/operator', [CallSid => $D, From => '+15550044004']);
+post('/cb/operator', [CallSid => $D, From => '+15550044004', DialCallStatus => 'no-answer']);   # claims c4
+is($row->($c4{CallSid})->{Operator}, $D, 'D, idle, claimed the call-back');
+my $E = sid();
+post('/cb/operator', [CallSid => $E, From => '+15550044005']);
+twiml_ok(post('/cb/operator', [CallSid => $E, From => '+15550044005', DialCallStatus => 'no-answer']), $loop,
+         'E, idle a moment later: the call-back is D\'s');
+db_do('UPDATE callbacks SET Claimed = Claimed - INTERVAL 11 MINUTE WHERE CallSid = ?', $c4{CallSid});
+my $res = post('/cb/operator', [CallSid => $E, From => '+15550044005', DialCallStatus => 'no-answer']);
+ok(same(twiml($res), dial_back('+15559990044', '+15554440005')) && $row->($c4{CallSid})->{Operator} eq $E,
+   '11 minutes without an outcome from D: back in line, and E is sent to it') or diag($res->content);
+post('/cb/operator', [CallSid => $E, From => '+15550044005', DialCallStatus => 'completed']);
+
+# ---- a call-back belongs to its queue ----------------------------------------------------------------------
+my %c5 = (CallSid => sid(), From => '+15554440006', To => '+15559990045');
+post('/cb2/callback', [%c5, Digits => '5', QueueTime => 100]);
+is($row->($c5{CallSid})->{Queue}, 'cbq2', 'a call-back asked at /cb2/ is for its queue, cbq2');
+callers_changed();
+my $F = sid();
+post('/cb/operator', [CallSid => $F, From => '+15550044006']);
+twiml_ok(post('/cb/operator', [CallSid => $F, From => '+15550044006', DialCallStatus => 'no-answer']), $loop,
+         'an idle operator of cbq is not sent to a call-back of cbq2');
+my $G = sid();
+post('/cb2/operator', [CallSid => $G, From => '+15550044007']);
+twiml_ok(post('/cb2/operator', [CallSid => $G, From => '+15550044007', DialCallStatus => 'no-answer']),
+         Response(Say('A call-back.'),
+                  [ 'Dial', { callerId => '+15559990045', timeout => '30', action => 'operator', method => 'POST' },
+                    Number('+15554440006', url => 'https://cc.example.com/cb2/callback-answer', method => 'POST') ]),
+         'an idle operator of cbq2 is');
+# MiniCCCallbackAttempts 2 there
+post('/cb2/operator', [CallSid => $G, From => '+15550044007', DialCallStatus => 'busy']);
+$minute_later->($c5{CallSid});
+post('/cb2/operator', [CallSid => $G, From => '+15550044007', DialCallStatus => 'no-answer']);
+post('/cb2/operator', [CallSid => $G, From => '+15550044007', DialCallStatus => 'busy']);
+is(join(' ', map { $_ // 'NULL' } @{ $row->($c5{CallSid}) }{qw(Status Attempts)}), 'failed 2',
+   'MiniCCCallbackAttempts 2: failed after the second');
+
+# ---- the report ---------------------------------------------------------------------------------------------
+my $json = JSON::PP::decode_json(GET('/cb-report?format=json')->content);
+my $cb = $json->{callbacks} // {};
+my ($want) = dbh()->selectall_arrayref(q{SELECT COUNT(*), SUM(Status = 'completed'), SUM(Status = 'failed'),
+    SUM(Status IN ('pending', 'dialling')) FROM callbacks WHERE DATE(`Time`) = CURDATE()});
+is(join(' ', map { $_ // 'none' } @$cb{qw(requested completed failed pending)}), join(' ', map { $_ // 0 } @{ $want->[0] }),
+   "the report's callbacks: requested, completed, failed, pending as the rows say");
+ok($cb->{completed} >= 3 && $cb->{failed} >= 2 && $cb->{requested} >= 5,
+   "... at least this file's: 3 completed, 2 failed, 5 asked for ($cb->{requested})");
+ok(defined $cb->{mean_seconds} && $cb->{mean_seconds} >= 0, "... and the mean time to call back ($cb->{mean_seconds} s)");
+my %list = map { $_->{from} => $_ } @{ $json->{callback_list} // [] };
+is(join(' ', map { ($list{$_} // {})->{status} // 'none' } '+15554440003', '+15554440006', '+15554440001'),
+   'failed failed none', 'callback_list: the failed ones, not the completed');
+my $html = GET('/cb-report')->content;
+like($html, qr{<table id="callback_list">.*<a href="tel:(?:%2b|\+)15554440003">\+15554440003</a>}is, 'the HTML list: a tel: link to call');
+like($html, qr{id="callbacks_requested"}, '... and a tile of the requests');
+my $csv = GET('/cb-report?format=csv&table=callbacks');
+ok($csv->code == 200 && $csv->content =~ /\Afrom,time,status,attempts,outcome\r\n/ && $csv->content =~ /\+15554440003,[^\r]*,failed,3,canceled\r\n/,
+   'CSV table=callbacks') or diag($csv->content);
+is(($json->{abandoned} // -1) - $abandoned_before, 0, 'a caller who asked for a call-back (and left) is not an abandoned call');
