@@ -7,7 +7,8 @@
  * caller waits for.  Each child keeps a copy of the operators and of the
  * holidays from some day on, and the first request that finds the copy
  * older than FRESH reads both tables again, in one statement, while the
- * others go on answering from the copy: a change is seen within a second.
+ * others go on answering from the copy, or wait for the read when the copy
+ * is older than a second: a change is seen within a second.
  * When the database cannot be read, the last copy answers (logged), and a
  * read is tried again every RETRY; a child that never read the tables has
  * no answer (the trouble message of doc/contract.txt, 2).
@@ -27,6 +28,10 @@
 /* Read again after FRESH, so that a change committed just after a read is
  * seen by the first contacts of the next second, the read included. */
 #define FRESH apr_time_from_msec(900)
+/* A copy this old does not answer while a read is on its way: the
+ * request waits for the read (RETRY at most), so that a change is seen
+ * within the second promised. */
+#define STALE apr_time_from_sec(1)
 /* After a read failed, the next not before RETRY: a database that is away
  * is asked twice a second per child, not by every caller. */
 #define RETRY apr_time_from_msec(500)
@@ -180,7 +185,7 @@ static void log_old(request_rec *r, callers_t *c, apr_time_t now)
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, APLOGNO(30801)
                       "answered from the operators, holidays and call-backs "
                       "read %" APR_TIME_T_FMT " s ago: reading them "
-                      "again failed (%d more answers since the last such "
+                      "again failed or is slow (%d more answers since the last such "
                       "line)", apr_time_sec(now - c->copy->asked), held);
     }
 }
@@ -212,7 +217,7 @@ static int ask(request_rec *r, question_t *q)
     const char *date = q->date;
     apr_time_t now = apr_time_now();
     copy_t *copy;
-    int found;
+    int found, waited = 0;
 
     if (!c) {
         return read_alone(r, q);
@@ -221,10 +226,14 @@ static int ask(request_rec *r, question_t *q)
     for (;;) {
         int known = covers(c->copy, date);
         int resting = c->failed && now - c->tried < RETRY;
+        apr_interval_time_t age = known ? now - c->copy->asked : 0;
 
-        if (known && (now - c->copy->asked < FRESH || c->reading
-                      || resting)) {
-            if (resting && now - c->copy->asked >= FRESH) {
+        /* while another request reads, a copy within the promised second
+         * answers; an older one after the read (or, when the database is
+         * slow, after RETRY of waiting for it) */
+        if (known && (age < FRESH || resting
+                      || (c->reading && (age < STALE || waited)))) {
+            if (age >= FRESH && (resting || waited)) {
                 log_old(r, c, now);
             }
             answer(c->copy, q);
@@ -240,9 +249,8 @@ static int ask(request_rec *r, question_t *q)
             }
             break;
         }
-        /* nothing to answer from while another request reads: its copy
-         * may */
         wait_for_read(c);
+        waited = 1;
         now = apr_time_now();
     }
     c->reading = 1;
