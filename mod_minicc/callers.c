@@ -2,16 +2,17 @@
 
 /*
  * The first contact's question, operator or customer, open or holiday,
- * answered from memory: a SELECT per call cost the first contact 30-100 ms
- * at its p99 under load (doc/performance.txt), more than anything else a
- * caller waits for.  Each child keeps a copy of the operators and of the
- * holidays from some day on, and the first request that finds the copy
- * older than FRESH reads both tables again, in one statement, while the
- * others go on answering from the copy, or wait for the read when the copy
- * is older than a second: a change is seen within a second.
- * When the database cannot be read, the last copy answers (logged), and a
- * read is tried again every RETRY; a child that never read the tables has
- * no answer (the trouble message of doc/contract.txt, 2).
+ * answered from memory: a SELECT per call made the first contact wait for
+ * the database (doc/performance.txt, "The first contact's copy").  Each
+ * child keeps a copy of the operators, of the holidays from some day on
+ * and of the queues with call-backs in line (for the operators' loop), and
+ * the first request that finds the copy older than FRESH reads them again,
+ * in one statement, while the others go on answering from the copy, or
+ * wait for the read when the copy is older than a second: a change is seen
+ * within a second.  When the database cannot be read, the last copy
+ * answers (logged), and a read is tried again every RETRY; a child that
+ * never read the tables has no answer (the trouble message of
+ * doc/contract.txt, 2).
  */
 #include "mod_minicc_private.h"
 #include "minicc_callers.h"
@@ -184,9 +185,10 @@ static void log_old(request_rec *r, callers_t *c, apr_time_t now)
     if (minicc_throttle_pass(c->old, now, apr_time_from_sec(1), &held)) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, APLOGNO(30801)
                       "answered from the operators, holidays and call-backs "
-                      "read %" APR_TIME_T_FMT " s ago: reading them "
-                      "again failed or is slow (%d more answers since the last such "
-                      "line)", apr_time_sec(now - c->copy->asked), held);
+                      "read %" APR_TIME_T_FMT " s ago: reading them again "
+                      "failed or is slow (%d more answers since the last "
+                      "such line)", apr_time_sec(now - c->copy->asked),
+                      held);
     }
 }
 
