@@ -36,6 +36,7 @@
 #include "minicc_db.h"
 #include "minicc_dbnative.h"
 #include "minicc_lock.h"
+#include "minicc_metrics.h"
 #include "minicc_throttle.h"
 
 #include <apr_thread_mutex.h>
@@ -504,6 +505,9 @@ static ap_dbd_t *acquire(request_rec *r, const minicc_srv_conf *sc,
                           "is the server down?)%s", doing, attempt, more);
         }
     }
+    if (!dbd) {
+        minicc_metrics_add(sc->metrics, MINICC_M_DB_ERRORS, 1);
+    }
     return dbd;
 }
 
@@ -948,6 +952,7 @@ static int run(const db_ctx_t *c, int id, int nargs, const char **args,
     }
     /* apr_dbd_error is often "" for statement errors: the number says it.
      * A row refused for good is always told; an outage once a second. */
+    minicc_metrics_add(c->sc->metrics, MINICC_M_DB_ERRORS, 1);
     more = minicc_db_error_is_permanent(err) ? "" : outage_more(c->r);
     if (more) {
         db_log(c, APLOG_ERR, apr_psprintf(c->pool, APLOGNO(30205)
@@ -1164,13 +1169,17 @@ static int write_chunk(const db_ctx_t *c, const minicc_row_t *const *rows,
                        int n)
 {
     minicc_table_e table = rows[0]->table;
-    int nvalues = rows[0]->nvalues, k, places, i;
+    int nvalues = rows[0]->nvalues, k, places, i, err;
     const char **args;
     const char *doing;
 
     if (n == 1) {
-        return run(c, table, nvalues, rows[0]->values, NULL,
-                   writing(c->pool, rows[0]));
+        err = run(c, table, nvalues, rows[0]->values, NULL,
+                  writing(c->pool, rows[0]));
+        if (!err) {
+            minicc_metrics_batch(c->sc->metrics, 1);
+        }
+        return err;
     }
     for (k = 0; (2 << k) < n; ) {
         k++;
@@ -1185,8 +1194,12 @@ static int write_chunk(const db_ctx_t *c, const minicc_row_t *const *rows,
                          "(CallSid %s ... %s)", n,
                          minicc_table(table)->name, rows[0]->values[0],
                          rows[n - 1]->values[0]);
-    return run(c, MINICC_STMT_UPSERT_ROWS(table, k), nvalues * places, args,
-               NULL, doing);
+    err = run(c, MINICC_STMT_UPSERT_ROWS(table, k), nvalues * places, args,
+              NULL, doing);
+    if (!err) {
+        minicc_metrics_batch(c->sc->metrics, n);
+    }
+    return err;
 }
 
 typedef struct {
@@ -1268,7 +1281,7 @@ void minicc_db_close(server_rec *s, ap_dbd_t *dbd)
 }
 
 int minicc_db_write_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
-                       const minicc_row_t *row)
+                       const minicc_row_t *row, const char *why)
 {
     db_ctx_t c;
     const char *doing;
@@ -1278,7 +1291,7 @@ int minicc_db_write_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
     c.pool = p;
     c.sc = minicc_srv_conf_of(s);
     c.dbd = dbd;
-    doing = apr_pstrcat(p, "replaying the spool: ", writing(p, row), NULL);
+    doing = apr_pstrcat(p, why, ": ", writing(p, row), NULL);
     if (!check_session(&c, doing)) {
         return -1;
     }

@@ -9,6 +9,7 @@
 #include "mod_minicc_private.h"
 #include "minicc_callers.h"
 #include "minicc_db.h"
+#include "minicc_polls.h"
 #include "minicc_handlers.h"
 #include "minicc_record.h"
 #include "minicc_rows.h"
@@ -157,15 +158,20 @@ static int wait_in_queue(minicc_call_t *call)
                                param(call, "QueuePosition"));
     int max_queue = minicc_conf_number(call->conf, MINICC_MAX_QUEUE);
     int max_wait = minicc_conf_number(call->conf, MINICC_MAX_WAIT);
+    const char *sid = param(call, "CallSid");
+    const char *waited = param(call, "QueueTime");
     int variant = 0;
 
+    if (sid && minicc_is_sid(sid)) {
+        minicc_polls_note(call->r, sid, minicc_conf_text(call->conf,
+                                                          MINICC_QUEUE),
+                          waited && minicc_is_int32(waited) ? waited : NULL);
+    }
     if (max_queue && position && atol(position) > max_queue) {
         call->doc = MINICC_DOC_OVERFLOW;
         return turn_away(call, "overflow");
     }
     if (max_wait) {
-        const char *waited = param(call, "QueueTime");
-
         if (waited && minicc_is_int32(waited) && atol(waited) >= max_wait) {
             call->doc = MINICC_DOC_OVERFLOW;
             return turn_away(call, "max-wait");

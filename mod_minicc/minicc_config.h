@@ -17,7 +17,8 @@
  * The per-directory directives that take one value.  A line here is the
  * whole of such a directive: its id (MINICC_<id>), its name, how config.c
  * reads its value (queue, language, voice, url, public_url, seconds,
- * count, key, flag, test_time), the range of that value (characters of a name, seconds), its
+ * count, key, flag, test_time), the range of that value (characters of
+ * a name, seconds), its
  * default as text (NULL: none) or as a number, and its help.  Creating,
  * merging, and the key under which the TwiML of a configuration is
  * written once at startup all go over every line: a new directive of this
@@ -159,6 +160,8 @@ typedef struct {
     const char *spool;          /* MiniCCSpool; NULL: none */
     int db_timeout;             /* MiniCCDBTimeout: seconds; 0 unbounded */
     const struct minicc_db_conf *db;    /* db.c's, from check_config */
+    struct minicc_metrics *metrics;     /* this generation's counters
+                                         * (post_config; NULL: none) */
     apr_hash_t *child;          /* this child's state of each layer, by
                                  * server_rec (minicc_child_set) */
 } minicc_srv_conf;
@@ -170,7 +173,8 @@ minicc_srv_conf *minicc_srv_conf_of(server_rec *s);
  * main server's settings, but may have a mod_dbd pool (and database) of
  * its own: the state is kept per server_rec. */
 typedef enum { MINICC_CHILD_DB, MINICC_CHILD_BATCH,
-               MINICC_CHILD_RECORD, MINICC_CHILD_CALLERS } minicc_child_e;
+               MINICC_CHILD_RECORD, MINICC_CHILD_CALLERS,
+               MINICC_CHILD_POLLS } minicc_child_e;
 /* Whether the MPM runs threads (a child's state then needs locks). */
 int minicc_mpm_threaded(void);
 void minicc_child_set(apr_pool_t *pchild, server_rec *s, minicc_child_e layer,

@@ -76,7 +76,7 @@ apr_array_header_t *minicc_db_select(request_rec *r, int id, int nargs,
  * MySQL error number, logged); the connection given back. */
 ap_dbd_t *minicc_db_open(apr_pool_t *p, server_rec *s);
 int minicc_db_write_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
-                       const minicc_row_t *row);
+                       const minicc_row_t *row, const char *why);
 void minicc_db_close(server_rec *s, ap_dbd_t *dbd);
 
 #endif /* MINICC_DB_H */

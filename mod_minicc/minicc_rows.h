@@ -24,6 +24,8 @@ minicc_row_t *minicc_row_from_request(request_rec *r, minicc_params_t *params,
 /* When the request arrived, in local time, as the rows store it
  * (YYYY-MM-DD HH:MM:SS.UUUUUU). */
 const char *minicc_arrival_time(request_rec *r);
+/* t so, in p. */
+const char *minicc_time_str(apr_pool_t *p, apr_time_t t);
 
 /* Sets column of row to value (a column no parameter fills). */
 void minicc_row_set(minicc_row_t *row, const char *column, const char *value);

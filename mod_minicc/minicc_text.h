@@ -88,4 +88,8 @@ long minicc_wait_minutes(const char *raw);
 const char *minicc_fill(apr_pool_t *p, const char *text, const char *name,
                         const char *value);
 
+/* s as a JSON string (quotes included, \\ " and control characters
+ * escaped; UTF-8 as it is), or null for NULL, in p. */
+const char *minicc_json_str(apr_pool_t *p, const char *s);
+
 #endif /* MINICC_TEXT_H */

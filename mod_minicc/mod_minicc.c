@@ -7,7 +7,7 @@
  * authentication runs before any of it.  The layers below, each calling
  * only those under it (doc/design.txt, "Layers"):
  *
- *   handlers.c report.c          the webhooks, the report
+ *   handlers.c report.c live.c   the webhooks, the report, the live view
  *   docs.c callers.c             the TwiML each answers with; who calls
  *   record.c > batch.c spool.c   recording a row: group commit, or spool
  *   rows.c                       a row from a request's parameters
@@ -31,6 +31,9 @@
 #include "minicc_db.h"
 #include "minicc_docs.h"
 #include "minicc_handlers.h"
+#include "minicc_live.h"
+#include "minicc_metrics.h"
+#include "minicc_polls.h"
 #include "minicc_record.h"
 #include "minicc_report.h"
 #include "minicc_signature.h"
@@ -183,6 +186,12 @@ static int minicc_handler(request_rec *r)
     if (!strcmp(r->handler, "minicc-report")) {
         return minicc_report_handler(r);
     }
+    if (!strcmp(r->handler, "minicc-live")) {
+        return minicc_live_handler(r);
+    }
+    if (!strcmp(r->handler, "minicc-metrics")) {
+        return minicc_metrics_handler(r);
+    }
     if (!(webhook = minicc_find_webhook(r->handler))) {
         return DECLINED;
     }
@@ -265,7 +274,18 @@ static int minicc_check_config(apr_pool_t *pconf, apr_pool_t *plog,
 static int minicc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                               apr_pool_t *ptemp, server_rec *s)
 {
+    minicc_metrics_t *m = minicc_metrics_create(pconf);
+    server_rec *sp;
+
     (void)plog;
+    if (!m) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, APLOGNO(30407)
+                     "no shared memory for minicc-metrics' counters: they "
+                     "stay at 0");
+    }
+    for (sp = s; sp; sp = sp->next) {
+        minicc_srv_conf_of(sp)->metrics = m;
+    }
     xmlInitParser();
     minicc_docs_prepare(pconf, ptemp, s);
     return minicc_spool_post_config(ptemp, s);
@@ -280,6 +300,7 @@ static void minicc_child_init(apr_pool_t *pchild, server_rec *s)
     minicc_batch_child_init(pchild, s);
     minicc_record_child_init(pchild, s);
     minicc_callers_child_init(pchild, s);
+    minicc_polls_child_init(pchild, s);
     minicc_spool_child_init(pchild, s);
 }
 
@@ -295,6 +316,29 @@ static int handled_here(request_rec *r)
     }
     handler = ap_expr_str_exec(r, core->expr_handler, &err);
     return handler && !err && !strncmp(handler, "minicc-", 7);
+}
+
+/* Counted for minicc-metrics: every request a SetHandler of ours was
+ * meant for, Apache's own answers (401) included. */
+static int minicc_log_transaction(request_rec *r)
+{
+    const char *handler = r->handler;
+
+    if (!handler || strncmp(handler, "minicc-", 7)) {
+        core_dir_config *core = ap_get_core_module_config(r->per_dir_config);
+        const char *err = NULL;
+
+        if (!core->expr_handler) {
+            return DECLINED;
+        }
+        handler = ap_expr_str_exec(r, core->expr_handler, &err);
+        if (!handler || err || strncmp(handler, "minicc-", 7)) {
+            return DECLINED;
+        }
+    }
+    minicc_metrics_request(minicc_srv_conf_of(r->server)->metrics, handler,
+                           r->status);
+    return DECLINED;
 }
 
 /* No file lies behind a webhook's or the report's URL, yet core would
@@ -339,6 +383,8 @@ static void minicc_register_hooks(apr_pool_t *p)
     ap_hook_map_to_storage(minicc_map_to_storage, NULL, NULL,
                            APR_HOOK_FIRST);
     ap_hook_header_parser(minicc_header_parser, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_log_transaction(minicc_log_transaction, NULL, NULL,
+                            APR_HOOK_MIDDLE);
     ap_hook_check_config(minicc_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(minicc_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(minicc_child_init, NULL, NULL, APR_HOOK_MIDDLE);

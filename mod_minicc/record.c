@@ -12,6 +12,7 @@
 #include "minicc_batch.h"
 #include "minicc_config.h"
 #include "minicc_db.h"
+#include "minicc_metrics.h"
 #include "minicc_record.h"
 #include "minicc_rows.h"
 #include "minicc_spool.h"
@@ -58,6 +59,8 @@ void minicc_record(request_rec *r, const minicc_row_t *row)
     else if (!minicc_db_error_is_permanent(err)) {
         int held;
 
+        minicc_metrics_add(minicc_srv_conf_of(r->server)->metrics,
+                           MINICC_M_ROWS_SPOOLED, 1);
         /* the spool's replay says how many rows wait, and when they are
          * written: here one line a second is enough */
         if (minicc_throttle_pass(minicc_child_get(r->server,
@@ -72,6 +75,8 @@ void minicc_record(request_rec *r, const minicc_row_t *row)
         }
     }
     else {
+        minicc_metrics_add(minicc_srv_conf_of(r->server)->metrics,
+                           MINICC_M_ROWS_REJECTED, 1);
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30504)
                       "the database refused the %s row for CallSid %s for "
                       "good (error %d): kept in %s", table, row->values[0],

@@ -8,9 +8,9 @@
  */
 #include "mod_minicc_private.h"
 #include "minicc_config.h"
-#include "minicc_db.h"
+#include "minicc_figures.h"
 #include "minicc_report.h"
-#include "minicc_spool.h"
+#include "minicc_text.h"
 
 #include <http_protocol.h>
 #include <http_request.h>
@@ -19,244 +19,6 @@
 
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
-
-/* ---- dates ---- */
-
-typedef struct {
-    int y, m, d;
-} date_t;
-
-static int days_in_month(int y, int m)
-{
-    static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
-                                31 };
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-    return days[m - 1] + (m == 2 && leap);
-}
-
-static int parse_date(const char *s, date_t *out)
-{
-    int i;
-
-    for (i = 0; i < 10; i++) {
-        if (i == 4 || i == 7 ? s[i] != '-' : !apr_isdigit(s[i])) {
-            return 0;
-        }
-    }
-    if (s[10]) {
-        return 0;
-    }
-    out->y = atoi(s);
-    out->m = atoi(s + 5);
-    out->d = atoi(s + 8);
-    return out->y >= 1970 && out->y <= 9998 && out->m >= 1 && out->m <= 12
-        && out->d >= 1 && out->d <= days_in_month(out->y, out->m);
-}
-
-static date_t next_day(date_t d)
-{
-    if (++d.d > days_in_month(d.y, d.m)) {
-        d.d = 1;
-        if (++d.m > 12) {
-            d.m = 1;
-            d.y++;
-        }
-    }
-    return d;
-}
-
-static int date_cmp(date_t a, date_t b)
-{
-    return a.y != b.y ? a.y - b.y : a.m != b.m ? a.m - b.m : a.d - b.d;
-}
-
-static const char *date_str(apr_pool_t *p, date_t d)
-{
-    return apr_psprintf(p, "%04d-%02d-%02d", d.y, d.m, d.d);
-}
-
-/* ---- the figures ---- */
-
-/* An hour's or a day's calls. */
-typedef struct {
-    const char *when;       /* YYYY-MM-DDTHH, or YYYY-MM-DD */
-    long offered, answered, abandoned;
-} counts_t;
-
-typedef struct {
-    const char *from_s, *to_s;
-    long offered, answered, abandoned, short_abandoned, longest_wait;
-    long pickups, within_level;
-    double asa, avg_call, abandon_rate, service_level;
-    int service_level_seconds, short_abandon_seconds;
-    apr_array_header_t *hours;      /* counts_t, every hour of the range */
-    apr_array_header_t *days;       /* counts_t, every day: the hours' sums */
-    long waits[MINICC_WAIT_BUCKETS];    /* pick-ups per bar of queue time */
-    apr_array_header_t *operators;  /* const char *[2]: telnum, answered */
-    apr_array_header_t *abandoned_calls; /* const char *[3]: from, time, wait */
-    long closed_calls;              /* turned away: closed, holiday */
-    long overflowed;                /* overflow, max-wait, queue-full */
-    long voicemails;
-    apr_array_header_t *voicemail_list; /* const char *[6]: from, time,
-                                         * reason, duration, url, total */
-    long cb_requested, cb_completed, cb_failed, cb_pending;
-    double cb_mean;                 /* seconds from asking to dialling */
-    apr_array_header_t *callback_list;  /* const char *[5]: from, time,
-                                         * status, attempts, outcome */
-    int spool_backlog;
-} figures_t;
-
-static long num(const char *s)
-{
-    return s ? (long)apr_atoi64(s) : 0;
-}
-
-static int gather(request_rec *r, const minicc_dir_conf *conf,
-                  date_t from, date_t to, figures_t *f)
-{
-    apr_pool_t *p = r->pool;
-    const char *lo = apr_pstrcat(p, date_str(p, from), " 00:00:00", NULL);
-    const char *hi = apr_pstrcat(p, date_str(p, next_day(to)), " 00:00:00",
-                                 NULL);
-    const char *sa = apr_itoa(p, minicc_conf_number(conf,
-                                                    MINICC_SHORT_ABANDON));
-    const char *sl = apr_itoa(p, minicc_conf_number(conf,
-                                                    MINICC_SERVICE_LEVEL));
-    const char *pickup_args[] = { sl, lo, hi };
-    const char *range_args[] = { lo, hi };
-    const char *twice_args[] = { lo, hi, lo, hi };
-    const char *hour_args[] = { lo, hi, sa, sa, lo, hi };
-    const char *abandoned_args[] = { sa, lo, hi };
-    apr_array_header_t *rows;
-    date_t d;
-    int i, j;
-
-    memset(f, 0, sizeof(*f));
-    f->from_s = date_str(p, from);
-    f->to_s = date_str(p, to);
-    f->service_level_seconds = minicc_conf_number(conf, MINICC_SERVICE_LEVEL);
-    f->short_abandon_seconds = minicc_conf_number(conf, MINICC_SHORT_ABANDON);
-
-    /* every hour of the range, the empty ones too: a chart with gaps
-     * would hide exactly the quiet hours a supervisor looks for */
-    if (!(rows = minicc_db_select(r, MINICC_STMT_REPORT_HOURS, 6, hour_args,
-                                  7))) {
-        return 0;
-    }
-    f->hours = apr_array_make(p, 24, sizeof(counts_t));
-    f->days = apr_array_make(p, 1, sizeof(counts_t));
-    for (d = from, j = 0; date_cmp(d, to) <= 0; d = next_day(d)) {
-        const char *day = date_str(p, d);
-        counts_t *dc = apr_array_push(f->days);
-
-        memset(dc, 0, sizeof(*dc));
-        dc->when = day;
-        for (i = 0; i < 24; i++) {
-            counts_t *h = apr_array_push(f->hours);
-
-            memset(h, 0, sizeof(*h));
-            h->when = apr_psprintf(p, "%sT%02d", day, i);
-            if (j < rows->nelts) {
-                const char **row = APR_ARRAY_IDX(rows, j, const char **);
-
-                if (row[0] && !strcmp(row[0], day) && num(row[1]) == i) {
-                    h->offered = num(row[2]);
-                    h->answered = num(row[3]);
-                    h->abandoned = num(row[4]);
-                    dc->offered += h->offered;
-                    dc->answered += h->answered;
-                    dc->abandoned += h->abandoned;
-                    f->offered += h->offered;
-                    f->answered += h->answered;
-                    f->abandoned += h->abandoned;
-                    f->short_abandoned += num(row[5]);
-                    f->longest_wait = MAX(f->longest_wait, num(row[6]));
-                    j++;
-                }
-            }
-        }
-    }
-    if (!(rows = minicc_db_select(r, MINICC_STMT_REPORT_CALLS, 2, range_args,
-                                  1)) || !rows->nelts) {
-        return 0;
-    }
-    f->avg_call = APR_ARRAY_IDX(rows, 0, const char **)[0]
-        ? atof(APR_ARRAY_IDX(rows, 0, const char **)[0]) : 0;
-
-    /* the bars; a NULL QueueTime is a pick-up without a bar */
-    if (!(rows = minicc_db_select(r, MINICC_STMT_REPORT_WAITS, 3, pickup_args,
-                                  5))) {
-        return 0;
-    }
-    {
-        long timed = 0, waited = 0;
-
-        for (i = 0; i < rows->nelts; i++) {
-            const char **row = APR_ARRAY_IDX(rows, i, const char **);
-            long b = row[0] ? num(row[0]) : -1;
-
-            if (b >= 0 && b < MINICC_WAIT_BUCKETS) {
-                f->waits[b] = num(row[1]);
-            }
-            f->pickups += num(row[1]);
-            timed += num(row[2]);
-            waited += num(row[3]);
-            f->within_level += num(row[4]);
-        }
-        f->asa = timed ? (double)waited / timed : 0;
-    }
-    f->abandon_rate = (f->answered + f->abandoned)
-        ? (double)f->abandoned / (double)(f->answered + f->abandoned) : 0;
-    f->service_level = f->pickups ? (double)f->within_level / f->pickups : 0;
-    if (!(f->operators = minicc_db_select(r, MINICC_STMT_REPORT_OPERATORS, 2,
-                                          range_args, 2))
-        || !(f->abandoned_calls = minicc_db_select(r,
-                                     MINICC_STMT_REPORT_ABANDONED, 3,
-                                     abandoned_args, 3))
-        || !(rows = minicc_db_select(r, MINICC_STMT_REPORT_TURNED_AWAY, 4,
-                                     twice_args, 2))
-        || !(f->voicemail_list = minicc_db_select(r,
-                                     MINICC_STMT_REPORT_VOICEMAILS, 2,
-                                     range_args, 6))
-        || !(f->callback_list = minicc_db_select(r,
-                                     MINICC_STMT_REPORT_CALLBACK_LIST, 2,
-                                     range_args, 5))) {
-        return 0;
-    }
-    for (i = 0; i < rows->nelts; i++) {
-        const char **row = APR_ARRAY_IDX(rows, i, const char **);
-        const char *why = row[0] ? row[0] : "";
-
-        if (!strcmp(why, "closed") || !strcmp(why, "holiday")) {
-            f->closed_calls += num(row[1]);
-        }
-        else if (!strcmp(why, "overflow") || !strcmp(why, "max-wait")
-                 || !strcmp(why, "queue-full")) {
-            f->overflowed += num(row[1]);
-        }
-    }
-    f->voicemails = f->voicemail_list->nelts
-        ? num(APR_ARRAY_IDX(f->voicemail_list, 0, const char **)[5]) : 0;
-    if (!(rows = minicc_db_select(r, MINICC_STMT_REPORT_CALLBACKS, 2,
-                                  range_args, 5)) || !rows->nelts) {
-        return 0;
-    }
-    {
-        const char **row = APR_ARRAY_IDX(rows, 0, const char **);
-
-        f->cb_requested = num(row[0]);
-        f->cb_completed = num(row[1]);
-        f->cb_failed = num(row[2]);
-        f->cb_pending = num(row[3]);
-        f->cb_mean = row[4] ? atof(row[4]) : 0;
-    }
-    f->spool_backlog = minicc_spool_backlog(p, r->server, NULL);
-    if (f->spool_backlog < 0) {
-        f->spool_backlog = 0;
-    }
-    return 1;
-}
 
 /* "2026-11-24 10:15:02.123456" → "2026-11-24T10:15:02" (sep 'T') */
 static const char *short_time(apr_pool_t *p, const char *t, char sep)
@@ -273,34 +35,13 @@ static const char *short_time(apr_pool_t *p, const char *t, char sep)
 
 /* ---- JSON ---- */
 
-static const char *json_str(apr_pool_t *p, const char *s)
-{
-    const char *out = "\"";
-    const char *run = s;
-
-    if (!s) {
-        return "null";
-    }
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-
-        if (c == '"' || c == '\\' || c < 0x20) {
-            out = apr_pstrcat(p, out, apr_pstrmemdup(p, run, s - run),
-                              c == '"' ? "\\\"" : c == '\\' ? "\\\\"
-                              : apr_psprintf(p, "\\u%04x", c), NULL);
-            run = s + 1;
-        }
-    }
-    return apr_pstrcat(p, out, run, "\"", NULL);
-}
-
 static void json_counts(request_rec *r, const apr_array_header_t *a,
                         const char *name)
 {
     int i;
 
     for (i = 0; i < a->nelts; i++) {
-        const counts_t *c = &APR_ARRAY_IDX(a, i, counts_t);
+        const minicc_counts_t *c = &APR_ARRAY_IDX(a, i, minicc_counts_t);
 
         ap_rprintf(r, "%s{\"%s\":\"%s\",\"offered\":%ld,\"answered\":%ld,"
                    "\"abandoned\":%ld}", i ? "," : "", name, c->when,
@@ -308,7 +49,7 @@ static void json_counts(request_rec *r, const apr_array_header_t *a,
     }
 }
 
-static void send_json(request_rec *r, const figures_t *f)
+static void send_json(request_rec *r, const minicc_figures_t *f)
 {
     apr_pool_t *p = r->pool;
     int i;
@@ -333,7 +74,7 @@ static void send_json(request_rec *r, const figures_t *f)
         const char **row = APR_ARRAY_IDX(f->operators, i, const char **);
 
         ap_rprintf(r, "%s{\"telnum\":%s,\"answered\":%ld}", i ? "," : "",
-                   json_str(p, row[0]), num(row[1]));
+                   minicc_json_str(p, row[0]), minicc_num(row[1]));
     }
     ap_rputs("],\"abandoned_calls\":[", r);
     for (i = 0; i < f->abandoned_calls->nelts; i++) {
@@ -341,8 +82,8 @@ static void send_json(request_rec *r, const figures_t *f)
                                          const char **);
 
         ap_rprintf(r, "%s{\"from\":%s,\"time\":\"%s\",\"wait_seconds\":%ld}",
-                   i ? "," : "", json_str(p, row[0]),
-                   short_time(p, row[1], 'T'), num(row[2]));
+                   i ? "," : "", minicc_json_str(p, row[0]),
+                   short_time(p, row[1], 'T'), minicc_num(row[2]));
     }
     ap_rprintf(r, "],\"closed_calls\":%ld,\"overflowed\":%ld,"
                "\"voicemails\":%ld,\"voicemail_list\":[", f->closed_calls,
@@ -353,9 +94,9 @@ static void send_json(request_rec *r, const figures_t *f)
 
         ap_rprintf(r, "%s{\"from\":%s,\"time\":\"%s\",\"reason\":%s,"
                    "\"duration_seconds\":%ld,\"recording_url\":%s}",
-                   i ? "," : "", json_str(p, row[0]),
-                   short_time(p, row[1], 'T'), json_str(p, row[2]),
-                   num(row[3]), json_str(p, row[4]));
+                   i ? "," : "", minicc_json_str(p, row[0]),
+                   short_time(p, row[1], 'T'), minicc_json_str(p, row[2]),
+                   minicc_num(row[3]), minicc_json_str(p, row[4]));
     }
     ap_rprintf(r, "],\"callbacks\":{\"requested\":%ld,\"completed\":%ld,"
                "\"failed\":%ld,\"pending\":%ld,\"mean_seconds\":%.1f},"
@@ -367,8 +108,8 @@ static void send_json(request_rec *r, const figures_t *f)
 
         ap_rprintf(r, "%s{\"from\":%s,\"time\":\"%s\",\"status\":%s,"
                    "\"attempts\":%ld,\"outcome\":%s}", i ? "," : "",
-                   json_str(p, row[0]), short_time(p, row[1], 'T'),
-                   json_str(p, row[2]), num(row[3]), json_str(p, row[4]));
+                   minicc_json_str(p, row[0]), short_time(p, row[1], 'T'),
+                   minicc_json_str(p, row[2]), minicc_num(row[3]), minicc_json_str(p, row[4]));
     }
     ap_rputs("]}\n", r);
 }
@@ -400,7 +141,7 @@ static void csv_counts(request_rec *r, const apr_array_header_t *a,
 
     ap_rprintf(r, "%s,offered,answered,abandoned\r\n", name);
     for (i = 0; i < a->nelts; i++) {
-        const counts_t *c = &APR_ARRAY_IDX(a, i, counts_t);
+        const minicc_counts_t *c = &APR_ARRAY_IDX(a, i, minicc_counts_t);
 
         ap_rprintf(r, "%s,%ld,%ld,%ld\r\n", c->when, c->offered,
                    c->answered, c->abandoned);
@@ -426,7 +167,7 @@ static int csv_table_known(const char *table)
 }
 
 /* table: one of csv_tables (checked before the figures were gathered). */
-static void send_csv(request_rec *r, const figures_t *f, const char *table)
+static void send_csv(request_rec *r, const minicc_figures_t *f, const char *table)
 {
     apr_pool_t *p = r->pool;
     int i;
@@ -458,7 +199,7 @@ static void send_csv(request_rec *r, const figures_t *f, const char *table)
         for (i = 0; i < f->operators->nelts; i++) {
             const char **row = APR_ARRAY_IDX(f->operators, i, const char **);
 
-            ap_rprintf(r, "%s,%ld\r\n", csv_field(p, row[0]), num(row[1]));
+            ap_rprintf(r, "%s,%ld\r\n", csv_field(p, row[0]), minicc_num(row[1]));
         }
     }
     else if (!strcmp(table, "callbacks")) {
@@ -469,7 +210,7 @@ static void send_csv(request_rec *r, const figures_t *f, const char *table)
 
             ap_rprintf(r, "%s,%s,%s,%ld,%s\r\n", csv_field(p, row[0]),
                        short_time(p, row[1], 'T'), csv_field(p, row[2]),
-                       num(row[3]), csv_field(p, row[4]));
+                       minicc_num(row[3]), csv_field(p, row[4]));
         }
     }
     else if (!strcmp(table, "voicemails")) {
@@ -480,7 +221,7 @@ static void send_csv(request_rec *r, const figures_t *f, const char *table)
 
             ap_rprintf(r, "%s,%s,%s,%ld,%s\r\n", csv_field(p, row[0]),
                        short_time(p, row[1], 'T'), csv_field(p, row[2]),
-                       num(row[3]), csv_field(p, row[4]));
+                       minicc_num(row[3]), csv_field(p, row[4]));
         }
     }
     else {
@@ -490,7 +231,7 @@ static void send_csv(request_rec *r, const figures_t *f, const char *table)
                                              const char **);
 
             ap_rprintf(r, "%s,%s,%ld\r\n", csv_field(p, row[0]),
-                       short_time(p, row[1], 'T'), num(row[2]));
+                       short_time(p, row[1], 'T'), minicc_num(row[2]));
         }
     }
 }
@@ -554,7 +295,7 @@ static void chart_counts(request_rec *r, const apr_array_header_t *a,
     double gw = 30.0, w = n * gw + 40, h = 200, base = 170;
 
     for (i = 0; i < n; i++) {
-        max = MAX(max, APR_ARRAY_IDX(a, i, counts_t).offered);
+        max = MAX(max, APR_ARRAY_IDX(a, i, minicc_counts_t).offered);
     }
     ap_rprintf(r, "<svg class=\"chart %s\" viewBox=\"0 0 %.0f %.0f\" "
                "role=\"img\" aria-label=\"%s\">", name, w, h, title);
@@ -562,7 +303,7 @@ static void chart_counts(request_rec *r, const apr_array_header_t *a,
                "class=\"axis\"/><text x=\"26\" y=\"14\" class=\"tick\" "
                "text-anchor=\"end\">%ld</text>", base, w, base, max);
     for (i = 0; i < n; i++) {
-        const counts_t *c = &APR_ARRAY_IDX(a, i, counts_t);
+        const minicc_counts_t *c = &APR_ARRAY_IDX(a, i, minicc_counts_t);
         double x = 34 + i * gw;
         long v[3];
         int k;
@@ -596,7 +337,7 @@ static void chart_counts(request_rec *r, const apr_array_header_t *a,
 
 /* Each bar is labelled at its right edge with the longest wait it holds,
  * so the service-level line falls on its own number. */
-static void chart_waits(request_rec *r, const figures_t *f,
+static void chart_waits(request_rec *r, const minicc_figures_t *f,
                         const char *const *L)
 {
     apr_pool_t *p = r->pool;
@@ -644,7 +385,7 @@ static void chart_waits(request_rec *r, const figures_t *f,
                L[L_SECONDS]);
 }
 
-static void send_html(request_rec *r, const figures_t *f, int japanese)
+static void send_html(request_rec *r, const minicc_figures_t *f, int japanese)
 {
     apr_pool_t *p = r->pool;
     const char *const *L = japanese ? labels_ja : labels_en;
@@ -741,7 +482,7 @@ static void send_html(request_rec *r, const figures_t *f, int japanese)
         const char **row = APR_ARRAY_IDX(f->operators, i, const char **);
 
         ap_rprintf(r, "<tr><td>%s</td><td class=\"n\">%ld</td></tr>",
-                   esc(p, row[0]), num(row[1]));
+                   esc(p, row[0]), minicc_num(row[1]));
     }
     if (!f->operators->nelts) {
         ap_rprintf(r, "<tr><td colspan=\"2\">%s</td></tr>", L[L_NONE]);
@@ -757,7 +498,7 @@ static void send_html(request_rec *r, const figures_t *f, int japanese)
         ap_rprintf(r, "<tr><td><a href=\"tel:%s\">%s</a></td><td>%s</td>"
                    "<td class=\"n\">%ld %s</td></tr>",
                    ap_escape_html(p, ap_escape_uri(p, row[0] ? row[0] : "")),
-                   from, esc(p, short_time(p, row[1], ' ')), num(row[2]),
+                   from, esc(p, short_time(p, row[1], ' ')), minicc_num(row[2]),
                    L[L_SECONDS]);
     }
     if (!f->abandoned_calls->nelts) {
@@ -775,7 +516,7 @@ static void send_html(request_rec *r, const figures_t *f, int japanese)
                    "<td>%s</td><td class=\"n\">%ld %s</td><td>",
                    ap_escape_html(p, ap_escape_uri(p, row[0] ? row[0] : "")),
                    esc(p, row[0]), esc(p, short_time(p, row[1], ' ')),
-                   esc(p, row[2]), num(row[3]), L[L_SECONDS]);
+                   esc(p, row[2]), minicc_num(row[3]), L[L_SECONDS]);
         /* a link only to Twilio's recordings: anything else a caller could
          * have sent (javascript:, another site) is shown as text */
         if (row[4] && !strncmp(row[4], TWILIO_RECORDINGS,
@@ -802,7 +543,7 @@ static void send_html(request_rec *r, const figures_t *f, int japanese)
                    "<td>%s</td><td class=\"n\">%ld</td></tr>",
                    ap_escape_html(p, ap_escape_uri(p, row[0] ? row[0] : "")),
                    esc(p, row[0]), esc(p, short_time(p, row[1], ' ')),
-                   esc(p, row[2]), num(row[3]));
+                   esc(p, row[2]), minicc_num(row[3]));
     }
     if (!f->callback_list->nelts) {
         ap_rprintf(r, "<tr><td colspan=\"4\">%s</td></tr>", L[L_NONE]);
@@ -828,8 +569,8 @@ int minicc_report_handler(request_rec *r)
                                                        &minicc_module);
     apr_table_t *args;
     const char *from_s, *to_s, *format;
-    date_t from, to;
-    figures_t f;
+    minicc_date_t from, to;
+    minicc_figures_t f;
     apr_time_exp_t now;
 
     if (r->method_number != M_GET) {
@@ -844,26 +585,26 @@ int minicc_report_handler(request_rec *r)
     if (!format) {
         format = "html";
     }
-    if (from_s && !parse_date(from_s, &from)) {
+    if (from_s && !minicc_date_parse(from_s, &from)) {
         return bad_request(r, "from: expected a date as YYYY-MM-DD");
     }
-    if (to_s && !parse_date(to_s, &to)) {
+    if (to_s && !minicc_date_parse(to_s, &to)) {
         return bad_request(r, "to: expected a date as YYYY-MM-DD");
     }
     if (!from_s || !to_s) {
-        date_t today;
+        minicc_date_t today;
 
         today.y = now.tm_year + 1900;
         today.m = now.tm_mon + 1;
         today.d = now.tm_mday;
         if (!from_s) {
-            from = (to_s && date_cmp(to, today) < 0) ? to : today;
+            from = (to_s && minicc_date_cmp(to, today) < 0) ? to : today;
         }
         if (!to_s) {
-            to = (from_s && date_cmp(from, today) > 0) ? from : today;
+            to = (from_s && minicc_date_cmp(from, today) > 0) ? from : today;
         }
     }
-    if (date_cmp(from, to) > 0) {
+    if (minicc_date_cmp(from, to) > 0) {
         return bad_request(r, "from is after to");
     }
     if (strcmp(format, "html") && strcmp(format, "json")
@@ -879,7 +620,7 @@ int minicc_report_handler(request_rec *r)
                                "callbacks");
         }
     }
-    if (!gather(r, conf, from, to, &f)) {
+    if (!minicc_figures_gather(r, conf, from, to, &f)) {
         /* the cause is logged; a supervisor gets a plain answer */
         return HTTP_SERVICE_UNAVAILABLE;
     }

@@ -37,14 +37,19 @@ const char *minicc_param(request_rec *r, minicc_params_t *params,
     return value;
 }
 
-const char *minicc_arrival_time(request_rec *r)
+const char *minicc_time_str(apr_pool_t *p, apr_time_t t)
 {
     apr_time_exp_t tm;
 
-    apr_time_exp_lt(&tm, r->request_time);
-    return apr_psprintf(r->pool, "%04d-%02d-%02d %02d:%02d:%02d.%06d",
+    apr_time_exp_lt(&tm, t);
+    return apr_psprintf(p, "%04d-%02d-%02d %02d:%02d:%02d.%06d",
                         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                         tm.tm_hour, tm.tm_min, tm.tm_sec, tm.tm_usec);
+}
+
+const char *minicc_arrival_time(request_rec *r)
+{
+    return minicc_time_str(r->pool, r->request_time);
 }
 
 minicc_row_t *minicc_row_from_request(request_rec *r, minicc_params_t *params,

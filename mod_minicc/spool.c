@@ -22,6 +22,7 @@
 #include "mod_minicc_private.h"
 #include "minicc_config.h"
 #include "minicc_db.h"
+#include "minicc_metrics.h"
 #include "minicc_spool.h"
 #include "minicc_spoolfmt.h"
 
@@ -284,10 +285,12 @@ static int replay(replayer_t *rp, apr_pool_t *p)
         else {
             minicc_row_t row = { table, rec.values, rec.nvalues };
 
-            err = minicc_db_write_on(s, p, dbd, &row);
+            err = minicc_db_write_on(s, p, dbd, &row, "replaying the spool");
         }
         if (!err) {
             written++;
+            minicc_metrics_add(minicc_srv_conf_of(s)->metrics,
+                               MINICC_M_ROWS_REPLAYED, 1);
         }
         else if (minicc_db_error_is_permanent(err)
                  || table == MINICC_TABLE_COUNT) {

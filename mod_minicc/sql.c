@@ -90,6 +90,15 @@ static const minicc_column_t callback_columns[] = {
     { "Time",      NULL,        MINICC_COL_ARRIVAL,  0 }
 };
 
+/* A caller seen waiting (the wait loop's polls, written by polls.c): the
+ * latest poll of each call; Queue is the poll's MiniCCQueue. */
+static const minicc_column_t live_columns[] = {
+    { "CallSid",   "CallSid",   MINICC_COL_CALLSID, 34 },
+    { "Queue",     NULL,        MINICC_COL_TEXT,    64 },
+    { "QueueTime", "QueueTime", MINICC_COL_INT,      0 },
+    { "Time",      NULL,        MINICC_COL_ARRIVAL,  0 }
+};
+
 #define TABLE(name, cols, upsert) \
     { name, cols, sizeof(cols) / sizeof(cols[0]), upsert }
 
@@ -100,7 +109,8 @@ static const minicc_table_t tables[MINICC_TABLE_COUNT] = {
     TABLE("operator_sessions", operator_session_columns, MINICC_UPSERT_LATER),
     TABLE("turned_away", turned_away_columns, MINICC_UPSERT_LATER),
     TABLE("voicemails", voicemail_columns, MINICC_UPSERT_MERGE),
-    TABLE("callbacks", callback_columns, MINICC_UPSERT_FIRST)
+    TABLE("callbacks", callback_columns, MINICC_UPSERT_FIRST),
+    TABLE("live_waiting", live_columns, MINICC_UPSERT_LATER)
 };
 
 /* mod_dbd's labels, by statement id. */
@@ -111,13 +121,14 @@ static const char *const labels[MINICC_STMT_COUNT] = {
     "minicc_enqueue_upsert", "minicc_queue_upsert", "minicc_status_upsert",
     "minicc_operator_session_upsert", "minicc_turned_away_upsert",
     "minicc_voicemail_upsert", "minicc_callback_upsert",
-    "minicc_callers", "minicc_report_hours", "minicc_report_calls",
+    "minicc_live_upsert", "minicc_callers", "minicc_report_hours",
+    "minicc_report_calls",
     "minicc_report_waits", "minicc_report_operators",
     "minicc_report_abandoned", "minicc_report_turned_away",
     "minicc_report_voicemails", "minicc_report_callbacks",
     "minicc_report_callback_list", "minicc_callback_asked",
     "minicc_callback_outcome", "minicc_callback_claim",
-    "minicc_callback_claimed",
+    "minicc_callback_claimed", "minicc_live_queues", "minicc_live_operators",
     /* MINICC_BATCH_LEVELS of each, in the order of the tables */
     BATCH_LABELS("minicc_enqueue_upsert"),
     BATCH_LABELS("minicc_queue_upsert"),
@@ -125,7 +136,8 @@ static const char *const labels[MINICC_STMT_COUNT] = {
     BATCH_LABELS("minicc_operator_session_upsert"),
     BATCH_LABELS("minicc_turned_away_upsert"),
     BATCH_LABELS("minicc_voicemail_upsert"),
-    BATCH_LABELS("minicc_callback_upsert")
+    BATCH_LABELS("minicc_callback_upsert"),
+    BATCH_LABELS("minicc_live_upsert")
 };
 
 const minicc_table_t *minicc_table(minicc_table_e table)
@@ -349,7 +361,30 @@ static const char *const statements[] = {
     /* MINICC_STMT_CALLBACK_CLAIMED: the operator's CallSid: the call-back
      * it claimed, to dial */
     "SELECT CallSid, `From`, `To` FROM callbacks WHERE Operator = %s "
-    "AND Status = 'dialling' ORDER BY Claimed DESC LIMIT 1"
+    "AND Status = 'dialling' ORDER BY Claimed DESC LIMIT 1",
+    /* MINICC_STMT_LIVE_QUEUES: per queue, the callers waiting now (seen
+     * in the last 15 minutes, neither out of the queue nor picked up),
+     * the longest wait among them, and the call-backs in line */
+    "SELECT q, SUM(w), MAX(l), SUM(c) FROM ("
+    "SELECT v.Queue AS q, COUNT(*) AS w, "
+    "MAX(TIMESTAMPDIFF(SECOND, v.Joined, NOW(6))) AS l, 0 AS c "
+    "FROM live_waiting v LEFT JOIN enqueue_data e ON e.CallSid = v.CallSid "
+    "LEFT JOIN queue_data g ON g.CallSid = v.CallSid "
+    "WHERE v.`Time` >= NOW(6) - INTERVAL 15 MINUTE AND e.CallSid IS NULL "
+    "AND g.CallSid IS NULL GROUP BY v.Queue "
+    "UNION ALL SELECT Queue, 0, 0, COUNT(*) FROM callbacks "
+    "WHERE Status IN ('pending', 'dialling') GROUP BY Queue) x "
+    "WHERE q IS NOT NULL GROUP BY q ORDER BY q",
+    /* MINICC_STMT_LIVE_OPERATORS: operator calls on the line (seen in the
+     * last 12 hours, no status callback yet: the call has not ended), and
+     * of them those talking (a caller picked up since their last loop, or
+     * a call-back being dialled) */
+    "SELECT COUNT(*), COALESCE(SUM(EXISTS (SELECT 1 FROM queue_data q "
+    "WHERE q.DequeingCallSid = s.CallSid AND q.`Time` >= s.LastSeen) "
+    "OR EXISTS (SELECT 1 FROM callbacks b WHERE b.Operator = s.CallSid "
+    "AND b.Status = 'dialling')), 0) FROM operator_sessions s "
+    "WHERE s.LastSeen >= NOW(6) - INTERVAL 12 HOUR AND NOT EXISTS "
+    "(SELECT 1 FROM statuscallback_data c WHERE c.CallSid = s.CallSid)"
 };
 
 /* The histogram's bar of a queue time, from the same constants that

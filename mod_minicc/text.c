@@ -326,3 +326,25 @@ const char *minicc_fill(apr_pool_t *p, const char *text, const char *name,
     return apr_pstrcat(p, out, minicc_fill(p, hit + key_len, name, value),
                        NULL);
 }
+
+/* s as a JSON string, quotes included; null for NULL. */
+const char *minicc_json_str(apr_pool_t *p, const char *s)
+{
+    const char *out = "\"";
+    const char *run = s;
+
+    if (!s) {
+        return "null";
+    }
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if (c == '"' || c == '\\' || c < 0x20) {
+            out = apr_pstrcat(p, out, apr_pstrmemdup(p, run, s - run),
+                              c == '"' ? "\\\"" : c == '\\' ? "\\\\"
+                              : apr_psprintf(p, "\\u%04x", c), NULL);
+            run = s + 1;
+        }
+    }
+    return apr_pstrcat(p, out, run, "\"", NULL);
+}

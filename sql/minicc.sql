@@ -135,6 +135,21 @@ CREATE TABLE IF NOT EXISTS callbacks (
     KEY callbacks_time (`Time`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
+-- The callers seen waiting, for the live view (minicc-live): each child
+-- writes the wait polls it answered once a second, the latest per call.
+-- A caller counts as waiting until their queue exit (enqueue_data), their
+-- pick-up (queue_data) or 15 minutes without a poll.
+CREATE TABLE IF NOT EXISTS live_waiting (
+    CallSid   VARCHAR(34) NOT NULL PRIMARY KEY,
+    Queue     VARCHAR(64) NULL,
+    QueueTime INT         NULL,
+    `Time`    DATETIME(6) NOT NULL,
+    -- not from a row: computed
+    Joined    DATETIME(6) AS (`Time` - INTERVAL COALESCE(QueueTime, 0) SECOND)
+              STORED,
+    KEY live_waiting_time (`Time`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
 -- ---------------------------------------------------------------------
 -- Report summaries.  minicc-report reads these instead of the tables
 -- above, so that a month of a busy call center is a few thousand rows

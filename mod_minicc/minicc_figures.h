@@ -1,0 +1,64 @@
+/* Licensed under the Apache License, Version 2.0 (see COPYING). */
+
+/*
+ * The figures of a range of days (figures.c), for the report and the live
+ * view.
+ */
+#ifndef MINICC_FIGURES_H
+#define MINICC_FIGURES_H
+
+#include <httpd.h>
+
+#include "minicc_config.h"
+#include "minicc_sql.h"
+
+typedef struct {
+    int y, m, d;
+} minicc_date_t;
+
+/* YYYY-MM-DD, a real day from 1970 to 9998: 1, else 0. */
+int minicc_date_parse(const char *s, minicc_date_t *out);
+minicc_date_t minicc_date_next(minicc_date_t d);
+int minicc_date_cmp(minicc_date_t a, minicc_date_t b);
+const char *minicc_date_str(apr_pool_t *p, minicc_date_t d);
+/* A number the database gave as text (NULL: 0). */
+long minicc_num(const char *s);
+
+/* An hour's or a day's calls. */
+typedef struct {
+    const char *when;       /* YYYY-MM-DDTHH, or YYYY-MM-DD */
+    long offered, answered, abandoned;
+} minicc_counts_t;
+
+typedef struct {
+    const char *from_s, *to_s;
+    long offered, answered, abandoned, short_abandoned, longest_wait;
+    long pickups, within_level;
+    double asa, avg_call, abandon_rate, service_level;
+    int service_level_seconds, short_abandon_seconds;
+    apr_array_header_t *hours;      /* minicc_counts_t, every hour of the
+                                     * range */
+    apr_array_header_t *days;       /* minicc_counts_t, every day: the
+                                     * hours' sums */
+    long waits[MINICC_WAIT_BUCKETS];    /* pick-ups per bar of queue time */
+    apr_array_header_t *operators;  /* const char *[2]: telnum, answered */
+    apr_array_header_t *abandoned_calls; /* const char *[3]: from, time, wait */
+    long closed_calls;              /* turned away: closed, holiday */
+    long overflowed;                /* overflow, max-wait, queue-full */
+    long voicemails;
+    apr_array_header_t *voicemail_list; /* const char *[6]: from, time,
+                                         * reason, duration, url, total */
+    long cb_requested, cb_completed, cb_failed, cb_pending;
+    double cb_mean;                 /* seconds from asking to dialling */
+    apr_array_header_t *callback_list;  /* const char *[5]: from, time,
+                                         * status, attempts, outcome */
+    int spool_backlog;
+} minicc_figures_t;
+
+/* The figures of the days from .. to (inclusive); 0 when a statement
+ * failed (logged). */
+int minicc_figures_gather(request_rec *r, const minicc_dir_conf *conf,
+                          minicc_date_t from, minicc_date_t to,
+                          minicc_figures_t *f);
+
+#endif /* MINICC_FIGURES_H */

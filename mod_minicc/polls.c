@@ -1,0 +1,231 @@
+/* Licensed under the Apache License, Version 2.0 (see COPYING). */
+
+/*
+ * The wait loop's polls, for the live view (doc/contract.txt, 9): who is
+ * waiting now, in which queue, since when.  The wait loop answers from
+ * memory and must stay so; so a poll only goes into the child's table of
+ * the calls it saw, and a thread of the child writes that table once a
+ * second (live_waiting, one row per call: the latest poll).  A write that
+ * fails is dropped, not spooled: the caller's next poll brings them back,
+ * and a figure of the past is of no use to a live view.
+ */
+#include "mod_minicc_private.h"
+#include "minicc_config.h"
+#include "minicc_db.h"
+#include "minicc_lock.h"
+#include "minicc_polls.h"
+#include "minicc_rows.h"
+
+#include <apr_hash.h>
+#include <apr_thread_cond.h>
+#include <apr_thread_proc.h>
+
+/* How often the table is written; after a failed write, the next not
+ * before AWAY (the database is down: leave it and the log alone). */
+#define EVERY apr_time_from_sec(1)
+#define AWAY apr_time_from_sec(5)
+
+typedef struct {
+    const char *queue;
+    const char *queue_time;     /* NULL: not sent */
+    apr_time_t at;
+} poll_t;
+
+/* One thread per child writes the tables of all its servers. */
+typedef struct {
+    minicc_mutex_t *lock;       /* of every server's table too */
+#if APR_HAS_THREADS
+    apr_thread_cond_t *wake;
+    apr_thread_t *thread;
+#endif
+    apr_array_header_t *tables; /* polls_t *, a server each */
+    int stopping;
+} writer_t;
+
+typedef struct {
+    server_rec *s;
+    writer_t *w;
+    apr_pool_t *pool;           /* the polls since the last write (own
+                                 * pool, swapped whole) */
+    apr_hash_t *polls;          /* CallSid -> poll_t */
+    apr_time_t next;            /* no write before */
+} polls_t;
+
+static apr_pool_t *new_table(polls_t *ps)
+{
+    apr_pool_t *p;
+
+    if (apr_pool_create_unmanaged_ex(&p, NULL, NULL) != APR_SUCCESS) {
+        return NULL;
+    }
+    ps->pool = p;
+    ps->polls = apr_hash_make(p);
+    return p;
+}
+
+void minicc_polls_note(request_rec *r, const char *callsid,
+                       const char *queue, const char *queue_time)
+{
+    polls_t *ps = minicc_child_get(r->server, MINICC_CHILD_POLLS);
+    poll_t *poll;
+
+    if (!ps || !callsid) {
+        return;
+    }
+    minicc_lock(ps->w->lock);
+    if (ps->pool) {
+        poll = apr_hash_get(ps->polls, callsid, APR_HASH_KEY_STRING);
+        if (!poll) {
+            poll = apr_palloc(ps->pool, sizeof(*poll));
+            apr_hash_set(ps->polls, apr_pstrdup(ps->pool, callsid),
+                         APR_HASH_KEY_STRING, poll);
+        }
+        /* the caller's queue and wait of the latest poll: copied, as the
+         * table outlives the request */
+        poll->queue = apr_pstrdup(ps->pool, queue);
+        poll->queue_time = queue_time ? apr_pstrdup(ps->pool, queue_time)
+                                      : NULL;
+        poll->at = r->request_time;
+    }
+    minicc_unlock(ps->w->lock);
+}
+
+/* Writes the polls of table (a pool and its hash); 0, or -1 when the
+ * database could not be had or refused them (logged by db.c). */
+static int write_table(polls_t *ps, apr_pool_t *p, apr_hash_t *polls)
+{
+    ap_dbd_t *dbd = minicc_db_open(p, ps->s);
+    apr_hash_index_t *hi;
+    int failed = 0;
+
+    if (!dbd) {
+        return -1;
+    }
+    for (hi = apr_hash_first(p, polls); hi && !failed;
+         hi = apr_hash_next(hi)) {
+        const void *key;
+        void *val;
+        const poll_t *poll;
+        minicc_row_t row;
+        const char *values[4];
+
+        apr_hash_this(hi, &key, NULL, &val);
+        poll = val;
+        values[0] = key;
+        values[1] = poll->queue;
+        values[2] = poll->queue_time;
+        values[3] = minicc_time_str(p, poll->at);
+        row.table = MINICC_TABLE_LIVE;
+        row.values = values;
+        row.nvalues = 4;
+        failed = minicc_db_write_on(ps->s, p, dbd, &row,
+                                    "writing who waits, for the live view")
+                 != 0;
+    }
+    minicc_db_close(ps->s, dbd);
+    return failed ? -1 : 0;
+}
+
+#if APR_HAS_THREADS
+/* Under the lock: writes ps's table when it is due and not empty. */
+static void write_due(polls_t *ps, apr_time_t now)
+{
+    apr_pool_t *p = ps->pool;
+    apr_hash_t *polls = ps->polls;
+
+    if (now < ps->next || !p || !apr_hash_count(polls) || !new_table(ps)) {
+        return;
+    }
+    minicc_unlock(ps->w->lock);
+    ps->next = now + (write_table(ps, p, polls) ? AWAY : EVERY);
+    apr_pool_destroy(p);
+    minicc_lock(ps->w->lock);
+}
+
+static void *APR_THREAD_FUNC write_loop(apr_thread_t *thread, void *data)
+{
+    writer_t *w = data;
+
+    minicc_lock(w->lock);
+    while (!w->stopping) {
+        int i;
+
+        apr_thread_cond_timedwait(w->wake, w->lock, EVERY);
+        for (i = 0; i < w->tables->nelts && !w->stopping; i++) {
+            write_due(APR_ARRAY_IDX(w->tables, i, polls_t *),
+                      apr_time_now());
+        }
+    }
+    minicc_unlock(w->lock);
+    apr_thread_exit(thread, APR_SUCCESS);
+    return NULL;
+}
+
+static apr_status_t stop_writer(void *data)
+{
+    writer_t *w = data;
+    apr_status_t rv;
+    int i;
+
+    minicc_lock(w->lock);
+    w->stopping = 1;
+    apr_thread_cond_signal(w->wake);
+    minicc_unlock(w->lock);
+    apr_thread_join(&rv, w->thread);
+    for (i = 0; i < w->tables->nelts; i++) {
+        polls_t *ps = APR_ARRAY_IDX(w->tables, i, polls_t *);
+
+        if (ps->pool) {
+            apr_pool_destroy(ps->pool);
+            ps->pool = NULL;
+        }
+    }
+    return APR_SUCCESS;
+}
+#endif
+
+void minicc_polls_child_init(apr_pool_t *pchild, server_rec *s)
+{
+#if APR_HAS_THREADS
+    writer_t *w = apr_pcalloc(pchild, sizeof(*w));
+    server_rec *sp;
+    apr_status_t rv;
+    int i;
+
+    w->tables = apr_array_make(pchild, 1, sizeof(polls_t *));
+    for (sp = s; sp; sp = sp->next) {
+        polls_t *ps = apr_pcalloc(pchild, sizeof(*ps));
+
+        ps->s = sp;
+        ps->w = w;
+        if (!new_table(ps)) {
+            continue;
+        }
+        APR_ARRAY_PUSH(w->tables, polls_t *) = ps;
+    }
+    /* a lock under every MPM: the writer is a thread of its own */
+    if ((rv = minicc_mutex_create(&w->lock, pchild)) != APR_SUCCESS
+        || (rv = apr_thread_cond_create(&w->wake, pchild)) != APR_SUCCESS
+        || (rv = apr_thread_create(&w->thread, NULL, write_loop, w, pchild))
+           != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, APLOGNO(31001)
+                     "starting the thread that writes who waits failed: "
+                     "the live view does not count this child's waiting "
+                     "callers");
+        for (i = 0; i < w->tables->nelts; i++) {
+            apr_pool_destroy(APR_ARRAY_IDX(w->tables, i, polls_t *)->pool);
+        }
+        return;
+    }
+    /* joined before pchild's subpools go, the thread's among them */
+    apr_pool_pre_cleanup_register(pchild, w, stop_writer);
+    for (i = 0; i < w->tables->nelts; i++) {
+        polls_t *ps = APR_ARRAY_IDX(w->tables, i, polls_t *);
+
+        minicc_child_set(pchild, ps->s, MINICC_CHILD_POLLS, ps);
+    }
+#else
+    (void)pchild;
+    (void)s;
+#endif
+}

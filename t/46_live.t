@@ -1,0 +1,157 @@
+# What is happening now (doc/contract.txt, 9): callers driven into and out
+# of a queue through the webhooks, and minicc-live following them within a
+# poll interval; operators on the line and talking; call-backs in line;
+# today's figures as the report has them; minicc-metrics parsed by a real
+# Prometheus parser (Debian's python3-prometheus-client), its counters
+# moving as requests are made; the page in headless Chromium at a phone's
+# width (a screenshot kept in t/logs/live.png).
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use Apache::TestRequest qw(GET);
+use JSON::PP ();
+use MiniCCTest;
+use MiniCCReport;
+use Time::HiRes ();
+use File::Temp ();
+
+plan tests => 31;
+
+db_wait_up();
+db_do(q{DELETE FROM callbacks WHERE Queue = 'livq'});
+
+sub live { my $res = GET('/minicc/live?format=json'); return $res->code == 200 ? JSON::PP::decode_json($res->content) : undef }
+sub livq { my ($l) = @_; my ($q) = grep { $_->{queue} eq 'livq' } @{ ($l // {})->{queues} // [] }; return $q // { waiting => 0, longest_wait_seconds => 0, callbacks_pending => 0 } }
+# Waits until $check->(live JSON) holds (a poll interval: the children write
+# who waits once a second); the last figures.
+sub follow {
+    my ($check) = @_;
+    my $l;
+    for (1 .. 30) {
+        $l = live();
+        return $l if $l && $check->($l);
+        Time::HiRes::sleep(0.2);
+    }
+    return $l;
+}
+
+# The metrics as the Prometheus client library parses them: { "name{labels}" => value }.
+sub metrics {
+    my $res = GET('/minicc/metrics');
+    return (undef, $res) unless $res->code == 200;
+    my $py = <<'PY';
+import json, sys
+from prometheus_client.parser import text_string_to_metric_families
+out = {}
+for fam in text_string_to_metric_families(sys.stdin.read()):
+    out["#type " + fam.name] = fam.type
+    for s in fam.samples:
+        labels = ",".join("%s=%s" % kv for kv in sorted(s.labels.items()))
+        out["%s{%s}" % (s.name, labels)] = s.value
+print(json.dumps(out))
+PY
+    my $dir = File::Temp::tempdir(CLEANUP => 1);
+    open my $fh, '>', "$dir/m.txt" or die; print $fh $res->content; close $fh;
+    open my $pf, '>', "$dir/p.py" or die; print $pf $py; close $pf;
+    my $json = qx{/usr/bin/python3 "$dir/p.py" < "$dir/m.txt" 2>"$dir/err"};
+    return ($? == 0 ? JSON::PP::decode_json($json) : undef, $res, scalar `cat "$dir/err"`);
+}
+
+my ($m0, $mres, $perr) = metrics();
+ok($m0, 'minicc-metrics parses with prometheus_client') or diag($perr // $mres->as_string);
+like($mres->header('Content-Type') // '', qr{\Atext/plain;\s*version=0\.0\.4}, '... text/plain; version=0.0.4');
+is(join(' ', map { ($m0 // {})->{"#type $_"} // 'none' } qw(minicc_requests minicc_database_errors minicc_batch_rows minicc_queue_waiting minicc_operators_online)),
+   'counter counter histogram gauge gauge', '... with the TYPE of each family (counter, histogram, gauge)');
+
+my $l0 = live();
+ok($l0 && ref $l0->{queues} eq 'ARRAY' && exists $l0->{today} && exists $l0->{operators_online} && exists $l0->{spool_backlog},
+   'minicc-live JSON: queues, operators_online, operators_talking, today, spool_backlog');
+is(livq($l0)->{waiting}, 0, 'no one waiting in livq to begin with');
+
+# ---- callers into the queue ------------------------------------------------------------------
+my @c = map { sid() } 1 .. 3;
+my $polls = 0;
+for my $i (0 .. 2) {
+    my $res = post('/live/wait', [CallSid => $c[$i], From => "+1555046000$i", QueueTime => 10 * ($i + 1), QueuePosition => $i + 1]);
+    $polls++ if $res->code == 200;
+}
+my $t0 = Time::HiRes::time();
+my $l1 = follow(sub { livq($_[0])->{waiting} == 3 });
+my $took = Time::HiRes::time() - $t0;
+is(livq($l1)->{waiting}, 3, sprintf('three callers poll the wait URL: 3 waiting in livq (seen after %.1f s)', $took));
+ok($took < 3, '... within a poll interval');
+ok(livq($l1)->{longest_wait_seconds} >= 30 && livq($l1)->{longest_wait_seconds} < 40,
+   'the longest wait is the one who waited 30 s (' . livq($l1)->{longest_wait_seconds} . ' s)');
+
+# ---- and out: one hangs up, one is picked up, one leaves with a call-back --------------------------
+my $op = sid();
+post('/live/operator', [CallSid => $op, From => '+15550046999']);
+post('/live/exit', [CallSid => $c[0], QueueResult => 'hangup', QueueTime => 12]);
+my $l2 = follow(sub { livq($_[0])->{waiting} == 2 });
+is(livq($l2)->{waiting}, 2, 'one hangs up (queue exit): 2 waiting');
+my $online = $l2->{operators_online};
+post('/live/guidance', [CallSid => $c[1], QueueTime => 25, QueueSid => sid('QU'), DequeingCallSid => $op]);
+my $l3 = follow(sub { livq($_[0])->{waiting} == 1 });
+is(livq($l3)->{waiting}, 1, 'one is picked up by the operator: 1 waiting');
+ok($l3->{operators_online} >= 1 && $l3->{operators_talking} >= 1, "the operator is on the line and talking ($l3->{operators_online}, $l3->{operators_talking})");
+post('/live/callback', [CallSid => $c[2], From => '+15550460002', To => '+15559990046', Digits => '1', QueueTime => 35]);
+post('/live/exit', [CallSid => $c[2], QueueResult => 'leave', QueueTime => 35]);
+my $l4 = follow(sub { livq($_[0])->{waiting} == 0 && livq($_[0])->{callbacks_pending} == 1 });
+is(join(' ', @{ livq($l4) }{qw(waiting callbacks_pending)}), '0 1', 'the third asks for a call-back: 0 waiting, 1 call-back in line');
+post('/live/status', [CallSid => $op, CallStatus => 'completed', CallDuration => 60]);
+my $l5 = follow(sub { $_[0]{operators_online} == $online - 1 });
+is($l5->{operators_online}, $online - 1, "the operator's call ends (status callback): one fewer on the line");
+
+# a caller who stops polling without an exit is no longer counted after a while: shown by the row's age
+my $gone = sid();
+post('/live/wait', [CallSid => $gone, From => '+15550460009', QueueTime => 5]);
+follow(sub { livq($_[0])->{waiting} == 1 });
+db_do(q{UPDATE live_waiting SET `Time` = `Time` - INTERVAL 16 MINUTE WHERE CallSid = ?}, $gone);
+is(livq(live())->{waiting}, 0, 'a caller not seen for 15 minutes (no exit came) is no longer waiting');
+
+# ---- today's figures are the report's ------------------------------------------------------------
+my $rep = JSON::PP::decode_json(GET('/minicc/report?format=json')->content);
+my $l6 = live();
+is(join(' ', map { $l6->{today}{$_} } qw(offered answered abandoned)), join(' ', map { $rep->{$_} } qw(offered answered abandoned)),
+   "today's offered, answered, abandoned: the report's for today");
+ok(abs($l6->{today}{service_level} - $rep->{service_level}) < 0.0001, '... and its service level');
+is($l6->{spool_backlog}, $rep->{spool_backlog}, '... and the spool backlog');
+
+# ---- the metrics move ---------------------------------------------------------------------------------
+my ($m1) = metrics();
+my $wait_key = 'minicc_requests_total{handler=minicc-wait,status=200}';
+ok($m1 && ($m1->{$wait_key} // 0) - ($m0->{$wait_key} // 0) >= $polls + 1,
+   'minicc_requests_total{handler="minicc-wait",status="200"} counted the polls') or diag(explain([$m0->{$wait_key}, $m1->{$wait_key}]));
+my $r405 = GET('/live/wait');
+is($r405->code, 405, 'a GET to a webhook: 405');
+my ($m2) = metrics();
+my $k405 = 'minicc_requests_total{handler=minicc-wait,status=405}';
+is(($m2->{$k405} // 0) - ($m1->{$k405} // 0), 1, '... counted under status="405"');
+ok(($m2->{'minicc_batch_rows_count{}'} // 0) > ($m0->{'minicc_batch_rows_count{}'} // 0)
+   && ($m2->{'minicc_batch_rows_sum{}'} // 0) >= ($m2->{'minicc_batch_rows_count{}'} // 0),
+   'minicc_batch_rows: statements and rows counted as the webhooks recorded');
+is($m2->{'minicc_queue_waiting{queue=livq}'}, livq(live())->{waiting}, 'minicc_queue_waiting{queue="livq"}: the live figure');
+is($m2->{'minicc_callbacks_pending{queue=livq}'}, 1, 'minicc_callbacks_pending{queue="livq"}: 1');
+is($m2->{'minicc_database_up{}'}, 1, 'minicc_database_up 1');
+
+# ---- the page ------------------------------------------------------------------------------------------
+my $html = GET('/minicc/live')->content;
+like($html, qr{<meta http-equiv="refresh" content="\d+">}, 'the page refreshes itself (no script)');
+unlike($html, qr{<script}i, '... and has none');
+my $ja = GET('/live-ja/live')->content;
+like($ja, qr{<html lang="ja">.*待ち人数}s, 'in Japanese where MiniCCLanguage is ja-JP');
+
+{   # Chromium is a dependency of the suite (scripts/install-deps): without it these fail
+    my $png = Apache::Test::vars('t_logs') . '/live.png';
+    unlink $png;
+    my $r = chromium_run(page_url('/minicc/live'), '--dump-dom', '--window-size=390,844');
+    ok($r->{rc} == 0 && $r->{out} =~ /id="operators_online"/, 'headless Chromium renders the page') or diag($r->{err});
+    is(join("\n", console_lines($r->{err})), '', '... without a console message');
+    # the refresh as the browser has it in its DOM (a reload cannot be
+    # watched in headless Chromium: its virtual time reloads without end)
+    ok($r->{out} =~ m{<meta http-equiv="refresh" content="5">}, "the rendered page carries its 5 s refresh");
+    $r = chromium_run(page_url('/minicc/live'), "--screenshot=$png", '--window-size=390,844', '--hide-scrollbars');
+    ok($r->{rc} == 0 && -s $png, "a phone's width (390 px): screenshot $png") or diag($r->{err});
+}
