@@ -272,7 +272,8 @@ EOF
         '    MiniCCCallback On' '</Location>' '<Location /minicc/cb/wait>' \
         '    SetHandler minicc-wait' '</Location>' \
         '<Location /minicc/cb/operator>' '    SetHandler minicc-operator' \
-        '</Location>' '</IfDirective>' >>"$state/httpd.conf"
+        '</Location>' '</IfDirective>' '<Location /minicc/live>' \
+        '    SetHandler minicc-live' '</Location>' >>"$state/httpd.conf"
     if [ -n "${ACCESSLOG:-}" ]; then
         # status, path: what bench/soak counts the answers from
         printf '%s\n' 'LogFormat "%>s %U %D" bench' \

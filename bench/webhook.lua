@@ -5,7 +5,7 @@
 -- KIND: wait, information, operator, incoming (first contact: no Digits,
 -- a customer's From), guidance, exit, status: POST to /minicc/KIND;
 -- cbwait, cboperator: /minicc/cb/wait and /minicc/cb/operator, with
--- call-backs on;
+-- call-backs on; live: GET /minicc/live?format=json;
 -- static: GET PATH (the file the handlers are compared with); mix: the
 -- soak's call mix (see pick_mix).  RUNID: 8 hex digits, new for every wrk
 -- run, so that CallSids never repeat across runs on the same database.
@@ -158,6 +158,9 @@ local form = { ["Content-Type"] = "application/x-www-form-urlencoded" }
 
 function request()
    local k = kind
+   if k == "live" then
+      return wrk.format("GET", "/minicc/live?format=json")
+   end
    if k == "static" then
       -- the same client-side work as a webhook (a body is built and a
       -- SID made), so that wrk's own CPU, on the same 2 cores, costs both

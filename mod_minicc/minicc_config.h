@@ -18,8 +18,8 @@
  * whole of such a directive: its id (MINICC_<id>), its name, how config.c
  * reads its value (queue, language, voice, url, public_url, seconds,
  * count, key, flag, test_time), the range of that value (characters of
- * a name, seconds), its
- * default as text (NULL: none) or as a number, and its help.  Creating,
+ * a name, seconds), its default as text (NULL: none) or as a number, and
+ * its help.  Creating,
  * merging, and the key under which the TwiML of a configuration is
  * written once at startup all go over every line: a new directive of this
  * kind is one more line, and nothing else.

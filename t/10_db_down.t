@@ -51,8 +51,10 @@ ok(either(post('/minicc/incoming', [CallSid => sid(), From => '+15551239001']), 
     like($new, qr/\[minicc:(?:error|crit|alert|emerg|warn)\][^\n]*AH\d{5}/,
          'down: the failed lookup is logged by mod_minicc with an AH number');
 }
-ok(either(post('/minicc/incoming', [CallSid => sid(), From => $operator]), $to_operator, $trouble),
-   'down: operator first contact: the redirect from the copy, or trouble + Hangup');
+# (a child whose copy is older than the operator's row, read before this
+# file added it and idle since, answers with the menu: its last known answer)
+ok(either(post('/minicc/incoming', [CallSid => sid(), From => $operator]), $to_operator, $welcome, $trouble),
+   'down: operator first contact: the answer of the child\'s copy, or trouble + Hangup');
 ok(time - $t0 < 30, 'down: the lookups fail fast') or diag(sprintf '%.1f s', time - $t0);
 {   # several more, so that every pooled connection has met the outage
     my $n = 0;
