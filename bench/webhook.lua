@@ -10,7 +10,7 @@
 -- soak's call mix (see pick_mix).  RUNID: 8 hex digits, new for every wrk
 -- run, so that CallSids never repeat across runs on the same database.
 --
--- Every request gets a fresh CallSid ("CA" + 32 hex digits):
+-- Every request but a wait poll gets a fresh CallSid ("CA" + 32 hex digits):
 --   RUNID (8) .. thread number (2) .. random per-thread salt (6) .. counter (16)
 -- Unique CallSids matter: a repeated one would turn an insert into an
 -- update, and the recording webhooks would create fewer rows.
@@ -84,9 +84,20 @@ local function call_params(callsid, from, status)
       "&To=" .. number .. "&ToCity=&ToCountry=US&ToState=&ToZip="
 end
 
+-- The callers a thread's wait polls come from: Twilio polls the wait URL
+-- again and again for each caller waiting, so a wait poll is one of a
+-- thread's 500 callers (the live view counts them: polls.c), not a new
+-- one each time.
+local waiting = {}
+local function waiting_caller()
+   local i = math.random(1, 500)
+   if not waiting[i] then waiting[i] = sid("CA") end
+   return waiting[i]
+end
+
 -- A wait loop's poll: the queue's figures Twilio sends with it.
 local function wait_params()
-   return call_params(sid("CA"), customer(), "in-progress") ..
+   return call_params(waiting_caller(), customer(), "in-progress") ..
       "&QueueSid=" .. queue .. "&QueuePosition=" .. math.random(1, 20) ..
       "&QueueTime=" .. math.random(0, 300) .. "&AvgQueueTime=95&CurrentQueueSize=20"
 end

@@ -1280,6 +1280,28 @@ void minicc_db_close(server_rec *s, ap_dbd_t *dbd)
     minicc_srv_conf_of(s)->db->close(s, dbd);
 }
 
+int minicc_db_write_rows_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
+                            const minicc_row_t *const *rows, int n,
+                            const char *why)
+{
+    db_ctx_t c;
+    int i, err = 0;
+
+    c.s = s;
+    c.r = NULL;
+    c.pool = p;
+    c.sc = minicc_srv_conf_of(s);
+    c.dbd = dbd;
+    if (!check_session(&c, why)) {
+        return -1;
+    }
+    for (i = 0; i < n && !err; i += MINICC_BATCH_MAX) {
+        err = write_chunk(&c, rows + i, n - i < MINICC_BATCH_MAX
+                                        ? n - i : MINICC_BATCH_MAX);
+    }
+    return err;
+}
+
 int minicc_db_write_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
                        const minicc_row_t *row, const char *why)
 {

@@ -77,6 +77,11 @@ apr_array_header_t *minicc_db_select(request_rec *r, int id, int nargs,
 ap_dbd_t *minicc_db_open(apr_pool_t *p, server_rec *s);
 int minicc_db_write_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
                        const minicc_row_t *row, const char *why);
+/* n rows of one table on dbd, MINICC_BATCH_MAX a statement; 0, or the
+ * first error (logged). */
+int minicc_db_write_rows_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
+                            const minicc_row_t *const *rows, int n,
+                            const char *why);
 void minicc_db_close(server_rec *s, ap_dbd_t *dbd);
 
 #endif /* MINICC_DB_H */

@@ -17,6 +17,7 @@
 #include "minicc_rows.h"
 
 #include <apr_hash.h>
+#include <stdlib.h>
 #include <apr_thread_cond.h>
 #include <apr_thread_proc.h>
 
@@ -24,6 +25,10 @@
  * before AWAY (the database is down: leave it and the log alone). */
 #define EVERY apr_time_from_sec(1)
 #define AWAY apr_time_from_sec(5)
+/* Callers a child notes in a second, at most: far more than it sees wait
+ * (each polls every few seconds at most), so that a flood of made-up
+ * CallSids cannot make the writer a burden to the database. */
+#define MAX_CALLERS 1000
 
 typedef struct {
     const char *queue;
@@ -75,6 +80,10 @@ void minicc_polls_note(request_rec *r, const char *callsid,
     minicc_lock(ps->w->lock);
     if (ps->pool) {
         poll = apr_hash_get(ps->polls, callsid, APR_HASH_KEY_STRING);
+        if (!poll && apr_hash_count(ps->polls) >= MAX_CALLERS) {
+            minicc_unlock(ps->w->lock);
+            return;
+        }
         if (!poll) {
             poll = apr_palloc(ps->pool, sizeof(*poll));
             apr_hash_set(ps->polls, apr_pstrdup(ps->pool, callsid),
@@ -90,24 +99,30 @@ void minicc_polls_note(request_rec *r, const char *callsid,
     minicc_unlock(ps->w->lock);
 }
 
-/* Writes the polls of table (a pool and its hash); 0, or -1 when the
- * database could not be had or refused them (logged by db.c). */
+/* Rows by CallSid: two children writing the same caller lock its row in
+ * the same order as every other, and do not deadlock. */
+static int by_callsid(const void *a, const void *b)
+{
+    return strcmp((*(const minicc_row_t *const *)a)->values[0],
+                  (*(const minicc_row_t *const *)b)->values[0]);
+}
+
+/* Writes the polls of table (a pool and its hash), MINICC_BATCH_MAX rows
+ * a statement; 0, or -1 when the database could not be had or refused
+ * them (logged by db.c). */
 static int write_table(polls_t *ps, apr_pool_t *p, apr_hash_t *polls)
 {
-    ap_dbd_t *dbd = minicc_db_open(p, ps->s);
+    int n = apr_hash_count(polls), i = 0, failed;
+    const minicc_row_t **rows = apr_palloc(p, sizeof(*rows) * n);
     apr_hash_index_t *hi;
-    int failed = 0;
+    ap_dbd_t *dbd;
 
-    if (!dbd) {
-        return -1;
-    }
-    for (hi = apr_hash_first(p, polls); hi && !failed;
-         hi = apr_hash_next(hi)) {
+    for (hi = apr_hash_first(p, polls); hi; hi = apr_hash_next(hi)) {
         const void *key;
         void *val;
         const poll_t *poll;
-        minicc_row_t row;
-        const char *values[4];
+        minicc_row_t *row = apr_palloc(p, sizeof(*row));
+        const char **values = apr_palloc(p, sizeof(char *) * 4);
 
         apr_hash_this(hi, &key, NULL, &val);
         poll = val;
@@ -115,13 +130,18 @@ static int write_table(polls_t *ps, apr_pool_t *p, apr_hash_t *polls)
         values[1] = poll->queue;
         values[2] = poll->queue_time;
         values[3] = minicc_time_str(p, poll->at);
-        row.table = MINICC_TABLE_LIVE;
-        row.values = values;
-        row.nvalues = 4;
-        failed = minicc_db_write_on(ps->s, p, dbd, &row,
-                                    "writing who waits, for the live view")
-                 != 0;
+        row->table = MINICC_TABLE_LIVE;
+        row->values = values;
+        row->nvalues = 4;
+        rows[i++] = row;
     }
+    qsort(rows, n, sizeof(*rows), by_callsid);
+    if (!(dbd = minicc_db_open(p, ps->s))) {
+        return -1;
+    }
+    failed = minicc_db_write_rows_on(ps->s, p, dbd, rows, n,
+                                     "writing who waits, for the live view")
+             != 0;
     minicc_db_close(ps->s, dbd);
     return failed ? -1 : 0;
 }

@@ -14,10 +14,12 @@ use Apache::TestRequest qw(GET);
 use JSON::PP ();
 use MiniCCTest;
 use MiniCCReport;
+use MiniCCSpoolTest ();
 use Time::HiRes ();
 use File::Temp ();
+use LWP::UserAgent ();
 
-plan tests => 31;
+plan tests => 34;
 
 db_wait_up();
 db_do(q{DELETE FROM callbacks WHERE Queue = 'livq'});
@@ -110,6 +112,27 @@ post('/live/wait', [CallSid => $gone, From => '+15550460009', QueueTime => 5]);
 follow(sub { livq($_[0])->{waiting} == 1 });
 db_do(q{UPDATE live_waiting SET `Time` = `Time` - INTERVAL 16 MINUTE WHERE CallSid = ?}, $gone);
 is(livq(live())->{waiting}, 0, 'a caller not seen for 15 minutes (no exit came) is no longer waiting');
+
+# ---- a second server on the same database shows the same ----------------------------------------
+{
+    my $srv = MiniCCSpoolTest::httpd_start(name => 'live-2', mpm => 'prefork',
+        extra => "<Location /minicc>\n    MiniCCQueue livq\n</Location>\n"
+               . "<Location /minicc/live>\n    SetHandler minicc-live\n</Location>\n");
+    ok($srv, 'a second server (prefork) on the same database') or diag('no server');
+    my $other = sid();
+    MiniCCSpoolTest::http_post($srv, '/minicc/wait', [CallSid => $other, From => '+15550460010', QueueTime => 50]);
+    my $here = follow(sub { livq($_[0])->{waiting} == 1 });
+    is(livq($here)->{waiting}, 1, 'a caller polls the second server: this one counts them too');
+    my $ua = LWP::UserAgent->new(timeout => 30);
+    my $res = $srv ? $ua->get("http://127.0.0.1:$srv->{port}/minicc/live?format=json") : undef;
+    my $j = $res && $res->code == 200 ? JSON::PP::decode_json($res->content) : {};
+    my $mine = live();
+    is(JSON::PP->new->canonical->encode([$j->{queues}, $j->{operators_online}, $j->{operators_talking}]),
+       JSON::PP->new->canonical->encode([$mine->{queues}, $mine->{operators_online}, $mine->{operators_talking}]),
+       'and the second server shows the same live figures');
+    post('/live/exit', [CallSid => $other, QueueResult => 'hangup', QueueTime => 55]);
+    MiniCCSpoolTest::httpd_stop($srv) if $srv;
+}
 
 # ---- today's figures are the report's ------------------------------------------------------------
 my $rep = JSON::PP::decode_json(GET('/minicc/report?format=json')->content);
