@@ -59,8 +59,8 @@ typedef struct {
     minicc_throttle_t *old;     /* AH30801, once a second */
 } callers_t;
 
-/* Only while another request reads, and only when the copy cannot answer:
- * a child that starts, or a date before the copy's. */
+/* While another request reads, when the copy cannot answer (a child that
+ * starts, a date before the copy's) or is older than STALE. */
 static void wait_for_read(callers_t *c)
 {
 #if APR_HAS_THREADS

@@ -245,6 +245,8 @@ typedef struct {
     apr_pool_t *pool;
     const minicc_srv_conf *sc;
     ap_dbd_t *dbd;
+    int not_counted;            /* its statements are not group commit's
+                                 * (minicc_batch_rows) */
 } db_ctx_t;
 
 static void db_log(const db_ctx_t *c, int level, const char *msg)
@@ -685,6 +687,7 @@ static void ctx_init(db_ctx_t *c, request_rec *r, ap_dbd_t *dbd)
     c->pool = r->pool;
     c->sc = minicc_srv_conf_of(r->server);
     c->dbd = dbd;
+    c->not_counted = 0;
 }
 
 /* The request's own connection, its statements current; zero when there
@@ -937,6 +940,7 @@ static int run(const db_ctx_t *c, int id, int nargs, const char **args,
             }
             minicc_native_never_reconnect(dbd);
             timed_out(c->r, c->sc);
+            minicc_metrics_add(c->sc->metrics, MINICC_M_DB_ERRORS, 1);
             return err;
         }
         if (!worth_retrying(err)
@@ -1096,8 +1100,8 @@ const char **minicc_db_callback_claim(request_rec *r, const char *op,
                                       const char *queue, const char *now,
                                       int *failed)
 {
-    const char *args[] = { op, now, queue, now, now, op, op };
-    steps_t s = { NULL, MINICC_STMT_CALLBACK_CLAIM, 7, NULL,
+    const char *args[] = { op, now, queue, now, now, now, op, op };
+    steps_t s = { NULL, MINICC_STMT_CALLBACK_CLAIM, 8, NULL,
                   MINICC_STMT_CALLBACK_CLAIMED, 1, NULL, 3, NULL };
 
     s.update_args = args;
@@ -1124,10 +1128,14 @@ apr_array_header_t *minicc_db_select(request_rec *r, int id, int nargs,
     const char *doing = apr_psprintf(r->pool, "running the report query "
                                      "'%s'", minicc_sql_label(id));
 
+    /* only the report's: a scrape of minicc-metrics or the live page
+     * must answer (database down, if so) within MiniCCDBTimeout */
+    int long_wait = r->handler && !strcmp(r->handler, "minicc-report");
+
     if (!open_ctx(&c, r, doing)) {
         return NULL;
     }
-    if (c.sc->db_timeout > 0) {
+    if (c.sc->db_timeout > 0 && long_wait) {
         minicc_native_live_timeout(c.dbd, REPORT_TIMEOUT);
     }
     if (!run(&c, id, nargs, args, &res, doing)) {
@@ -1145,7 +1153,7 @@ apr_array_header_t *minicc_db_select(request_rec *r, int id, int nargs,
             APR_ARRAY_PUSH(rows, const char **) = values;
         }
     }
-    if (c.sc->db_timeout > 0) {
+    if (c.sc->db_timeout > 0 && long_wait) {
         minicc_native_live_timeout(c.dbd, c.sc->db_timeout);
     }
     return rows;
@@ -1176,7 +1184,7 @@ static int write_chunk(const db_ctx_t *c, const minicc_row_t *const *rows,
     if (n == 1) {
         err = run(c, table, nvalues, rows[0]->values, NULL,
                   writing(c->pool, rows[0]));
-        if (!err) {
+        if (!err && !c->not_counted) {
             minicc_metrics_batch(c->sc->metrics, 1);
         }
         return err;
@@ -1196,7 +1204,7 @@ static int write_chunk(const db_ctx_t *c, const minicc_row_t *const *rows,
                          rows[n - 1]->values[0]);
     err = run(c, MINICC_STMT_UPSERT_ROWS(table, k), nvalues * places, args,
               NULL, doing);
-    if (!err) {
+    if (!err && !c->not_counted) {
         minicc_metrics_batch(c->sc->metrics, n);
     }
     return err;
@@ -1295,6 +1303,7 @@ int minicc_db_write_rows_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
     if (!check_session(&c, why)) {
         return -1;
     }
+    c.not_counted = 1;
     for (i = 0; i < n && !err; i += MINICC_BATCH_MAX) {
         err = write_chunk(&c, rows + i, n - i < MINICC_BATCH_MAX
                                         ? n - i : MINICC_BATCH_MAX);
@@ -1313,6 +1322,7 @@ int minicc_db_write_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
     c.pool = p;
     c.sc = minicc_srv_conf_of(s);
     c.dbd = dbd;
+    c.not_counted = 0;
     doing = apr_pstrcat(p, why, ": ", writing(p, row), NULL);
     if (!check_session(&c, doing)) {
         return -1;

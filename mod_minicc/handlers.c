@@ -275,7 +275,6 @@ static int voicemail(minicc_call_t *call)
 static int callback(minicc_call_t *call)
 {
     const char *digits = param(call, "Digits");
-    const char *from = param(call, "From");
     minicc_row_t *row;
 
     if (!digits || strcmp(digits, minicc_conf_text(call->conf,
@@ -286,12 +285,14 @@ static int callback(minicc_call_t *call)
                                         MINICC_TABLE_CALLBACK))) {
         return HTTP_BAD_REQUEST;
     }
-    if (!from || !*from) {
+    /* From as stored (values[1], sql.c's callback_columns): one too long
+     * for its column is NULL there, and no number could be dialled */
+    if (!row->values[1] || !*row->values[1]) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, call->r,
                       APLOGNO(30902)
-                      "call-back asked for by CallSid %s without a From: "
-                      "there is no number to call; the caller goes on "
-                      "waiting", row->values[0]);
+                      "call-back asked for by CallSid %s without a From "
+                      "that can be stored: there is no number to call; the "
+                      "caller goes on waiting", row->values[0]);
         return OK;
     }
     minicc_row_set(row, "Queue", minicc_conf_text(call->conf, MINICC_QUEUE));

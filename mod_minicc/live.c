@@ -14,6 +14,7 @@
 #include "minicc_figures.h"
 #include "minicc_live.h"
 #include "minicc_metrics.h"
+#include "minicc_rows.h"
 #include "minicc_spool.h"
 #include "minicc_text.h"
 
@@ -39,14 +40,17 @@ static int gather(request_rec *r, live_t *l)
     apr_array_header_t *ops;
     apr_time_exp_t now;
     minicc_date_t today;
+    /* the server's local time, as the rows have it */
+    const char *at = minicc_arrival_time(r);
+    const char *twice[] = { at, at };
 
     apr_time_exp_lt(&now, r->request_time);
     today.y = now.tm_year + 1900;
     today.m = now.tm_mon + 1;
     today.d = now.tm_mday;
-    if (!(l->queues = minicc_db_select(r, MINICC_STMT_LIVE_QUEUES, 0, NULL,
+    if (!(l->queues = minicc_db_select(r, MINICC_STMT_LIVE_QUEUES, 2, twice,
                                        4))
-        || !(ops = minicc_db_select(r, MINICC_STMT_LIVE_OPERATORS, 0, NULL,
+        || !(ops = minicc_db_select(r, MINICC_STMT_LIVE_OPERATORS, 1, &at,
                                     2))
         || !ops->nelts
         || !minicc_figures_gather(r, conf, today, today, &l->today)) {

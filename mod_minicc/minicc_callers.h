@@ -4,8 +4,8 @@
  * Who is calling, at a first contact: an operator or a customer, and
  * whether the day is a holiday; and for the operators' loop, whether a
  * queue has call-backs in line (callers.c).  From a copy of the operators,
- * holidays and call-backs tables that each child keeps and reads again at
- * least once a second (doc/contract.txt, 2, 7 and 8).
+ * holidays and call-backs tables that each child keeps and, when asked,
+ * reads again once it is older than 0.9 s (doc/contract.txt, 2, 7, 8).
  */
 #ifndef MINICC_CALLERS_H
 #define MINICC_CALLERS_H

@@ -303,6 +303,8 @@ static int replay(replayer_t *rp, apr_pool_t *p)
                              spool);
                 break;
             }
+            minicc_metrics_add(minicc_srv_conf_of(s)->metrics,
+                               MINICC_M_ROWS_REJECTED, 1);
             ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, APLOGNO(30514)
                          "spool %s: %s row for CallSid %s refused for good "
                          "(%s): moved to %s", spool, rec.table,

@@ -338,23 +338,29 @@ static const char *const statements[] = {
     "IF(Attempts >= %s, 'failed', 'pending')), "
     "Closed = IF(Status = 'pending', NULL, %s), Outcome = %s, "
     "Operator = IF(Status = 'pending', NULL, Operator) "
-    "WHERE Operator = %s AND Status = 'dialling'",
+    "WHERE Operator = %s AND Status = 'dialling' ORDER BY Claimed DESC "
+    "LIMIT 1",
     /* MINICC_STMT_CALLBACK_CLAIM: the operator's CallSid, now, its queue,
-     * now twice, the CallSid twice more: the oldest call-back in line (one
-     * that did not get through waits a minute, so that a busy line is not
-     * dialled again at once; one claimed 10 minutes ago with no outcome is
-     * back in line) is this operator's when it is due: the operator's
-     * last Dial took no caller (no guidance named it since its previous
-     * loop), or the call-back joined the line before the caller it took
-     * last.  One UPDATE: of operators asking at once, one claims it; the
+     * now three times, the CallSid twice more: the oldest call-back in line
+     * (one that did not get through waits a minute, so that a busy line is
+     * not dialled again at once; one claimed 10 minutes ago with no
+     * outcome is back in line once the operator's call has ended, and
+     * after 2 hours whatever: a call-back conversation may last) is this
+     * operator's when it is due: the operator's last Dial took no caller
+     * (no guidance named it since its previous loop, and it was not a
+     * call-back's), or the call-back joined the line before the caller it
+     * took last.  One UPDATE: of operators asking at once, one claims it; the
      * others then find it taken. */
     "UPDATE callbacks SET Status = 'dialling', Operator = %s, Claimed = %s "
     "WHERE Queue = %s AND `From` IS NOT NULL AND ((Status = 'pending' "
     "AND (Attempts = 0 OR Claimed < %s - INTERVAL 1 MINUTE)) "
-    "OR (Status = 'dialling' AND Claimed < %s - INTERVAL 10 MINUTE)) AND ("
+    "OR (Status = 'dialling' AND Claimed < %s - INTERVAL 10 MINUTE "
+    "AND (Claimed < %s - INTERVAL 2 HOUR OR EXISTS (SELECT 1 FROM "
+    "statuscallback_data c WHERE c.CallSid = Operator)))) AND ("
     "EXISTS (SELECT 1 FROM operator_sessions s WHERE s.CallSid = %s "
     "AND NOT EXISTS (SELECT 1 FROM queue_data q WHERE q.DequeingCallSid = "
-    "s.CallSid AND q.`Time` >= s.LastSeen)) "
+    "s.CallSid AND q.`Time` >= s.LastSeen) AND NOT EXISTS (SELECT 1 FROM "
+    "callbacks b WHERE b.Operator = s.CallSid AND b.Claimed >= s.LastSeen)) "
     "OR Joined < (SELECT q.`Time` - INTERVAL COALESCE(q.QueueTime, 0) "
     "SECOND FROM queue_data q WHERE q.DequeingCallSid = %s "
     "ORDER BY q.`Time` DESC LIMIT 1)) ORDER BY Joined LIMIT 1",
@@ -362,28 +368,29 @@ static const char *const statements[] = {
      * it claimed, to dial */
     "SELECT CallSid, `From`, `To` FROM callbacks WHERE Operator = %s "
     "AND Status = 'dialling' ORDER BY Claimed DESC LIMIT 1",
-    /* MINICC_STMT_LIVE_QUEUES: per queue, the callers waiting now (seen
-     * in the last 15 minutes, neither out of the queue nor picked up),
-     * the longest wait among them, and the call-backs in line */
+    /* MINICC_STMT_LIVE_QUEUES: now twice (the server's local time, as the
+     * rows have it): per queue, the callers waiting now (seen in the last
+     * 15 minutes, neither out of the queue nor picked up), the longest
+     * wait among them, and the call-backs in line */
     "SELECT q, SUM(w), MAX(l), SUM(c) FROM ("
     "SELECT v.Queue AS q, COUNT(*) AS w, "
-    "MAX(TIMESTAMPDIFF(SECOND, v.Joined, NOW(6))) AS l, 0 AS c "
+    "MAX(TIMESTAMPDIFF(SECOND, v.Joined, %s)) AS l, 0 AS c "
     "FROM live_waiting v LEFT JOIN enqueue_data e ON e.CallSid = v.CallSid "
     "LEFT JOIN queue_data g ON g.CallSid = v.CallSid "
-    "WHERE v.`Time` >= NOW(6) - INTERVAL 15 MINUTE AND e.CallSid IS NULL "
+    "WHERE v.`Time` >= %s - INTERVAL 15 MINUTE AND e.CallSid IS NULL "
     "AND g.CallSid IS NULL GROUP BY v.Queue "
     "UNION ALL SELECT Queue, 0, 0, COUNT(*) FROM callbacks "
     "WHERE Status IN ('pending', 'dialling') GROUP BY Queue) x "
     "WHERE q IS NOT NULL GROUP BY q ORDER BY q",
-    /* MINICC_STMT_LIVE_OPERATORS: operator calls on the line (seen in the
-     * last 12 hours, no status callback yet: the call has not ended), and
+    /* MINICC_STMT_LIVE_OPERATORS: now: operator calls on the line (seen in
+     * the last 12 hours, no status callback yet: the call has not ended), and
      * of them those talking (a caller picked up since their last loop, or
      * a call-back being dialled) */
     "SELECT COUNT(*), COALESCE(SUM(EXISTS (SELECT 1 FROM queue_data q "
     "WHERE q.DequeingCallSid = s.CallSid AND q.`Time` >= s.LastSeen) "
     "OR EXISTS (SELECT 1 FROM callbacks b WHERE b.Operator = s.CallSid "
     "AND b.Status = 'dialling')), 0) FROM operator_sessions s "
-    "WHERE s.LastSeen >= NOW(6) - INTERVAL 12 HOUR AND NOT EXISTS "
+    "WHERE s.LastSeen >= %s - INTERVAL 12 HOUR AND NOT EXISTS "
     "(SELECT 1 FROM statuscallback_data c WHERE c.CallSid = s.CallSid)"
 };
 

@@ -135,6 +135,10 @@ CREATE TABLE IF NOT EXISTS callbacks (
     KEY callbacks_time (`Time`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
+-- The live view counts the operator calls seen in the last hours.
+CREATE INDEX IF NOT EXISTS operator_sessions_lastseen
+    ON operator_sessions (LastSeen);
+
 -- The callers seen waiting, for the live view (minicc-live): each child
 -- writes the wait polls it answered once a second, the latest per call.
 -- A caller counts as waiting until their queue exit (enqueue_data), their

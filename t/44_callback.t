@@ -34,7 +34,7 @@ my @bad = (
 );
 
 # twiml_ok: 4 tests each
-plan tests => @bad * 2 + 107;
+plan tests => @bad * 2 + 111;
 
 my $tmp = tempdir('minicc-cb-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 configtest_rejects($tmp, \@bad);
@@ -185,9 +185,12 @@ post('/cb/operator', [CallSid => $E, From => '+15550044005']);
 twiml_ok(post('/cb/operator', [CallSid => $E, From => '+15550044005', DialCallStatus => 'no-answer']), $loop,
          'E, idle a moment later: the call-back is D\'s');
 db_do('UPDATE callbacks SET Claimed = Claimed - INTERVAL 11 MINUTE WHERE CallSid = ?', $c4{CallSid});
+twiml_ok(post('/cb/operator', [CallSid => $E, From => '+15550044005', DialCallStatus => 'no-answer']), $loop,
+         '11 minutes later, D\'s call still on (a call-back conversation may last): still D\'s');
+post('/minicc/status', [CallSid => $D, CallStatus => 'completed', CallDuration => 700]);
 my $res = post('/cb/operator', [CallSid => $E, From => '+15550044005', DialCallStatus => 'no-answer']);
 ok(same(twiml($res), dial_back('+15559990044', '+15554440005')) && $row->($c4{CallSid})->{Operator} eq $E,
-   '11 minutes without an outcome from D: back in line, and E is sent to it') or diag($res->content);
+   '... D\'s call ended (its status callback) with no outcome: back in line, and E is sent to it') or diag($res->content);
 post('/cb/operator', [CallSid => $E, From => '+15550044005', DialCallStatus => 'completed']);
 
 # ---- a call-back belongs to its queue ----------------------------------------------------------------------
