@@ -247,7 +247,9 @@ int minicc_metrics_handler(request_rec *r)
     gauge(r, "minicc_database_up", "1 when the live figures below could be "
           "read from the database, else 0 (and they are left out).");
     ap_rprintf(r, "minicc_database_up %d\n", up);
-    backlog = minicc_spool_backlog(r->pool, r->server, NULL);
+    /* gather() read the spool already when the database answered */
+    backlog = up ? l.today.spool_backlog
+                 : minicc_spool_backlog(r->pool, r->server, NULL);
     gauge(r, "minicc_spool_backlog", "Rows in this server's spool, waiting "
           "for the database.");
     ap_rprintf(r, "minicc_spool_backlog %d\n", backlog < 0 ? 0 : backlog);
