@@ -215,6 +215,52 @@ void *minicc_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     return new;
 }
 
+/* A DBDParams whose key pass= is still the samples' password, anywhere in
+ * the configuration read (Include'd files and <VirtualHost> included;
+ * <IfModule> and <IfDefine> that did not apply are not in the tree). */
+static const ap_directive_t *sample_password_in(const ap_directive_t *d)
+{
+    static const char key[] = "pass=" MINICC_SAMPLE_PASSWORD;
+    const ap_directive_t *found;
+
+    for (; d; d = d->next) {
+        const char *a = d->args;
+
+        while (a && !strcasecmp(d->directive, "DBDParams")
+               && (a = ap_strstr_c(a, key))) {
+            char before = a == d->args ? ' ' : a[-1];
+            char after = a[sizeof(key) - 1];
+
+            if ((apr_isspace(before) || before == '"' || before == '\'')
+                && (!after || apr_isspace(after) || after == '"'
+                    || after == '\'')) {
+                return d;
+            }
+            a += sizeof(key) - 1;
+        }
+        if (d->first_child && (found = sample_password_in(d->first_child))) {
+            return found;
+        }
+    }
+    return NULL;
+}
+
+/* The database would refuse every connection, and the mistake would show
+ * only at the first call: configtest says it now. */
+const char *minicc_conf_sample_password(apr_pool_t *p)
+{
+    const ap_directive_t *d = sample_password_in(ap_conftree);
+
+    if (!d) {
+        return NULL;
+    }
+    return apr_psprintf(p, "DBDParams (%s, line %d) still has the sample's "
+                        "pass=" MINICC_SAMPLE_PASSWORD ": give the database "
+                        "user minicc a password of your own (README, "
+                        "\"Installing\") and put it there",
+                        d->filename, d->line_num);
+}
+
 minicc_srv_conf *minicc_srv_conf_of(server_rec *s)
 {
     return ap_get_module_config(s->module_config, &minicc_module);

@@ -187,4 +187,8 @@ void *minicc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
 void *minicc_create_srv_conf(apr_pool_t *p, server_rec *s);
 void *minicc_merge_srv_conf(apr_pool_t *p, void *basev, void *addv);
 
+/* The password the samples in conf/ ship with (DBDParams pass=...). */
+#define MINICC_SAMPLE_PASSWORD "CHANGE-ME"
+const char *minicc_conf_sample_password(apr_pool_t *p);
+
 #endif /* MINICC_CONFIG_H */

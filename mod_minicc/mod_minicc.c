@@ -251,7 +251,8 @@ static int minicc_handler(request_rec *r)
 }
 
 /* After the configuration is read and virtual hosts are merged, and before
- * `apachectl configtest` says "Syntax OK": a missing mod_dbd stops it. */
+ * `apachectl configtest` says "Syntax OK": a missing mod_dbd, a spool
+ * folder Apache cannot write, the samples' database password stop it. */
 static int minicc_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                                apr_pool_t *ptemp, server_rec *s)
 {
@@ -260,6 +261,9 @@ static int minicc_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)plog;
     if (!err) {
         err = minicc_spool_check(ptemp, s);
+    }
+    if (!err) {
+        err = minicc_conf_sample_password(ptemp);
     }
     if (err) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,

@@ -40,14 +40,15 @@ my @bad = (
     ['MiniCCShortAbandon 3601',         'MiniCCShortAbandon'],
 );
 
-plan tests => 1 + @bad * 2 + 2 + 2 + 2;
+plan tests => 1 + @bad * 2 + 2 + 2 + 2 + 4;
 
 ok(-e $so, "module built: $so") or diag("build the module first (make)");
 
 my $tmp = tempdir('minicc-configtest-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 sub configtest {
     my (%o) = @_;
-    return configtest_location($tmp, $o{inside}, no_dbd => $o{no_dbd});
+    return configtest_location($tmp, $o{inside}, no_dbd => $o{no_dbd},
+                               params => $o{params});
 }
 
 for my $case (@bad) {
@@ -95,3 +96,17 @@ like($out, qr/Syntax OK/, 'no directives: Syntax OK') or diag($out);
 ($rc, $out) = configtest(inside => '', no_dbd => 1);
 isnt($rc, 0, 'SetHandler minicc-* without mod_dbd: configtest fails') or diag($out);
 like($out, qr/mod_dbd/, 'SetHandler minicc-* without mod_dbd: the message names mod_dbd') or diag($out);
+
+# The samples' password left in DBDParams: refused now, not at the first
+# call (the database would refuse every connection).
+($rc, $out) = configtest(inside => '',
+    params => 'host=127.0.0.1 port=1 dbname=minicc user=minicc pass=CHANGE-ME group=minicc');
+isnt($rc, 0, 'DBDParams pass=CHANGE-ME: configtest fails') or diag($out);
+like($out, qr/DBDParams \(\S+httpd-\d+\.conf, line \d+\) still has the sample's pass=CHANGE-ME/,
+     'DBDParams pass=CHANGE-ME: the message names the file, the line and the password') or diag($out);
+($rc, $out) = configtest(inside => '',
+    params => 'host=127.0.0.1 port=1 dbname=minicc user=minicc pass=CHANGE-ME-NOW');
+is($rc, 0, 'DBDParams pass=CHANGE-ME-NOW (a password of its own): configtest passes') or diag($out);
+($rc, $out) = configtest(inside => '',
+    params => 'pass=CHANGE-ME');
+isnt($rc, 0, 'DBDParams "pass=CHANGE-ME" first: configtest fails') or diag($out);

@@ -211,8 +211,9 @@ sub configtest_location {
     my $mods = '/usr/lib/apache2/modules';
     my $so = top_dir() . '/mod_minicc/.libs/mod_minicc.so';
     my $file = "$dir/httpd-" . ++$configtest_n . '.conf';
+    my $params = $o{params} // 'host=127.0.0.1 port=1 dbname=minicc user=minicc pass=minicc';
     my $dbd = $o{no_dbd} ? '' : "LoadModule dbd_module $mods/mod_dbd.so\nDBDriver mysql\n"
-        . qq{DBDParams "host=127.0.0.1 port=1 dbname=minicc user=minicc pass=minicc"\n};
+        . qq{DBDParams "$params"\n};
     open my $fh, '>', $file or croak "$file: $!";
     print $fh <<"CONF";
 ServerRoot "$dir"
