@@ -186,7 +186,7 @@ free_port() {
 }
 
 # write_apache_conf [EXTRA-SERVER-LINES]
-# The webhooks as in conf/minicc.conf without Basic auth (loopback only,
+# The webhooks as in conf/minicc-site.conf without Basic auth (loopback only,
 # and auth is Apache's cost, not the module's), plus /static/ for the
 # files the handlers are compared with.  No access log: a benchmark of the
 # handler, not of logging (both sides would pay it alike anyway);
