@@ -215,30 +215,58 @@ void *minicc_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     return new;
 }
 
-/* A DBDParams whose key pass= is still the samples' password, anywhere in
- * the configuration read (Include'd files and <VirtualHost> included;
- * <IfModule> and <IfDefine> that did not apply are not in the tree). */
-static const ap_directive_t *sample_password_in(const ap_directive_t *d)
+/* Whether a DBDParams value sets pass to the samples' password, read as
+ * apr-util's mysql driver reads it (dbd_mysql_open): at each '=', the key
+ * is the letters before it (spaces skipped), the first of host, user,
+ * pass ... that it begins, case-insensitively; the value runs from the
+ * first non-space after it to the first of the driver's delimiters. */
+static int sets_sample_password(const char *params)
 {
-    static const char key[] = "pass=" MINICC_SAMPLE_PASSWORD;
+    static const char delims[] = " \r\n\t;|,";
+    static const char sample[] = MINICC_SAMPLE_PASSWORD;
+    const char *eq, *key, *value;
+    apr_size_t klen, vlen;
+
+    /* after a value, the next key is looked for past it, as the driver
+     * does: "user=p=x" sets user to "p=x" */
+    for (eq = strchr(params, '='); eq; eq = strchr(value + vlen, '=')) {
+        for (key = eq; key > params && apr_isspace(key[-1]); key--) {
+        }
+        for (klen = 0; key > params && apr_isalpha(key[-1]); key--) {
+            klen++;
+        }
+        for (value = eq + 1; apr_isspace(*value); value++) {
+        }
+        vlen = strcspn(value, delims);
+        /* "h", "u" and no key at all are host's and user's (the driver
+         * takes the first field the key begins); any start of "pass" is
+         * pass */
+        if (klen && klen <= 4 && !strncasecmp(key, "pass", klen)
+            && vlen == sizeof(sample) - 1 && !strncmp(value, sample, vlen)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A DBDParams that sets the samples' password, anywhere in the
+ * configuration read (Include'd files and <VirtualHost> included;
+ * <IfModule> and <IfDefine> that did not apply are not in the tree). */
+static const ap_directive_t *sample_password_in(apr_pool_t *p,
+                                                const ap_directive_t *d)
+{
     const ap_directive_t *found;
 
     for (; d; d = d->next) {
-        const char *a = d->args;
+        if (!strcasecmp(d->directive, "DBDParams") && d->args) {
+            const char *args = d->args;
 
-        while (a && !strcasecmp(d->directive, "DBDParams")
-               && (a = ap_strstr_c(a, key))) {
-            char before = a == d->args ? ' ' : a[-1];
-            char after = a[sizeof(key) - 1];
-
-            if ((apr_isspace(before) || before == '"' || before == '\'')
-                && (!after || apr_isspace(after) || after == '"'
-                    || after == '\'')) {
+            if (sets_sample_password(ap_getword_conf(p, &args))) {
                 return d;
             }
-            a += sizeof(key) - 1;
         }
-        if (d->first_child && (found = sample_password_in(d->first_child))) {
+        if (d->first_child
+            && (found = sample_password_in(p, d->first_child))) {
             return found;
         }
     }
@@ -249,7 +277,7 @@ static const ap_directive_t *sample_password_in(const ap_directive_t *d)
  * only at the first call: configtest says it now. */
 const char *minicc_conf_sample_password(apr_pool_t *p)
 {
-    const ap_directive_t *d = sample_password_in(ap_conftree);
+    const ap_directive_t *d = sample_password_in(p, ap_conftree);
 
     if (!d) {
         return NULL;

@@ -40,7 +40,7 @@ my @bad = (
     ['MiniCCShortAbandon 3601',         'MiniCCShortAbandon'],
 );
 
-plan tests => 1 + @bad * 2 + 2 + 2 + 2 + 4;
+plan tests => 1 + @bad * 2 + 2 + 2 + 2 + 4 + 8;
 
 ok(-e $so, "module built: $so") or diag("build the module first (make)");
 
@@ -110,3 +110,16 @@ is($rc, 0, 'DBDParams pass=CHANGE-ME-NOW (a password of its own): configtest pas
 ($rc, $out) = configtest(inside => '',
     params => 'pass=CHANGE-ME');
 isnt($rc, 0, 'DBDParams "pass=CHANGE-ME" first: configtest fails') or diag($out);
+
+# read as apr-util's mysql driver reads it: other delimiters, any case,
+# spaces around "=", any start of "pass" as its key
+for my $params ('host=h;pass=CHANGE-ME;user=u', 'PASS=CHANGE-ME', 'pass = CHANGE-ME',
+                'pass=CHANGE-ME,user=u', 'host=h|pa=CHANGE-ME') {
+    ($rc, $out) = configtest(inside => '', params => $params);
+    isnt($rc, 0, "DBDParams \"$params\": configtest fails") or diag($out);
+}
+# ... and what does not set the password to it
+for my $params ('user=CHANGE-ME pass=x', 'user=p=CHANGE-ME pass=x', 'pass=CHANGE-ME2') {
+    ($rc, $out) = configtest(inside => '', params => $params);
+    is($rc, 0, "DBDParams \"$params\": configtest passes") or diag($out);
+}
