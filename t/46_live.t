@@ -19,7 +19,7 @@ use Time::HiRes ();
 use File::Temp ();
 use LWP::UserAgent ();
 
-plan tests => 34;
+plan tests => 35;
 
 db_wait_up();
 db_do(q{DELETE FROM callbacks WHERE Queue = 'livq'});
@@ -172,9 +172,16 @@ like($ja, qr{<html lang="ja">.*待ち人数}s, 'in Japanese where MiniCCLanguage
     my $r = chromium_run(page_url('/minicc/live'), '--dump-dom', '--window-size=390,844');
     ok($r->{rc} == 0 && $r->{out} =~ /id="operators_online"/, 'headless Chromium renders the page') or diag($r->{err});
     is(join("\n", console_lines($r->{err})), '', '... without a console message');
-    # the refresh as the browser has it in its DOM (a reload cannot be
-    # watched in headless Chromium: its virtual time reloads without end)
     ok($r->{out} =~ m{<meta http-equiv="refresh" content="5">}, "the rendered page carries its 5 s refresh");
+    # the reload itself, in real time: 10 s with the page open are its
+    # first load and one or two reloads (every 5 s), counted by the server
+    my $k = 'minicc_requests_total{handler=minicc-live,status=200}';
+    my ($w0) = metrics();
+    my $w = chromium_watch(page_url('/minicc/live'), 10);
+    my ($w1) = metrics();
+    my $loads = ($w1->{$k} // 0) - ($w0->{$k} // 0);
+    ok($w->{rc} == 124 && $loads >= 2 && $loads <= 3,
+       "the browser reloads the page by itself: $loads loads in 10 s") or diag($w->{err});
     $r = chromium_run(page_url('/minicc/live'), "--screenshot=$png", '--window-size=390,844', '--hide-scrollbars');
     ok($r->{rc} == 0 && -s $png, "a phone's width (390 px): screenshot $png") or diag($r->{err});
 }

@@ -18,7 +18,7 @@ use Apache::TestRequest ();
 
 our @EXPORT = qw(
     report_url report_get report_head report_json csv_parse
-    chromium_path chromium_run page_url dom_parse console_lines
+    chromium_path chromium_run chromium_watch page_url dom_parse console_lines
 );
 
 # "/minicc/report" + (from => ..., to => ...) -> "/minicc/report?from=...&to=..."
@@ -93,10 +93,24 @@ my $tmp;
 # rc, out (stdout bytes), err (stderr text).
 sub chromium_run {
     my ($url, @extra) = @_;
+    return chromium_for(90, $url, @extra);
+}
+
+# chromium_watch(url, seconds): the page open in headless Chromium for that
+# long in real time, then the browser is stopped (rc 124).  The remote
+# debugging port keeps it running without virtual time, in which a page
+# that refreshes itself would be reloaded without end.
+sub chromium_watch {
+    my ($url, $seconds) = @_;
+    return chromium_for($seconds, $url, '--remote-debugging-port=0', '--window-size=390,844');
+}
+
+sub chromium_for {
+    my ($limit, $url, @extra) = @_;
     my $bin = chromium_path() or return { rc => -1, out => '', err => 'chromium not found in PATH' };
     $tmp //= File::Temp::tempdir('minicc-chromium.XXXXXX', TMPDIR => 1, CLEANUP => 1);
     my $run = File::Temp::tempdir('run.XXXXXX', DIR => $tmp, CLEANUP => 1);
-    my @cmd = ('timeout', '-k', '5', '90', $bin,
+    my @cmd = ('timeout', '-k', '5', $limit, $bin,
                '--headless', '--no-sandbox', '--disable-gpu',
                '--disable-background-networking', '--disable-component-update',
                '--disable-sync', '--no-first-run', '--no-default-browser-check',
