@@ -57,6 +57,19 @@ minicc_date_t minicc_date_next(minicc_date_t d)
     return d;
 }
 
+/* Days from 1970-01-01 (the civil calendar's day number, after Howard
+ * Hinnant's days_from_civil). */
+long minicc_date_days(minicc_date_t d)
+{
+    long y = d.y - (d.m <= 2);
+    long era = y / 400;
+    long yoe = y - era * 400;
+    long doy = (153 * (d.m + (d.m > 2 ? -3 : 9)) + 2) / 5 + d.d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+    return era * 146097 + doe - 719468;
+}
+
 int minicc_date_cmp(minicc_date_t a, minicc_date_t b)
 {
     return a.y != b.y ? a.y - b.y : a.m != b.m ? a.m - b.m : a.d - b.d;

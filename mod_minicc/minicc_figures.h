@@ -20,6 +20,11 @@ typedef struct {
 int minicc_date_parse(const char *s, minicc_date_t *out);
 minicc_date_t minicc_date_next(minicc_date_t d);
 int minicc_date_cmp(minicc_date_t a, minicc_date_t b);
+/* The day's number, counted from 1970-01-01 (0). */
+long minicc_date_days(minicc_date_t d);
+/* The longest range a report covers (doc/contract.txt 17): a year, a leap
+ * day included.  Each day of a range costs 24 hours of figures. */
+#define MINICC_REPORT_MAX_DAYS 366
 const char *minicc_date_str(apr_pool_t *p, minicc_date_t d);
 /* A number the database gave as text (NULL: 0). */
 long minicc_num(const char *s);

@@ -607,6 +607,12 @@ int minicc_report_handler(request_rec *r)
     if (minicc_date_cmp(from, to) > 0) {
         return bad_request(r, "from is after to");
     }
+    if (minicc_date_days(to) - minicc_date_days(from) + 1
+        > MINICC_REPORT_MAX_DAYS) {
+        return bad_request(r, apr_psprintf(r->pool, "from .. to: a range "
+                                           "of at most %d days",
+                                           MINICC_REPORT_MAX_DAYS));
+    }
     if (strcmp(format, "html") && strcmp(format, "json")
         && strcmp(format, "csv")) {
         return bad_request(r, "format: expected html, json or csv");

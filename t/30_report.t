@@ -46,6 +46,11 @@ my @bad = (
     [[to => '2023-02-30'],   'to-date',   'to: 30 February'],
     [[to => 'tomorrow'],     'to-date',   'to: a word'],
     [[from => '2023-11-15', to => '2023-11-14'], 'order', 'from after to'],
+    # SPEC 17: at most 366 days (a request for 8,000 years once took a
+    # child to 3.8 GB and an abort)
+    [[from => '1970-01-01', to => '9998-12-31'], 'range', 'from 1970 to 9998'],
+    [[from => '2023-01-01', to => '2024-01-02'], 'range', '367 days'],
+    [[from => '2023-03-01', to => '2024-03-01'], 'range', '367 days across a leap day'],
     [[format => 'xml'],      'format',    'format=xml'],
     [[format => ''],         'format',    'format empty'],
     [[format => 'csv', table => 'calls'], 'table', 'csv table=calls'],
@@ -57,6 +62,7 @@ my %bad_message = (
     'order'     => sub { $_[0] =~ /\bfrom\b/i && $_[0] =~ /\bto\b/i && $_[0] =~ /after|before|later|earlier/i },
     'format'    => sub { $_[0] =~ /\bformat\b/i },
     'table'     => sub { $_[0] =~ /\btable\b/i },
+    'range'     => sub { $_[0] =~ /\b366 days\b/ },
 );
 
 plan tests =>
@@ -68,6 +74,7 @@ plan tests =>
   + 1 + 3 * 4 + 3 + 2           # across midnight; an empty day; year end and leap day
   + 5 * 6 + 1 + 1               # CSV
   + 2 * @bad + 3 + 5            # 400s, 405s, HEAD
+  + 3                           # the longest range: 366 days
   + 4 + 4 + 2                   # the HTML as sent: English, Japanese, thresholds
   + 2                           # Chromium is there, its console check works
   + 31                          # the seeded day's page in Chromium
@@ -479,6 +486,18 @@ for my $b (@bad) {
         or diag(report_url('/minicc/report', @$q) . ': ' . $res->code . ' ' . ($res->header('Content-Type') // ''));
     ok($bad_message{$kind}->($res->content), "400: $name: the message says which ($kind)")
         or diag('message: ' . $res->content);
+}
+
+# The longest range allowed: 366 days, every hour of them.
+for my $q ([from => '2024-01-01', to => '2024-12-31'], [from => '2023-03-01', to => '2024-02-29']) {
+    my ($res, $data) = report_json('/minicc/report', @$q);
+    ok($res->code == 200 && $data && @{ $data->{by_hour} } == 366 * 24,
+       "366 days ($q->[1] .. $q->[3]): 200, 8784 hours")
+        or diag($res->code . ' ' . substr($res->content, 0, 200));
+}
+{
+    my $res = report_get('/minicc/report', from => '2024-01-01', to => '2024-12-31', format => 'csv', table => 'hours');
+    is(scalar(() = $res->content =~ /\n/g), 1 + 366 * 24, '366 days as CSV hours: a header and 8784 rows');
 }
 
 # Methods: GET and HEAD only.
