@@ -21,7 +21,8 @@ static const char *const message_keys[MINICC_MSG_COUNT] = {
     "welcome", "retry", "noinput", "connecting", "trouble", "operator",
     "wait", "wait-general", "estimate", "guidance", "information", "closed",
     "overflow", "voicemail", "voicemail-thanks", "callback-offer",
-    "callback-confirm", "callback-operator", "callback-greeting"
+    "callback-confirm", "callback-operator", "callback-greeting",
+    "callback-impossible"
 };
 
 static const char *const default_messages[MINICC_MSG_COUNT] = {
@@ -51,7 +52,9 @@ static const char *const default_messages[MINICC_MSG_COUNT] = {
     "Thank you. We will call you back when it is your turn. Goodbye.",
     "Calling back a customer who asked for a call-back.",
     "Hello, this is the call-back you asked for. Connecting you to an "
-        "operator."
+        "operator.",
+    "We are sorry, we cannot call back the number you are calling from. "
+        "Please stay on the line."
 };
 
 /* Relative on purpose: Twilio resolves them against the URL it requested,

@@ -145,11 +145,18 @@ static void waiting(minicc_twiml *tw, const minicc_dir_conf *conf,
         minicc_twiml_close(tw);
     }
     if (callback) {
+        const char *url = minicc_conf_url(conf, MINICC_URL_CALLBACK);
+
         minicc_twiml_open(tw, "Gather");
         minicc_twiml_attr(tw, "numDigits", "1");
         minicc_twiml_attr(tw, "timeout", "1");
-        minicc_twiml_attr(tw, "action", minicc_conf_url(conf,
-                                                        MINICC_URL_CALLBACK));
+        /* Twilio posts QueueTime to the waitUrl only, not to this
+         * Gather's action: the place in line goes with the action URL
+         * (which the signature covers) */
+        minicc_twiml_attr_slot(tw, "action",
+                               apr_pstrcat(p, url, strchr(url, '?')
+                                           ? "&" : "?", "joined=", NULL),
+                               MINICC_VALUE_JOINED);
         minicc_twiml_attr(tw, "method", "POST");
     }
     if (with_position) {
@@ -289,6 +296,10 @@ static const minicc_doc_t *render(apr_pool_t *p, const minicc_dir_conf *conf,
         break;
     case MINICC_DOC_CALLBACK_GREETING:
         say_message(tw, conf, MINICC_MSG_CALLBACK_GREETING);
+        break;
+    case MINICC_DOC_CALLBACK_IMPOSSIBLE:
+        /* then Twilio goes on with the wait loop */
+        say_message(tw, conf, MINICC_MSG_CALLBACK_IMPOSSIBLE);
         break;
     case MINICC_DOC_COUNT:
         break;

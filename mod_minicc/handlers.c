@@ -15,6 +15,7 @@
 #include "minicc_rows.h"
 
 #include <http_protocol.h>
+#include <util_script.h>
 
 static const char *param(minicc_call_t *call, const char *name)
 {
@@ -178,6 +179,11 @@ static int wait_in_queue(minicc_call_t *call)
         }
     }
 
+    if (waited && minicc_is_int32(waited) && atol(waited) >= 0
+        && minicc_conf_number(call->conf, MINICC_CALLBACK)) {
+        call->values[MINICC_VALUE_JOINED] = apr_ltoa(p,
+            (long)apr_time_sec(call->r->request_time) - atol(waited));
+    }
     if (position) {
         call->values[MINICC_VALUE_POSITION] = position;
         variant |= 1;
@@ -268,10 +274,42 @@ static int voicemail(minicc_call_t *call)
     return record_row(call, MINICC_TABLE_VOICEMAIL);
 }
 
+/* How long the caller has waited, from the "joined" that the wait loop
+ * wrote into this action's URL (seconds since 1970): Twilio sends
+ * QueueTime to the waitUrl only.  Without it (a document written before
+ * this was carried), the request's own QueueTime as stored (otherwise):
+ * NULL makes the place in line the moment they asked. */
+static const char *waited_so_far(minicc_call_t *call, const char *otherwise)
+{
+    request_rec *r = call->r;
+    apr_table_t *args;
+    const char *joined;
+    long waited;
+
+    ap_args_to_table(r, &args);
+    joined = apr_table_get(args, "joined");
+    if (!joined || !*joined) {
+        return otherwise;
+    }
+    waited = minicc_is_int32(joined)
+        ? (long)apr_time_sec(r->request_time) - atol(joined) : -1;
+    /* Twilio keeps a caller in a queue for at most 4 hours */
+    if (waited < 0 || waited > 4 * 3600) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, APLOGNO(30904)
+                      "call-back: joined=%s in the action URL is not a time "
+                      "of the last 4 hours; the place in line is now",
+                      ap_escape_logitem(r->pool, joined));
+        return NULL;
+    }
+    return apr_ltoa(r->pool, waited);
+}
+
 /* minicc-callback: the action of the wait loop's Gather.  The call-back
  * key: the request is recorded (once: a repeated one changes nothing) and
  * the caller leaves the queue, to hear minicc-exit confirm it.  Another
- * key: nothing, and Twilio goes on with the wait loop. */
+ * key: nothing, and Twilio goes on with the wait loop.  A caller whose
+ * number cannot be called (withheld, SIP, client:) is told so and stays in
+ * line. */
 static int callback(minicc_call_t *call)
 {
     const char *digits = param(call, "Digits");
@@ -295,7 +333,19 @@ static int callback(minicc_call_t *call)
                       "caller goes on waiting", row->values[0]);
         return OK;
     }
+    if (!minicc_is_dialable(row->values[1])) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, call->r, APLOGNO(30903)
+                      "call-back asked for by CallSid %s from '%s', which is "
+                      "not a number that can be called (E.164, not withheld);"
+                      " the caller is told so and goes on waiting",
+                      row->values[0],
+                      ap_escape_logitem(call->r->pool, row->values[1]));
+        call->doc = MINICC_DOC_CALLBACK_IMPOSSIBLE;
+        return OK;
+    }
     minicc_row_set(row, "Queue", minicc_conf_text(call->conf, MINICC_QUEUE));
+    /* QueueTime as stored (values[4], sql.c's callback_columns) */
+    minicc_row_set(row, "QueueTime", waited_so_far(call, row->values[4]));
     minicc_record(call->r, row);
     call->doc = MINICC_DOC_LEAVE;
     return OK;

@@ -38,11 +38,18 @@ typedef enum {
     MINICC_DOC_LEAVE,                   /* callback: the key pressed */
     MINICC_DOC_CALLBACK_CONFIRM,        /* exit: leave after a call-back */
     MINICC_DOC_CALLBACK_GREETING,       /* callback-answer */
+    MINICC_DOC_CALLBACK_IMPOSSIBLE,     /* callback: no number to call */
     MINICC_DOC_COUNT
 } minicc_doc_e;
 
 /* The values of a request, for the slots of its document. */
-enum { MINICC_VALUE_POSITION, MINICC_VALUE_MINUTES, MINICC_VALUE_COUNT };
+enum {
+    MINICC_VALUE_POSITION, MINICC_VALUE_MINUTES,
+    MINICC_VALUE_JOINED,        /* when the caller joined the line, in
+                                 * seconds since 1970 (the call-back's
+                                 * place in line) */
+    MINICC_VALUE_COUNT
+};
 
 /* post_config: for the URL of each <Location>, the merges that the
  * location walk makes, and the documents of their result. */

@@ -73,6 +73,13 @@ apr_size_t minicc_utf8_length(const char *s);
 /* Nonzero when s is a Twilio SID: two capital letters and 32 hex digits. */
 int minicc_is_sid(const char *s);
 
+/* Nonzero when s is a number a call can be made to (doc/contract.txt 17):
+ * E.164, "+" and 8 to 15 digits, the first not 0; not one of the numbers
+ * Twilio puts in From for a withheld caller ID (ANONYMOUS, RESTRICTED,
+ * UNAVAILABLE and BLOCKED spelt on a keypad).  A SIP address, a client:
+ * identity or the word "anonymous" is none. */
+int minicc_is_dialable(const char *s);
+
 /* Nonzero when s is a decimal integer that fits a signed 32-bit column. */
 int minicc_is_int32(const char *s);
 

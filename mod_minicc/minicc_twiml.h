@@ -23,6 +23,11 @@ void minicc_twiml_close(minicc_twiml *tw);
 void minicc_twiml_text_slots(minicc_twiml *tw, const char *text,
                              const char *name, int value);
 
+/* An attribute whose value is before and then a slot (value needing no
+ * escaping, as above). */
+void minicc_twiml_attr_slot(minicc_twiml *tw, const char *name,
+                            const char *before, int value);
+
 /* A finished document, and its slots in order. */
 typedef struct {
     apr_size_t at;              /* offset in text */

@@ -256,6 +256,32 @@ int minicc_is_sid(const char *s)
     return s[34] == '\0';
 }
 
+int minicc_is_dialable(const char *s)
+{
+    static const char *const withheld[] = {
+        "+266696687", "+7378742833", "+86282452253", "+2562533"
+    };
+    apr_size_t i, n;
+
+    if (!s || s[0] != '+' || s[1] < '1' || s[1] > '9') {
+        return 0;
+    }
+    for (n = 1; s[n]; n++) {
+        if (!apr_isdigit(s[n])) {
+            return 0;
+        }
+    }
+    if (n - 1 < 8 || n - 1 > 15) {
+        return 0;
+    }
+    for (i = 0; i < sizeof(withheld) / sizeof(withheld[0]); i++) {
+        if (!strcmp(s, withheld[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 int minicc_is_int32(const char *s)
 {
     const char *d = s;

@@ -119,6 +119,29 @@ void minicc_twiml_text_slots(minicc_twiml *tw, const char *text,
     minicc_twiml_text(tw, text);
 }
 
+void minicc_twiml_attr_slot(minicc_twiml *tw, const char *name,
+                            const char *before, int value)
+{
+    minicc_slot_t *slot;
+
+    if (tw->failed) {
+        return;
+    }
+    check(tw, xmlTextWriterStartAttribute(tw->writer, BAD_CAST name));
+    check(tw, xmlTextWriterWriteString(tw->writer, clean(tw, before)));
+    check(tw, xmlTextWriterFlush(tw->writer));
+    if (tw->failed) {
+        return;
+    }
+    if (!tw->slots) {
+        tw->slots = apr_array_make(tw->pool, 2, sizeof(minicc_slot_t));
+    }
+    slot = apr_array_push(tw->slots);
+    slot->at = (apr_size_t)xmlBufferLength(tw->buffer);
+    slot->value = value;
+    check(tw, xmlTextWriterEndAttribute(tw->writer));
+}
+
 void minicc_twiml_close(minicc_twiml *tw)
 {
     if (!tw->failed) {

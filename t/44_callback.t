@@ -34,7 +34,7 @@ my @bad = (
 );
 
 # twiml_ok: 4 tests each
-plan tests => @bad * 2 + 111;
+plan tests => @bad * 2 + 111 + 1 + 4 + 2 + 8 * 5;
 
 my $tmp = tempdir('minicc-cb-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 configtest_rejects($tmp, \@bad);
@@ -62,13 +62,20 @@ sub dial_back {
 }
 
 # ---- the wait loop offers it ---------------------------------------------------------
-twiml_ok(post('/cb/wait', [CallSid => sid(), QueuePosition => 3, QueueTime => 20]),
+# Twilio posts QueueTime to the waitUrl, not to the Gather's action: the
+# wait loop writes when the caller joined the line into the action's URL.
+my $wait_res = post('/cb/wait', [CallSid => sid(), QueuePosition => 3, QueueTime => 20]);
+my ($joined) = $wait_res->content =~ /action="callback\?joined=(\d+)"/;
+twiml_ok($wait_res,
          Response(Pause(length => '3'),
-                  Gather1('callback', Say(DEFAULT_MSG('wait') =~ s/\{position\}/3/r), Say($MSG{offer}), $play)),
+                  Gather1('callback?joined=' . ($joined // 'none'), Say(DEFAULT_MSG('wait') =~ s/\{position\}/3/r),
+                          Say($MSG{offer}), $play)),
          'wait with call-backs on: the position, the offer and the music inside a Gather of one key');
+ok(defined $joined && abs($joined - (time - 20)) <= 2,
+   "... whose action carries when the caller joined: the poll's time minus QueueTime (joined=" . ($joined // 'none') . ')');
 twiml_ok(post('/cb2/wait', [CallSid => sid()]),
          Response(Pause(length => '3'),
-                  Gather1('https://cc.example.com/cb2/callback', Say(DEFAULT_MSG('wait-general')),
+                  Gather1('https://cc.example.com/cb2/callback?joined=', Say(DEFAULT_MSG('wait-general')),
                           Say('Press 5 for a call-back (5).'), $play)),
          'another key: {key} in the offer is MiniCCCallbackKey; MiniCCURL callback');
 
@@ -90,6 +97,37 @@ is(join(' ', map { $_ // 'NULL' } @$r1b{qw(t waited)}), "$t1 30", '... and the r
 is(scalar dbh()->selectrow_array('SELECT COUNT(*) FROM callbacks WHERE CallSid = ?', undef, $c1{CallSid}), 1, '... one row');
 twiml_ok(post('/cb/callback', [CallSid => sid(), Digits => '1']), Response(),
          'no From: no number to call back; the caller goes on waiting');
+
+# The place in line from the wait poll: the action as the wait loop wrote
+# it, and no QueueTime in the Gather's request (as Twilio sends it).
+{
+    my %c = (CallSid => sid(), From => '+15554440011', To => '+15559990044');
+    twiml_ok(post("/cb/callback?joined=$joined", [%c, Digits => '1']), Response(Leave()),
+             'the key at the URL the wait loop wrote, without QueueTime: <Leave/>');
+    my $r = $row->($c{CallSid});
+    ok(defined $r->{waited} && $r->{waited} >= 20 && $r->{waited} <= 23,
+       "... joined the line when the wait poll said (waited $r->{waited} s: QueueTime 20 at the poll)")
+        or diag(explain($r));
+    my %d = (CallSid => sid(), From => '+15554440012', To => '+15559990044');
+    my $mark = error_log_size();
+    post('/cb/callback?joined=99999999999', [%d, Digits => '1', QueueTime => 500]);
+    my $rd = $row->($d{CallSid});
+    ok(defined $rd->{waited} && $rd->{waited} == 0 && join('', error_log_since($mark)) =~ /AH30904/,
+       'a joined that is not a time of the last 4 hours: the place in line is when they asked, logged (AH30904)')
+        or diag(explain($rd));
+    db_do('DELETE FROM callbacks WHERE CallSid IN (?, ?)', $c{CallSid}, $d{CallSid});
+}
+
+# SPEC 17: a call-back only to a number that can be called; the others
+# are told so and stay in line (an empty document after the message).
+for my $from ('anonymous', '+266696687', '+86282452253', '+7378742833', 'sip:alice@example.com',
+              'client:alice', '+1234567', '81312345678') {
+    my $cs = sid();
+    twiml_ok(post("/cb/callback?joined=$joined", [CallSid => $cs, From => $from, To => '+15559990044', Digits => '1']),
+             Response(Say(DEFAULT_MSG('callback-impossible'))),
+             "From $from: told the call-back is not possible, and goes on waiting");
+    ok(!defined $row->($cs)->{CallSid}, "... no callbacks row for $from");
+}
 is(post('/cb/callback', [CallSid => 'nope', From => '+15554440009', Digits => '1'])->code, 400,
    'the key with a CallSid that is not a SID: 400');
 ok(!eval { dbh()->selectrow_array(q{SELECT 1 FROM callbacks WHERE CallSid = 'nope'}) }, '... nothing recorded');

@@ -39,6 +39,7 @@ our %DEFAULT_MSG = (
     overflow => 'We are sorry, all our operators are busy.',
     voicemail => 'Please leave a message after the beep, and press the pound key when you are done.',
     'voicemail-thanks' => 'Thank you for your message. Goodbye.',
+    'callback-impossible' => 'We are sorry, we cannot call back the number you are calling from. Please stay on the line.',
 );
 sub DEFAULT_MSG { my $k = shift; exists $DEFAULT_MSG{$k} or croak "no message $k"; $DEFAULT_MSG{$k} }
 sub DEFAULT_HOLD () { 'http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3' }

@@ -116,6 +116,22 @@ static void test_rules(void)
     ok(!minicc_is_sid("CA0123456789abcdef0123456789abcdef0"), "sid: 35 chars");
     ok(!minicc_is_sid("CA0123456789abcdef0123456789abcdeg"), "sid: non-hex");
     ok(!minicc_is_sid(NULL) && !minicc_is_sid(""), "sid: missing");
+    ok(minicc_is_dialable("+81312345678") && minicc_is_dialable("+14155550100")
+       && minicc_is_dialable("+12345678") && minicc_is_dialable("+123456789012345"),
+       "dialable: E.164, 8 and 15 digits");
+    ok(!minicc_is_dialable("+1234567") && !minicc_is_dialable("+1234567890123456"),
+       "dialable: 7 and 16 digits");
+    ok(!minicc_is_dialable("+266696687") && !minicc_is_dialable("+7378742833")
+       && !minicc_is_dialable("+86282452253") && !minicc_is_dialable("+2562533"),
+       "dialable: Twilio's withheld numbers");
+    ok(!minicc_is_dialable("anonymous") && !minicc_is_dialable("Anonymous")
+       && !minicc_is_dialable("client:alice")
+       && !minicc_is_dialable("sip:alice@example.com")
+       && !minicc_is_dialable("+0123456789") && !minicc_is_dialable("81312345678")
+       && !minicc_is_dialable("+81 3123 4567") && !minicc_is_dialable("+8131234567x")
+       && !minicc_is_dialable("") && !minicc_is_dialable("+")
+       && !minicc_is_dialable(NULL),
+       "dialable: words, SIP, client:, a leading 0, no +, spaces, junk");
     ok(minicc_is_int32("0") && minicc_is_int32("2147483647")
        && minicc_is_int32("-2147483648"), "int32: bounds");
     ok(!minicc_is_int32("2147483648") && !minicc_is_int32("-2147483649"),
