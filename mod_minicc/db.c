@@ -897,7 +897,7 @@ static int with_connection(request_rec *r, const char *doing, work_fn fn,
  * the MySQL error number (-1: no statement).  For a SELECT (res != NULL)
  * the caller reads every row. */
 static int run(const db_ctx_t *c, int id, int nargs, const char **args,
-               apr_dbd_results_t **res, const char *doing)
+               apr_dbd_results_t **res, int *affected, const char *doing)
 {
     ap_dbd_t *dbd = c->dbd;
     const char *label = minicc_sql_label(id);
@@ -925,6 +925,9 @@ static int run(const db_ctx_t *c, int id, int nargs, const char **args,
                                  stmt, nargs, args);
         }
         if (!err) {
+            if (affected) {
+                *affected = res ? 0 : nrows;
+            }
             return 0;
         }
         if (session_lost(err) && ran_into_timeout(c->sc, start)) {
@@ -984,7 +987,7 @@ static int read_callers(const db_ctx_t *c, void *baton)
     apr_hash_clear(cl->kinds[0]);
     apr_hash_clear(cl->kinds[1]);
     apr_hash_clear(cl->kinds[2]);
-    if (run(c, MINICC_STMT_CALLERS, 1, &cl->from, &res, cl->doing)) {
+    if (run(c, MINICC_STMT_CALLERS, 1, &cl->from, &res, NULL, cl->doing)) {
         return 0;
     }
     /* read to the end: a sequential result left unread spoils the pooled
@@ -1037,15 +1040,20 @@ static int run_steps(const db_ctx_t *c, void *baton)
     steps_t *s = baton;
     apr_dbd_results_t *res;
     apr_dbd_row_t *row = NULL;
+    int affected = 0;
 
     if (s->update >= 0
-        && run(c, s->update, s->nupdate, s->update_args, NULL, s->doing)) {
+        && run(c, s->update, s->nupdate, s->update_args, NULL, &affected,
+               s->doing)) {
         return 0;
     }
-    if (s->select < 0) {
+    /* the SELECT reads what the UPDATE did: when it did nothing, an older
+     * row the SELECT would find is not this request's */
+    if (s->select < 0 || (s->update >= 0 && !affected)) {
         return 1;
     }
-    if (run(c, s->select, s->nselect, s->select_args, &res, s->doing)) {
+    if (run(c, s->select, s->nselect, s->select_args, &res, NULL,
+            s->doing)) {
         return 0;
     }
     /* read to the end (see read_callers) */
@@ -1083,16 +1091,18 @@ int minicc_db_callback_asked(request_rec *r, const char *callsid)
 }
 
 int minicc_db_callback_outcome(request_rec *r, const char *op,
-                               const char *status, const char *attempts,
-                               const char *now)
+                               const char *callsid, const char *status,
+                               const char *attempts, const char *now)
 {
-    const char *args[] = { status, status, attempts, now, status, op };
-    steps_t s = { NULL, MINICC_STMT_CALLBACK_OUTCOME, 6, NULL, -1, 0, NULL,
+    const char *args[] = { status, status, attempts, now, status, callsid,
+                           op };
+    steps_t s = { NULL, MINICC_STMT_CALLBACK_OUTCOME, 7, NULL, -1, 0, NULL,
                   0, NULL };
 
     s.update_args = args;
     s.doing = apr_psprintf(r->pool, "recording the outcome (%s) of the "
-                           "call-back operator call %s dialled", status, op);
+                           "call-back %s that operator call %s dialled",
+                           status, callsid, op);
     return steps(r, &s);
 }
 
@@ -1138,7 +1148,7 @@ apr_array_header_t *minicc_db_select(request_rec *r, int id, int nargs,
     if (c.sc->db_timeout > 0 && long_wait) {
         minicc_native_live_timeout(c.dbd, REPORT_TIMEOUT);
     }
-    if (!run(&c, id, nargs, args, &res, doing)) {
+    if (!run(&c, id, nargs, args, &res, NULL, doing)) {
         rows = apr_array_make(r->pool, 16, sizeof(const char **));
         while (apr_dbd_get_row(c.dbd->driver, r->pool, res, &row, -1) == 0) {
             const char **values = apr_pcalloc(r->pool, sizeof(char *) * ncols);
@@ -1182,7 +1192,7 @@ static int write_chunk(const db_ctx_t *c, const minicc_row_t *const *rows,
     const char *doing;
 
     if (n == 1) {
-        err = run(c, table, nvalues, rows[0]->values, NULL,
+        err = run(c, table, nvalues, rows[0]->values, NULL, NULL,
                   writing(c->pool, rows[0]));
         if (!err && !c->not_counted) {
             minicc_metrics_batch(c->sc->metrics, 1);
@@ -1203,6 +1213,7 @@ static int write_chunk(const db_ctx_t *c, const minicc_row_t *const *rows,
                          minicc_table(table)->name, rows[0]->values[0],
                          rows[n - 1]->values[0]);
     err = run(c, MINICC_STMT_UPSERT_ROWS(table, k), nvalues * places, args,
+              NULL,
               NULL, doing);
     if (!err && !c->not_counted) {
         minicc_metrics_batch(c->sc->metrics, n);
@@ -1327,5 +1338,6 @@ int minicc_db_write_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
     if (!check_session(&c, doing)) {
         return -1;
     }
-    return run(&c, row->table, row->nvalues, row->values, NULL, doing);
+    return run(&c, row->table, row->nvalues, row->values, NULL, NULL,
+               doing);
 }

@@ -309,9 +309,11 @@ static const minicc_doc_t *render(apr_pool_t *p, const minicc_dir_conf *conf,
 
 const minicc_doc_t *minicc_doc_callback_dial(apr_pool_t *p,
                                              const minicc_dir_conf *conf,
+                                             const char *callsid,
                                              const char *from, const char *to)
 {
     minicc_twiml *tw = minicc_twiml_start(p);
+    const char *loop = minicc_conf_url(conf, MINICC_URL_OPERATOR);
 
     say_message(tw, conf, MINICC_MSG_CALLBACK_OPERATOR);
     minicc_twiml_open(tw, "Dial");
@@ -319,8 +321,10 @@ const minicc_doc_t *minicc_doc_callback_dial(apr_pool_t *p,
         minicc_twiml_attr(tw, "callerId", to);
     }
     minicc_twiml_attr(tw, "timeout", "30");
-    minicc_twiml_attr(tw, "action", minicc_conf_url(conf,
-                                                    MINICC_URL_OPERATOR));
+    /* the outcome that comes back to the loop names its call-back */
+    minicc_twiml_attr(tw, "action", apr_pstrcat(p, loop, strchr(loop, '?')
+                                                ? "&" : "?", "callback=",
+                                                callsid, NULL));
     minicc_twiml_attr(tw, "method", "POST");
     minicc_twiml_open(tw, "Number");
     minicc_twiml_attr(tw, "url", minicc_conf_url(conf,

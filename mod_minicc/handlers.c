@@ -96,30 +96,35 @@ static const char *dial_outcome(const char *status)
     return NULL;
 }
 
-/* The operators' loop with call-backs on (doc/contract.txt, 8): when the
- * child's copy says the queue has call-backs in line, the outcome of the
- * one this operator dialled (if it did), then the next one if it is due,
- * claimed in the database.  Without the database, or with none due, the
- * loop goes on with the queue. */
+/* The operators' loop with call-backs on (doc/contract.txt, 8): the
+ * outcome of the call-back this operator dialled, when the Dial's action
+ * URL names one (whatever the child's copy says: an outcome is never
+ * lost to it); then, when the copy says the queue has call-backs in line,
+ * the next one if it is due, claimed in the database.  Without the
+ * database, or with none due, the loop goes on with the queue. */
 static void callback_turn(minicc_call_t *call, const char *op)
 {
     request_rec *r = call->r;
     const char *queue = minicc_conf_text(call->conf, MINICC_QUEUE);
     const char *outcome = dial_outcome(param(call, "DialCallStatus"));
     const char *now = minicc_arrival_time(r);
+    const char *dialled;
     const char **claimed;
+    apr_table_t *args;
     minicc_when_t when;
     int failed;
 
-    minicc_conf_when(call->conf, r->request_time, &when);
-    if (minicc_callers_callbacks_waiting(r, queue, when.date) <= 0) {
-        return;
-    }
-    if (outcome) {
-        minicc_db_callback_outcome(r, op, outcome,
+    ap_args_to_table(r, &args);
+    dialled = apr_table_get(args, "callback");
+    if (dialled && minicc_is_sid(dialled) && outcome) {
+        minicc_db_callback_outcome(r, op, dialled, outcome,
                                    apr_itoa(r->pool, minicc_conf_number(
                                        call->conf, MINICC_CALLBACK_ATTEMPTS)),
                                    now);
+    }
+    minicc_conf_when(call->conf, r->request_time, &when);
+    if (minicc_callers_callbacks_waiting(r, queue, when.date) <= 0) {
+        return;
     }
     claimed = minicc_db_callback_claim(r, op, queue, now, &failed);
     if (claimed && claimed[1]) {
@@ -127,7 +132,8 @@ static void callback_turn(minicc_call_t *call, const char *op)
                       "operator call %s sent to call back %s (CallSid %s)",
                       op, ap_escape_logitem(r->pool, claimed[1]),
                       claimed[0]);
-        call->own = minicc_doc_callback_dial(r->pool, call->conf, claimed[1],
+        call->own = minicc_doc_callback_dial(r->pool, call->conf,
+                                             claimed[0], claimed[1],
                                              claimed[2]);
     }
 }

@@ -47,8 +47,8 @@ int minicc_db_callback_asked(request_rec *r, const char *callsid);
  * no-answer, failed, canceled) an attempt more: back in line, or failed at
  * the attempts'th.  0, or -1 (logged). */
 int minicc_db_callback_outcome(request_rec *r, const char *op,
-                               const char *status, const char *attempts,
-                               const char *now);
+                               const char *callsid, const char *status,
+                               const char *attempts, const char *now);
 /* Claims for op the oldest call-back of queue that is due (the rule is
  * sql.c's): its CallSid, From and To, or NULL when none is due or the
  * database failed (*failed, logged). */

@@ -62,9 +62,12 @@ const minicc_doc_t *minicc_doc_of(apr_pool_t *p, const minicc_dir_conf *conf,
 
 /* What an operator hears and dials for a call-back: the number to call
  * (from) and the number the customer called (to, the caller ID; NULL:
- * none), written for the request, in p; NULL if libxml2 failed. */
+ * none), written for the request, in p; NULL if libxml2 failed.  The
+ * Dial's action is the loop's URL with callback=(callsid, the call-back's
+ * CallSid), so that its outcome names the call-back it closes. */
 const minicc_doc_t *minicc_doc_callback_dial(apr_pool_t *p,
                                              const minicc_dir_conf *conf,
+                                             const char *callsid,
                                              const char *from,
                                              const char *to);
 

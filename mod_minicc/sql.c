@@ -330,16 +330,16 @@ static const char *const statements[] = {
     "SELECT 1 FROM callbacks WHERE CallSid = %s",
     /* MINICC_STMT_CALLBACK_OUTCOME: DialCallStatus (completed, busy,
      * no-answer, failed, canceled), MiniCCCallbackAttempts, now, the
-     * status again, the operator's CallSid: the call-back this operator
-     * dialled is done, or back in line, or failed after the last attempt
-     * (MySQL assigns left to right: Status sees the new Attempts) */
+     * status again, the call-back's CallSid (from the Dial's action URL),
+     * the operator's CallSid: the call-back this operator dialled is done,
+     * or back in line, or failed after the last attempt (MySQL assigns
+     * left to right: Status sees the new Attempts) */
     "UPDATE callbacks SET Attempts = Attempts + (%s <> 'completed'), "
     "Status = IF(%s = 'completed', 'completed', "
     "IF(Attempts >= %s, 'failed', 'pending')), "
     "Closed = IF(Status = 'pending', NULL, %s), Outcome = %s, "
     "Operator = IF(Status = 'pending', NULL, Operator) "
-    "WHERE Operator = %s AND Status = 'dialling' ORDER BY Claimed DESC "
-    "LIMIT 1",
+    "WHERE CallSid = %s AND Operator = %s AND Status = 'dialling'",
     /* MINICC_STMT_CALLBACK_CLAIM: the operator's CallSid, now, its queue,
      * now three times, the CallSid twice more: the oldest call-back in line
      * (one that did not get through waits a minute, so that a busy line is

@@ -34,7 +34,7 @@ my @bad = (
 );
 
 # twiml_ok: 4 tests each
-plan tests => @bad * 2 + 111 + 1 + 4 + 2 + 8 * 5;
+plan tests => @bad * 2 + 111 + 1 + 4 + 2 + 8 * 5 + 4 * 2 + 3;
 
 my $tmp = tempdir('minicc-cb-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 configtest_rejects($tmp, \@bad);
@@ -54,10 +54,13 @@ my $loop = Response(Say(DEFAULT_MSG('operator')),
 # again: the test moves its last claim back instead of waiting.
 my $minute_later = sub { db_do('UPDATE callbacks SET Claimed = Claimed - INTERVAL 61 SECOND WHERE CallSid = ?', $_[0]) };
 my $abandoned_before = JSON::PP::decode_json(GET('/cb-report?format=json')->content)->{abandoned};
+# The Dial's action names the call-back, so that its outcome closes it.
+sub cb_of { scalar dbh()->selectrow_array('SELECT CallSid FROM callbacks WHERE `From` = ?', undef, $_[0]) // 'none' }
 sub dial_back {
     my ($to, $from) = @_;
     return Response(Say($MSG{operator}),
-                    [ 'Dial', { callerId => $to, timeout => '30', action => 'operator', method => 'POST' },
+                    [ 'Dial', { callerId => $to, timeout => '30', action => 'operator?callback=' . cb_of($from),
+                                method => 'POST' },
                       Number($from, url => 'callback-answer', method => 'POST') ]);
 }
 
@@ -157,7 +160,7 @@ twiml_ok(post('/cb/operator', [CallSid => $B, From => '+15550044002']), $loop, '
 
 # busy: back in line, an attempt counted, not dialled again for a minute;
 # then B (idle since its loop) takes it
-twiml_ok(post('/cb/operator', [CallSid => $A, From => '+15550044001', DialCallStatus => 'busy']), $loop,
+twiml_ok(post("/cb/operator?callback=$c1{CallSid}", [CallSid => $A, From => '+15550044001', DialCallStatus => 'busy']), $loop,
          'A: the customer was busy: back to the queue (the call-back waits a minute)')
     or diag(explain($row->($c1{CallSid})));
 $r1 = $row->($c1{CallSid});
@@ -167,7 +170,7 @@ twiml_ok(post('/cb/operator', [CallSid => $B, From => '+15550044002', DialCallSt
 $minute_later->($c1{CallSid});
 twiml_ok(post('/cb/operator', [CallSid => $B, From => '+15550044002', DialCallStatus => 'no-answer']),
          dial_back('+15559990044', '+15554440001'), 'B, idle a minute later: sent to it');
-my $busy_b = post('/cb/operator', [CallSid => $B, From => '+15550044002', DialCallStatus => 'completed']);
+my $busy_b = post("/cb/operator?callback=$c1{CallSid}", [CallSid => $B, From => '+15550044002', DialCallStatus => 'completed']);
 $r1 = $row->($c1{CallSid});
 is(join(' ', map { $_ // 'NULL' } @$r1{qw(Status Attempts Outcome)}), 'completed 1 completed',
    'B: completed: the call-back is done') or diag($busy_b->content);
@@ -182,13 +185,42 @@ for my $status (qw(no-answer failed canceled)) {
     $minute_later->($c2{CallSid});
     my $res = post('/cb/operator', [CallSid => $A, From => '+15550044001', DialCallStatus => 'no-answer']);
     push @outcomes, same(twiml($res), dial_back('+15559990044', '+15554440003')) ? 'dial' : 'loop';
-    post('/cb/operator', [CallSid => $A, From => '+15550044001', DialCallStatus => $status]);
+    post("/cb/operator?callback=$c2{CallSid}", [CallSid => $A, From => '+15550044001', DialCallStatus => $status]);
 }
 my $r2 = $row->($c2{CallSid});
 is(join(' ', @outcomes, map { $_ // 'NULL' } @$r2{qw(Status Attempts Outcome)}), 'dial dial dial failed 3 canceled',
    'three attempts (no-answer, failed, canceled): then failed');
 twiml_ok(post('/cb/operator', [CallSid => $A, From => '+15550044001', DialCallStatus => 'no-answer']), $loop,
          'a failed call-back is not dialled again');
+
+# ---- the claim and the outcome belong to one call-back (SPEC 17) -----------------------------------------
+# A loop request that claims nothing is not sent to a call-back it claimed
+# before (the SELECT follows its UPDATE only when that claimed a row).
+{
+    my %c = (CallSid => sid(), From => '+15554440021', To => '+15559990044');
+    my $H = sid();
+    post('/cb/callback', [%c, Digits => '1', QueueTime => 5]);
+    post('/cb/operator', [CallSid => $H, From => '+15550044021']);
+    callers_changed();
+    twiml_ok(post('/cb/operator', [CallSid => $H, From => '+15550044021', DialCallStatus => 'no-answer']),
+             dial_back('+15559990044', '+15554440021'), 'H, idle: sent to the call-back');
+    twiml_ok(post('/cb/operator', [CallSid => $H, From => '+15550044021']), $loop,
+             'H again with no outcome (its Dial did not come back): the queue, not the same customer dialled again');
+    my $r = $row->($c{CallSid});
+    is(join(' ', map { $_ // 'NULL' } @$r{qw(Status Operator Attempts)}), "dialling $H 0", '... the claim is left as it was');
+    # the outcome is recorded whatever the child's copy says: here it
+    # says no call-back waits in cbq (the row is moved to another queue)
+    db_do(q{UPDATE callbacks SET Queue = 'cbq-elsewhere' WHERE CallSid = ?}, $c{CallSid});
+    callers_changed();
+    post("/cb/operator?callback=$c{CallSid}", [CallSid => $H, From => '+15550044021', DialCallStatus => 'busy']);
+    $r = $row->($c{CallSid});
+    is(join(' ', map { $_ // 'NULL' } @$r{qw(Status Attempts Outcome)}), 'pending 1 busy',
+       "busy at the URL that names the call-back, while the copy says none waits: recorded, back in line");
+    post("/cb/operator?callback=$c{CallSid}", [CallSid => sid(), From => '+15550044022', DialCallStatus => 'completed']);
+    is($row->($c{CallSid})->{Status}, 'pending', "another operator call's outcome for it changes nothing");
+    db_do('DELETE FROM callbacks WHERE CallSid = ?', $c{CallSid});
+    callers_changed();
+}
 
 # ---- the place in line, both ways ----------------------------------------------------------------------
 # C took a caller who had waited 60 s; a call-back that joined 300 s ago is older: due.
@@ -202,7 +234,7 @@ callers_changed();
 twiml_ok(post('/cb/operator', [CallSid => $C, From => '+15550044003', DialCallStatus => 'completed']),
          dial_back('+15559990044', '+15554440004'),
          'C took a caller who joined after the call-back: C is sent to the call-back next');
-post('/cb/operator', [CallSid => $C, From => '+15550044003', DialCallStatus => 'completed']);
+post("/cb/operator?callback=$c3{CallSid}", [CallSid => $C, From => '+15550044003', DialCallStatus => 'completed']);
 # ... and the other way: the caller C takes had waited 600 s, the call-back joined 10 s ago
 my %c4 = (CallSid => sid(), From => '+15554440005', To => '+15559990044');
 post('/cb/callback', [%c4, Digits => '1', QueueTime => 10]);
@@ -229,7 +261,7 @@ post('/minicc/status', [CallSid => $D, CallStatus => 'completed', CallDuration =
 my $res = post('/cb/operator', [CallSid => $E, From => '+15550044005', DialCallStatus => 'no-answer']);
 ok(same(twiml($res), dial_back('+15559990044', '+15554440005')) && $row->($c4{CallSid})->{Operator} eq $E,
    '... D\'s call ended (its status callback) with no outcome: back in line, and E is sent to it') or diag($res->content);
-post('/cb/operator', [CallSid => $E, From => '+15550044005', DialCallStatus => 'completed']);
+post("/cb/operator?callback=$c4{CallSid}", [CallSid => $E, From => '+15550044005', DialCallStatus => 'completed']);
 
 # ---- a call-back belongs to its queue ----------------------------------------------------------------------
 my %c5 = (CallSid => sid(), From => '+15554440006', To => '+15559990045');
@@ -244,14 +276,15 @@ my $G = sid();
 post('/cb2/operator', [CallSid => $G, From => '+15550044007']);
 twiml_ok(post('/cb2/operator', [CallSid => $G, From => '+15550044007', DialCallStatus => 'no-answer']),
          Response(Say('A call-back.'),
-                  [ 'Dial', { callerId => '+15559990045', timeout => '30', action => 'operator', method => 'POST' },
+                  [ 'Dial', { callerId => '+15559990045', timeout => '30', action => "operator?callback=$c5{CallSid}",
+                              method => 'POST' },
                     Number('+15554440006', url => 'https://cc.example.com/cb2/callback-answer', method => 'POST') ]),
          'an idle operator of cbq2 is');
 # MiniCCCallbackAttempts 2 there
-post('/cb2/operator', [CallSid => $G, From => '+15550044007', DialCallStatus => 'busy']);
+post("/cb2/operator?callback=$c5{CallSid}", [CallSid => $G, From => '+15550044007', DialCallStatus => 'busy']);
 $minute_later->($c5{CallSid});
 post('/cb2/operator', [CallSid => $G, From => '+15550044007', DialCallStatus => 'no-answer']);
-post('/cb2/operator', [CallSid => $G, From => '+15550044007', DialCallStatus => 'busy']);
+post("/cb2/operator?callback=$c5{CallSid}", [CallSid => $G, From => '+15550044007', DialCallStatus => 'busy']);
 is(join(' ', map { $_ // 'NULL' } @{ $row->($c5{CallSid}) }{qw(Status Attempts)}), 'failed 2',
    'MiniCCCallbackAttempts 2: failed after the second');
 
