@@ -116,6 +116,12 @@ static void send_json(request_rec *r, const minicc_figures_t *f)
 
 /* ---- CSV (RFC 4180) ---- */
 
+/* A text cell (a caller's number, a reason, a URL: what a caller or the
+ * database gave).  One that a spreadsheet would run as a formula (=, +, -,
+ * @, and the tab and carriage return some take as a formula's start)
+ * begins with an apostrophe, inside quotes: it is read as text, and a
+ * number such as +81... keeps its plus and its digits (doc/contract.txt
+ * 17; OWASP's rule for CSV injection). */
 static const char *csv_field(apr_pool_t *p, const char *s)
 {
     const char *out = "\"";
@@ -124,7 +130,10 @@ static const char *csv_field(apr_pool_t *p, const char *s)
     if (!s) {
         return "";
     }
-    if (!strpbrk(s, ",\"\r\n")) {
+    if (*s && strchr("=+-@\t\r", *s)) {
+        out = "\"'";
+    }
+    else if (!strpbrk(s, ",\"\r\n")) {
         return s;
     }
     while ((q = strchr(s, '"'))) {

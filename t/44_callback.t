@@ -305,6 +305,6 @@ my $html = GET('/cb-report')->content;
 like($html, qr{<table id="callback_list">.*<a href="tel:(?:%2b|\+)15554440003">\+15554440003</a>}is, 'the HTML list: a tel: link to call');
 like($html, qr{id="callbacks_requested"}, '... and a tile of the requests');
 my $csv = GET('/cb-report?format=csv&table=callbacks');
-ok($csv->code == 200 && $csv->content =~ /\Afrom,time,status,attempts,outcome\r\n/ && $csv->content =~ /\+15554440003,[^\r]*,failed,3,canceled\r\n/,
+ok($csv->code == 200 && $csv->content =~ /\Afrom,time,status,attempts,outcome\r\n/ && $csv->content =~ /"'\+15554440003",[^\r]*,failed,3,canceled\r\n/,
    'CSV table=callbacks') or diag($csv->content);
 is(($json->{abandoned} // -1) - $abandoned_before, 0, 'a caller who asked for a call-back (and left) is not an abandoned call');
