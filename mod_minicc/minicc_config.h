@@ -175,7 +175,7 @@ minicc_srv_conf *minicc_srv_conf_of(server_rec *s);
  * its own: the state is kept per server_rec. */
 typedef enum { MINICC_CHILD_DB, MINICC_CHILD_BATCH,
                MINICC_CHILD_RECORD, MINICC_CHILD_CALLERS,
-               MINICC_CHILD_POLLS } minicc_child_e;
+               MINICC_CHILD_POLLS, MINICC_CHILD_SPOOL } minicc_child_e;
 /* Whether the MPM runs threads (a child's state then needs locks). */
 int minicc_mpm_threaded(void);
 void minicc_child_set(apr_pool_t *pchild, server_rec *s, minicc_child_e layer,

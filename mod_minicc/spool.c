@@ -130,6 +130,26 @@ apr_status_t minicc_spool_append(request_rec *r, const minicc_row_t *row,
                      row->values, row->nvalues);
 }
 
+/* ---- the backlog ---- */
+
+/* What this child last counted of the spool (minicc_spool_backlog): the
+ * file (device, inode, its first bytes against a reused inode), how far
+ * into it, the records up to there and the first one's time.  A spool
+ * file only grows: appends add to it, and compact writes a new file and
+ * renames it over.  So a live view or a metrics scrape while rows wait
+ * reads only what was appended since the last one. */
+#define BACKLOG_HEAD 26         /* a record's header: magic, length, CRC */
+
+typedef struct {
+    apr_thread_mutex_t *lock;
+    apr_dev_t dev;
+    apr_ino_t inode;
+    char head[BACKLOG_HEAD];
+    apr_off_t counted;
+    int rows;
+    char oldest[40];
+} backlog_t;
+
 /* ---- replay ---- */
 
 typedef struct {
@@ -187,22 +207,15 @@ static apr_status_t compact(apr_pool_t *p, const char *spool,
     if (rv != APR_SUCCESS) {
         return rv;
     }
+    /* an empty rest too: a spool file only ever grows, which is what
+     * lets minicc_spool_backlog count only what was appended */
     rv = read_file(p, spool, (apr_off_t)consumed, &rest, &len);
-    if (rv == APR_SUCCESS && len == 0) {
-        rv = apr_file_open(&f, spool, APR_FOPEN_WRITE | APR_FOPEN_TRUNCATE
-                           | APR_FOPEN_CREATE, APR_FPROT_UREAD
-                           | APR_FPROT_UWRITE, p);
-        if (rv == APR_SUCCESS) {
-            rv = apr_file_datasync(f);
-            apr_file_close(f);
-        }
-    }
-    else if (rv == APR_SUCCESS) {
+    if (rv == APR_SUCCESS) {
         rv = apr_file_open(&f, tmp, APR_FOPEN_WRITE | APR_FOPEN_TRUNCATE
                            | APR_FOPEN_CREATE, APR_FPROT_UREAD
                            | APR_FPROT_UWRITE, p);
         if (rv == APR_SUCCESS) {
-            rv = apr_file_write_full(f, rest, len, NULL);
+            rv = len ? apr_file_write_full(f, rest, len, NULL) : APR_SUCCESS;
             if (rv == APR_SUCCESS) {
                 rv = apr_file_sync(f);
             }
@@ -236,19 +249,8 @@ static int replay(replayer_t *rp, apr_pool_t *p)
         != APR_SUCCESS) {
         return 1;   /* another child or thread is at it */
     }
-    /* a consistent snapshot: appends hold this lock until fsync'ed */
-    if ((rv = lock_file(p, lock_path(p, spool), 0, &lock)) == APR_SUCCESS) {
-        rv = read_file(p, spool, 0, &buf, &len);
-        apr_file_close(lock);
-    }
-    if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, APLOGNO(30505)
-                     "reading the spool %s failed", spool);
-        return 0;
-    }
-    if (!len) {
-        return 1;
-    }
+    /* the database first (replay_loop saw rows): while it is away, the
+     * spool is counted (only what was appended since), not read whole */
     if (!(dbd = minicc_db_open(p, s))) {
         const char *oldest = NULL;
 
@@ -261,6 +263,21 @@ static int replay(replayer_t *rp, apr_pool_t *p)
             rp->last_logged = waiting;
         }
         return 0;
+    }
+    /* a consistent snapshot: appends hold this lock until fsync'ed */
+    if ((rv = lock_file(p, lock_path(p, spool), 0, &lock)) == APR_SUCCESS) {
+        rv = read_file(p, spool, 0, &buf, &len);
+        apr_file_close(lock);
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, APLOGNO(30505)
+                     "reading the spool %s failed", spool);
+        minicc_db_close(s, dbd);
+        return 0;
+    }
+    if (!len) {
+        minicc_db_close(s, dbd);
+        return 1;
     }
     while (!stopped && (rc = minicc_spool_decode(p, buf, len, &off, &rec))) {
         minicc_table_e table;
@@ -412,10 +429,20 @@ void minicc_spool_child_init(apr_pool_t *pchild, server_rec *s)
 {
     const minicc_srv_conf *sc = minicc_srv_conf_of(s);
     replayer_t *rp;
+    server_rec *sp;
     apr_status_t rv;
 
     if (!sc->spool) {
         return;
+    }
+    for (sp = s; sp; sp = sp->next) {
+        backlog_t *bl = apr_pcalloc(pchild, sizeof(*bl));
+
+        if (minicc_srv_conf_of(sp)->spool
+            && apr_thread_mutex_create(&bl->lock, APR_THREAD_MUTEX_DEFAULT,
+                                       pchild) == APR_SUCCESS) {
+            minicc_child_set(pchild, sp, MINICC_CHILD_SPOOL, bl);
+        }
     }
     rp = apr_pcalloc(pchild, sizeof(*rp));
     rp->s = s;
@@ -437,29 +464,113 @@ void minicc_spool_child_init(apr_pool_t *pchild, server_rec *s)
     apr_pool_pre_cleanup_register(pchild, rp, stop_replayer);
 }
 
+/* Counts the records of buf from *off: *rows and *off advance past each
+ * good one (a torn record at the end, perhaps an append under way, is
+ * counted next time); the first one's time goes to oldest (size n). */
+static void count_records(const char *buf, apr_size_t len, apr_size_t *off,
+                          int *rows, char *oldest, apr_size_t n)
+{
+    apr_pool_t *p;
+    apr_size_t at = *off;
+    minicc_spool_rec_t rec;
+    int rc;
+
+    if (apr_pool_create(&p, NULL) != APR_SUCCESS) {
+        return;
+    }
+    while ((rc = minicc_spool_decode(p, buf, len, &at, &rec))) {
+        if (rc > 0) {
+            /* the arrival time is every table's last column */
+            if (!*rows && rec.nvalues > 0 && rec.values[rec.nvalues - 1]) {
+                apr_cpystrn(oldest, rec.values[rec.nvalues - 1], n);
+            }
+            ++*rows;
+            *off = at;
+        }
+        apr_pool_clear(p);
+    }
+    apr_pool_destroy(p);
+}
+
 int minicc_spool_backlog(apr_pool_t *p, server_rec *s, const char **oldest)
 {
     const minicc_srv_conf *sc = minicc_srv_conf_of(s);
-    char *buf;
-    apr_size_t len, off = 0;
-    minicc_spool_rec_t rec;
-    int rc, rows = 0;
+    backlog_t *bl = minicc_child_get(s, MINICC_CHILD_SPOOL);
+    apr_file_t *f;
+    apr_finfo_t fi;
+    char head[BACKLOG_HEAD], *buf;
+    apr_pool_t *tmp;
+    apr_size_t len, got = 0, off;
+    apr_off_t from;
+    apr_status_t rv;
+    int rows;
 
     if (oldest) {
         *oldest = NULL;
     }
-    if (!sc->spool || read_file(p, sc->spool, 0, &buf, &len) != APR_SUCCESS) {
+    if (!sc->spool) {
         return -1;
     }
-    while ((rc = minicc_spool_decode(p, buf, len, &off, &rec))) {
-        if (rc > 0) {
-            /* the arrival time is every table's last column */
-            if (!rows && oldest && rec.nvalues > 0) {
-                *oldest = rec.values[rec.nvalues - 1];
-            }
-            rows++;
-        }
+    rv = apr_file_open(&f, sc->spool, APR_FOPEN_READ, 0, p);
+    if (APR_STATUS_IS_ENOENT(rv)) {
+        return 0;
     }
+    if (rv != APR_SUCCESS) {
+        return -1;
+    }
+    /* the open file's identity: compact may rename another over the path */
+    if ((rv = apr_file_info_get(&fi, APR_FINFO_SIZE | APR_FINFO_IDENT, f))
+        != APR_SUCCESS) {
+        apr_file_close(f);
+        return -1;
+    }
+    if (fi.size > 0) {
+        apr_file_read_full(f, head, sizeof(head), &got);
+    }
+    if (!bl) {
+        bl = apr_pcalloc(p, sizeof(*bl));   /* a count of this request's */
+    }
+    else {
+        apr_thread_mutex_lock(bl->lock);
+    }
+    /* the same file as counted, grown by appends only: from where the
+     * count stopped; anything else: from the start */
+    if (!(bl->counted && bl->dev == fi.device && bl->inode == fi.inode
+          && fi.size >= bl->counted && got == sizeof(head)
+          && !memcmp(head, bl->head, sizeof(head)))) {
+        bl->counted = 0;
+        bl->rows = 0;
+        bl->oldest[0] = '\0';
+    }
+    from = bl->counted;
+    if (fi.size > from && apr_pool_create(&tmp, p) == APR_SUCCESS) {
+        len = (apr_size_t)(fi.size - from);
+        buf = apr_palloc(tmp, len);
+        rv = apr_file_seek(f, APR_SET, &from);
+        if (rv == APR_SUCCESS) {
+            rv = apr_file_read_full(f, buf, len, &len);
+        }
+        if (rv == APR_SUCCESS || APR_STATUS_IS_EOF(rv)) {
+            off = 0;
+            count_records(buf, len, &off, &bl->rows, bl->oldest,
+                          sizeof(bl->oldest));
+            if (off && !bl->counted && got == sizeof(head)) {
+                memcpy(bl->head, head, sizeof(head));
+                bl->dev = fi.device;
+                bl->inode = fi.inode;
+            }
+            bl->counted += (apr_off_t)off;
+        }
+        apr_pool_destroy(tmp);  /* what was read is not kept */
+    }
+    rows = bl->rows;
+    if (oldest && bl->oldest[0]) {
+        *oldest = apr_pstrdup(p, bl->oldest);
+    }
+    if (bl->lock) {
+        apr_thread_mutex_unlock(bl->lock);
+    }
+    apr_file_close(f);
     return rows;
 }
 
