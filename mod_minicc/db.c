@@ -1322,6 +1322,24 @@ int minicc_db_write_rows_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
     return err;
 }
 
+int minicc_db_run_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd, int id,
+                     int nargs, const char **args, int *affected,
+                     const char *why)
+{
+    db_ctx_t c;
+
+    c.s = s;
+    c.r = NULL;
+    c.pool = p;
+    c.sc = minicc_srv_conf_of(s);
+    c.dbd = dbd;
+    c.not_counted = 1;
+    if (!check_session(&c, why)) {
+        return -1;
+    }
+    return run(&c, id, nargs, args, NULL, affected, why);
+}
+
 int minicc_db_write_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
                        const minicc_row_t *row, const char *why)
 {

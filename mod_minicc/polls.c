@@ -18,6 +18,7 @@
 
 #include <apr_hash.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <apr_thread_cond.h>
 #include <apr_thread_proc.h>
 
@@ -29,10 +30,18 @@
  * (each polls every few seconds at most), so that a flood of made-up
  * CallSids cannot make the writer a burden to the database. */
 #define MAX_CALLERS 1000
+/* live_waiting keeps no caller whose last poll is older than PURGE_AGE
+ * (the live view counts 15 minutes; the rest is for clocks of several
+ * servers that differ): each child has a batch of at most 1,000 such rows
+ * deleted every PURGE_EVERY (doc/contract.txt 17), 100 rows a second,
+ * far more callers than a call center sees. */
+#define PURGE_EVERY apr_time_from_sec(10)
+#define PURGE_AGE apr_time_from_sec(20 * 60)
 
 typedef struct {
     const char *queue;
-    const char *queue_time;     /* NULL: not sent */
+    char queue_time[12];        /* an int32 (minicc_is_int32) */
+    int has_queue_time;         /* 0: not sent */
     apr_time_t at;
 } poll_t;
 
@@ -54,6 +63,7 @@ typedef struct {
                                  * pool, swapped whole) */
     apr_hash_t *polls;          /* CallSid -> poll_t */
     apr_time_t next;            /* no write before */
+    apr_time_t purge_next;      /* no purge before */
 } polls_t;
 
 static apr_pool_t *new_table(polls_t *ps)
@@ -85,15 +95,25 @@ void minicc_polls_note(request_rec *r, const char *callsid,
             return;
         }
         if (!poll) {
-            poll = apr_palloc(ps->pool, sizeof(*poll));
+            poll = apr_pcalloc(ps->pool, sizeof(*poll));
             apr_hash_set(ps->polls, apr_pstrdup(ps->pool, callsid),
                          APR_HASH_KEY_STRING, poll);
         }
-        /* the caller's queue and wait of the latest poll: copied, as the
-         * table outlives the request */
-        poll->queue = apr_pstrdup(ps->pool, queue);
-        poll->queue_time = queue_time ? apr_pstrdup(ps->pool, queue_time)
-                                      : NULL;
+        /* the caller's queue and wait of the latest poll, copied (the
+         * table outlives the request) only when new: a known caller's
+         * polls add nothing to the table's pool, however long the writer
+         * is held up */
+        if (!queue) {
+            poll->queue = NULL;
+        }
+        else if (!poll->queue || strcmp(poll->queue, queue)) {
+            poll->queue = apr_pstrdup(ps->pool, queue);
+        }
+        poll->has_queue_time = queue_time != NULL;
+        if (queue_time) {
+            apr_cpystrn(poll->queue_time, queue_time,
+                        sizeof(poll->queue_time));
+        }
         poll->at = r->request_time;
     }
     minicc_unlock(ps->w->lock);
@@ -128,7 +148,7 @@ static int write_table(polls_t *ps, apr_pool_t *p, apr_hash_t *polls)
         poll = val;
         values[0] = key;
         values[1] = poll->queue;
-        values[2] = poll->queue_time;
+        values[2] = poll->has_queue_time ? poll->queue_time : NULL;
         values[3] = minicc_time_str(p, poll->at);
         row->table = MINICC_TABLE_LIVE;
         row->values = values;
@@ -147,6 +167,39 @@ static int write_table(polls_t *ps, apr_pool_t *p, apr_hash_t *polls)
 }
 
 #if APR_HAS_THREADS
+/* Has a batch of the callers no live view will count again deleted (a
+ * failure is logged by db.c; the next purge tries again). */
+static void purge(polls_t *ps, apr_time_t now)
+{
+    apr_pool_t *p;
+    ap_dbd_t *dbd;
+    const char *before;
+
+    if (apr_pool_create_unmanaged_ex(&p, NULL, NULL) != APR_SUCCESS) {
+        return;
+    }
+    before = minicc_time_str(p, now - PURGE_AGE);
+    if ((dbd = minicc_db_open(p, ps->s))) {
+        minicc_db_run_on(ps->s, p, dbd, MINICC_STMT_LIVE_PURGE, 1, &before,
+                         NULL, "removing from live_waiting the callers no "
+                         "longer waiting");
+        minicc_db_close(ps->s, dbd);
+    }
+    apr_pool_destroy(p);
+}
+
+/* Under the lock: purges live_waiting when that is due. */
+static void purge_due(polls_t *ps, apr_time_t now)
+{
+    if (now < ps->purge_next) {
+        return;
+    }
+    ps->purge_next = now + PURGE_EVERY;
+    minicc_unlock(ps->w->lock);
+    purge(ps, now);
+    minicc_lock(ps->w->lock);
+}
+
 /* Under the lock: writes ps's table when it is due and not empty. */
 static void write_due(polls_t *ps, apr_time_t now)
 {
@@ -173,6 +226,8 @@ static void *APR_THREAD_FUNC write_loop(apr_thread_t *thread, void *data)
         apr_thread_cond_timedwait(w->wake, w->lock, EVERY);
         for (i = 0; i < w->tables->nelts && !w->stopping; i++) {
             write_due(APR_ARRAY_IDX(w->tables, i, polls_t *),
+                      apr_time_now());
+            purge_due(APR_ARRAY_IDX(w->tables, i, polls_t *),
                       apr_time_now());
         }
     }
@@ -218,6 +273,10 @@ void minicc_polls_child_init(apr_pool_t *pchild, server_rec *s)
 
         ps->s = sp;
         ps->w = w;
+        /* a new child purges within 5 s, not all children at once */
+        ps->purge_next = apr_time_now()
+                         + apr_time_from_sec(1 + (apr_time_now() / 1000
+                                                  + getpid()) % 5);
         if (!new_table(ps)) {
             continue;
         }

@@ -129,6 +129,7 @@ static const char *const labels[MINICC_STMT_COUNT] = {
     "minicc_report_callback_list", "minicc_callback_asked",
     "minicc_callback_outcome", "minicc_callback_claim",
     "minicc_callback_claimed", "minicc_live_queues", "minicc_live_operators",
+    "minicc_live_purge",
     /* MINICC_BATCH_LEVELS of each, in the order of the tables */
     BATCH_LABELS("minicc_enqueue_upsert"),
     BATCH_LABELS("minicc_queue_upsert"),
@@ -391,7 +392,13 @@ static const char *const statements[] = {
     "OR EXISTS (SELECT 1 FROM callbacks b WHERE b.Operator = s.CallSid "
     "AND b.Status = 'dialling')), 0) FROM operator_sessions s "
     "WHERE s.LastSeen >= %s - INTERVAL 12 HOUR AND NOT EXISTS "
-    "(SELECT 1 FROM statuscallback_data c WHERE c.CallSid = s.CallSid)"
+    "(SELECT 1 FROM statuscallback_data c WHERE c.CallSid = s.CallSid)",
+    /* MINICC_STMT_LIVE_PURGE: a time: the callers seen waiting that no
+     * live view will count again (their last poll came before it), a
+     * batch of 1,000 at a time, by the live_waiting_time index: the
+     * module's user may not DELETE, so sql/minicc.sql's trigger on
+     * housekeeping does it */
+    "UPDATE housekeeping SET Upto = %s WHERE Name = 'live_waiting'"
 };
 
 /* The histogram's bar of a queue time, from the same constants that

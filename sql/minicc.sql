@@ -423,3 +423,34 @@ END//
 DELIMITER ;
 
 CALL minicc_report_rebuild_if_new();
+
+-- ---------------------------------------------------------------------
+-- Bookkeeping that deletes (doc/contract.txt 17).  The module's database
+-- user may SELECT, INSERT and UPDATE, never DELETE.  So the module updates
+-- a row of this table with the time before which rows of its bookkeeping
+-- table Name may go, and the trigger below, which runs with the rights of
+-- whoever ran this script, deletes a batch of at most 1,000 of them and
+-- notes how many.
+-- ---------------------------------------------------------------------
+CREATE TABLE IF NOT EXISTS housekeeping (
+    Name     VARCHAR(32) NOT NULL PRIMARY KEY,
+    Upto     DATETIME(6) NULL,
+    Deleted  INT         NOT NULL DEFAULT 0
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+INSERT IGNORE INTO housekeeping (Name) VALUES ('live_waiting');
+
+DELIMITER //
+CREATE OR REPLACE TRIGGER housekeeping_delete BEFORE UPDATE
+    ON housekeeping FOR EACH ROW
+BEGIN
+    IF NEW.Name = 'live_waiting' AND NEW.Upto IS NOT NULL THEN
+        DELETE FROM live_waiting WHERE `Time` < NEW.Upto LIMIT 1000;
+        SET NEW.Deleted = ROW_COUNT();
+    END IF;
+END//
+DELIMITER ;
+
+-- The upgrade from a version that kept every caller in live_waiting: the
+-- callers of more than a day ago (whatever the zone of their times) go at
+-- once, the rest a batch at a time.
+DELETE FROM live_waiting WHERE `Time` < NOW() - INTERVAL 1 DAY;
