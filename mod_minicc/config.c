@@ -593,6 +593,56 @@ static const char *parse_test_time(cmd_parms *cmd, const setting_t *s,
     return NULL;
 }
 
+/* For tests only: "YYYY-MM-DD HH:MM:SS[.ffffff]Z", a moment in UTC (so
+ * that an hour that a change of clocks repeats is no ambiguity). */
+static int test_clock_read(const char *s, apr_time_t *t)
+{
+    apr_time_exp_t tm;
+    int usec = 0, n = 0;
+    char frac[7] = "";
+
+    memset(&tm, 0, sizeof(tm));
+    if (sscanf(s, "%4d-%2d-%2d %2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
+               &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6
+        || n != 19 || tm.tm_year < 1970 || tm.tm_mon < 1 || tm.tm_mon > 12
+        || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23
+        || tm.tm_min > 59 || tm.tm_sec > 59) {
+        return 0;
+    }
+    s += 19;
+    if (*s == '.') {
+        for (s++; apr_isdigit(*s) && usec < 6; s++) {
+            frac[usec++] = *s;
+        }
+        while (usec < 6) {
+            frac[usec++] = '0';
+        }
+        usec = atoi(frac);
+    }
+    if (strcmp(s, "Z")) {
+        return 0;
+    }
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    tm.tm_usec = usec;
+    return apr_time_exp_gmt_get(t, &tm) == APR_SUCCESS;
+}
+
+static const char *parse_test_clock(cmd_parms *cmd, const setting_t *s,
+                                    const char *arg, const char **text,
+                                    int *number)
+{
+    apr_time_t t;
+
+    (void)number;
+    if (!test_clock_read(arg, &t)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a moment in UTC as "
+                            "YYYY-MM-DD HH:MM:SS[.ffffff]Z", s->name, arg);
+    }
+    *text = arg;
+    return NULL;
+}
+
 #define SETTING(id, name, parse, min, max, text, number, help) \
     [MINICC_##id] = { name, parse_##parse, min, max, text, number },
 static const setting_t settings[MINICC_SETTING_COUNT] = {
@@ -788,6 +838,14 @@ static const char *set_hours(cmd_parms *cmd, void *dconf, const char *arg)
         }
     }
     return NULL;
+}
+
+apr_time_t minicc_conf_now(const minicc_dir_conf *c, apr_time_t request_time)
+{
+    const char *clock = minicc_conf_text(c, MINICC_TEST_CLOCK);
+    apr_time_t t;
+
+    return clock && test_clock_read(clock, &t) ? t : request_time;
 }
 
 void minicc_conf_when(const minicc_dir_conf *c, apr_time_t request_time,
@@ -1051,6 +1109,7 @@ static const char *set_db_timeout(cmd_parms *cmd, void *dconf,
 #define COMMAND_public_url COMMAND_VALUE
 #define COMMAND_seconds COMMAND_VALUE
 #define COMMAND_test_time COMMAND_VALUE
+#define COMMAND_test_clock COMMAND_VALUE
 #define COMMAND_count COMMAND_VALUE
 #define COMMAND_key COMMAND_VALUE
 #define COMMAND(id, name, parse, min, max, text, number, help) \

@@ -1323,10 +1323,13 @@ int minicc_db_write_rows_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
 }
 
 int minicc_db_run_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd, int id,
-                     int nargs, const char **args, int *affected,
+                     int nargs, const char **args, const char **value,
                      const char *why)
 {
     db_ctx_t c;
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    int err;
 
     c.s = s;
     c.r = NULL;
@@ -1337,7 +1340,22 @@ int minicc_db_run_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd, int id,
     if (!check_session(&c, why)) {
         return -1;
     }
-    return run(&c, id, nargs, args, NULL, affected, why);
+    if (!value) {
+        return run(&c, id, nargs, args, NULL, NULL, why);
+    }
+    *value = NULL;
+    if ((err = run(&c, id, nargs, args, &res, NULL, why))) {
+        return err;
+    }
+    /* read to the end (see read_callers) */
+    while (apr_dbd_get_row(dbd->driver, p, res, &row, -1) == 0) {
+        const char *v = apr_dbd_get_entry(dbd->driver, row, 0);
+
+        if (!*value && v) {
+            *value = apr_pstrdup(p, v);
+        }
+    }
+    return 0;
 }
 
 int minicc_db_write_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,

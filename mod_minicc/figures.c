@@ -9,9 +9,11 @@
 #include "mod_minicc_private.h"
 #include "minicc_db.h"
 #include "minicc_figures.h"
+#include "minicc_rows.h"
 #include "minicc_spool.h"
 
 #include <apr_lib.h>
+#include <time.h>
 
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
@@ -80,6 +82,79 @@ const char *minicc_date_str(apr_pool_t *p, minicc_date_t d)
     return apr_psprintf(p, "%04d-%02d-%02d", d.y, d.m, d.d);
 }
 
+/* ---- local days, UTC rows ---- */
+
+static int tm_before(const struct tm *t, minicc_date_t d)
+{
+    minicc_date_t o;
+
+    o.y = t->tm_year + 1900;
+    o.m = t->tm_mon + 1;
+    o.d = t->tm_mday;
+    return minicc_date_cmp(o, d) < 0;
+}
+
+apr_time_t minicc_day_start(minicc_date_t d)
+{
+    struct tm tm, b;
+    time_t t, e;
+
+    /* mktime at 00:00 with the zone deciding on summer time */
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_year = d.y - 1900;
+    tm.tm_mon = d.m - 1;
+    tm.tm_mday = d.d;
+    tm.tm_isdst = -1;
+    t = mktime(&tm);
+    /* a midnight the clocks skip: the day's first moment is later; one
+     * they repeat: the first of the two (every zone's changes fall on a
+     * quarter hour) */
+    localtime_r(&t, &b);
+    while (tm_before(&b, d)) {
+        t += 900;
+        localtime_r(&t, &b);
+    }
+    for (;;) {
+        e = t - 900;
+        localtime_r(&e, &b);
+        if (tm_before(&b, d)) {
+            break;
+        }
+        t = e;
+    }
+    return apr_time_from_sec(t);
+}
+
+int minicc_time_parse(const char *s, apr_time_t *t)
+{
+    apr_time_exp_t tm;
+    int n = 0;
+
+    memset(&tm, 0, sizeof(tm));
+    if (!s || sscanf(s, "%4d-%2d-%2d %2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
+                     &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n)
+              != 6 || n != 19) {
+        return 0;
+    }
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return apr_time_exp_gmt_get(t, &tm) == APR_SUCCESS;
+}
+
+const char *minicc_local_time(apr_pool_t *p, const char *utc, char sep)
+{
+    apr_time_t t;
+    apr_time_exp_t tm;
+
+    if (!minicc_time_parse(utc, &t)) {
+        return utc ? utc : "";
+    }
+    apr_time_exp_lt(&tm, t);
+    return apr_psprintf(p, "%04d-%02d-%02d%c%02d:%02d:%02d",
+                        tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, sep,
+                        tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
 /* ---- the figures ---- */
 
 long minicc_num(const char *s)
@@ -92,11 +167,10 @@ int minicc_figures_gather(request_rec *r, const minicc_dir_conf *conf,
                           minicc_figures_t *f)
 {
     apr_pool_t *p = r->pool;
-    const char *lo = apr_pstrcat(p, minicc_date_str(p, from), " 00:00:00",
-                                 NULL);
-    const char *hi = apr_pstrcat(p, minicc_date_str(p, minicc_date_next(to)),
-                                 " 00:00:00",
-                                 NULL);
+    /* the rows' times are UTC: the local days' bounds in UTC */
+    const char *lo = minicc_time_str(p, minicc_day_start(from));
+    const char *hi = minicc_time_str(p, minicc_day_start(
+                                            minicc_date_next(to)));
     const char *sa = apr_itoa(p, minicc_conf_number(conf,
                                                     MINICC_SHORT_ABANDON));
     const char *sl = apr_itoa(p, minicc_conf_number(conf,
@@ -108,7 +182,8 @@ int minicc_figures_gather(request_rec *r, const minicc_dir_conf *conf,
     const char *abandoned_args[] = { sa, lo, hi };
     apr_array_header_t *rows;
     minicc_date_t d;
-    int i, j;
+    long first = minicc_date_days(from), ndays;
+    int i;
 
     memset(f, 0, sizeof(*f));
     f->from_s = minicc_date_str(p, from);
@@ -119,13 +194,13 @@ int minicc_figures_gather(request_rec *r, const minicc_dir_conf *conf,
     /* every hour of the range, the empty ones too: a chart with gaps
      * would hide exactly the quiet hours a supervisor looks for */
     if (!(rows = minicc_db_select(r, MINICC_STMT_REPORT_HOURS, 6, hour_args,
-                                  7))) {
+                                  6))) {
         return 0;
     }
-    f->hours = apr_array_make(p, 24, sizeof(minicc_counts_t));
-    f->days = apr_array_make(p, 1, sizeof(minicc_counts_t));
-    for (d = from, j = 0; minicc_date_cmp(d, to) <= 0;
-         d = minicc_date_next(d)) {
+    ndays = minicc_date_days(to) - first + 1;
+    f->hours = apr_array_make(p, (int)ndays * 24, sizeof(minicc_counts_t));
+    f->days = apr_array_make(p, (int)ndays, sizeof(minicc_counts_t));
+    for (d = from; minicc_date_cmp(d, to) <= 0; d = minicc_date_next(d)) {
         const char *day = minicc_date_str(p, d);
         minicc_counts_t *dc = apr_array_push(f->days);
 
@@ -136,26 +211,44 @@ int minicc_figures_gather(request_rec *r, const minicc_dir_conf *conf,
 
             memset(h, 0, sizeof(*h));
             h->when = apr_psprintf(p, "%sT%02d", day, i);
-            if (j < rows->nelts) {
-                const char **row = APR_ARRAY_IDX(rows, j, const char **);
-
-                if (row[0] && !strcmp(row[0], day)
-                    && minicc_num(row[1]) == i) {
-                    h->offered = minicc_num(row[2]);
-                    h->answered = minicc_num(row[3]);
-                    h->abandoned = minicc_num(row[4]);
-                    dc->offered += h->offered;
-                    dc->answered += h->answered;
-                    dc->abandoned += h->abandoned;
-                    f->offered += h->offered;
-                    f->answered += h->answered;
-                    f->abandoned += h->abandoned;
-                    f->short_abandoned += minicc_num(row[5]);
-                    f->longest_wait = MAX(f->longest_wait, minicc_num(row[6]));
-                    j++;
-                }
-            }
         }
+    }
+    /* each UTC hour of the summaries into the local hour it begins in: in
+     * the hour that autumn repeats, both real hours count in the one the
+     * clock shows twice (each call once); the hour spring skips stays
+     * empty */
+    for (i = 0; i < rows->nelts; i++) {
+        const char **row = APR_ARRAY_IDX(rows, i, const char **);
+        minicc_counts_t *h, *dc;
+        apr_time_exp_t tm;
+        apr_time_t t;
+        minicc_date_t ld;
+        long at;
+
+        if (!minicc_time_parse(row[0], &t)) {
+            continue;
+        }
+        apr_time_exp_lt(&tm, t);
+        ld.y = tm.tm_year + 1900;
+        ld.m = tm.tm_mon + 1;
+        ld.d = tm.tm_mday;
+        at = minicc_date_days(ld) - first;
+        if (at < 0 || at >= ndays) {
+            continue;
+        }
+        h = &APR_ARRAY_IDX(f->hours, at * 24 + tm.tm_hour, minicc_counts_t);
+        dc = &APR_ARRAY_IDX(f->days, at, minicc_counts_t);
+        h->offered += minicc_num(row[1]);
+        h->answered += minicc_num(row[2]);
+        h->abandoned += minicc_num(row[3]);
+        dc->offered += minicc_num(row[1]);
+        dc->answered += minicc_num(row[2]);
+        dc->abandoned += minicc_num(row[3]);
+        f->offered += minicc_num(row[1]);
+        f->answered += minicc_num(row[2]);
+        f->abandoned += minicc_num(row[3]);
+        f->short_abandoned += minicc_num(row[4]);
+        f->longest_wait = MAX(f->longest_wait, minicc_num(row[5]));
     }
     if (!(rows = minicc_db_select(r, MINICC_STMT_REPORT_CALLS, 2, range_args,
                                   1)) || !rows->nelts) {

@@ -52,7 +52,7 @@ static int incoming(minicc_call_t *call)
     }
 
     from = param(call, "From");
-    minicc_conf_when(call->conf, call->r->request_time, &when);
+    minicc_conf_when(call->conf, minicc_now(call->r), &when);
     switch (minicc_callers_lookup(call->r, from ? from : "", when.date,
                                   &holiday)) {
     case MINICC_OPERATOR:
@@ -122,7 +122,7 @@ static void callback_turn(minicc_call_t *call, const char *op)
                                        call->conf, MINICC_CALLBACK_ATTEMPTS)),
                                    now);
     }
-    minicc_conf_when(call->conf, r->request_time, &when);
+    minicc_conf_when(call->conf, minicc_now(r), &when);
     if (minicc_callers_callbacks_waiting(r, queue, when.date) <= 0) {
         return;
     }
@@ -188,7 +188,7 @@ static int wait_in_queue(minicc_call_t *call)
     if (waited && minicc_is_int32(waited) && atol(waited) >= 0
         && minicc_conf_number(call->conf, MINICC_CALLBACK)) {
         call->values[MINICC_VALUE_JOINED] = apr_ltoa(p,
-            (long)apr_time_sec(call->r->request_time) - atol(waited));
+            (long)apr_time_sec(minicc_now(call->r)) - atol(waited));
     }
     if (position) {
         call->values[MINICC_VALUE_POSITION] = position;
@@ -298,7 +298,7 @@ static const char *waited_so_far(minicc_call_t *call, const char *otherwise)
         return otherwise;
     }
     waited = minicc_is_int32(joined)
-        ? (long)apr_time_sec(r->request_time) - atol(joined) : -1;
+        ? (long)apr_time_sec(minicc_now(r)) - atol(joined) : -1;
     /* Twilio keeps a caller in a queue for at most 4 hours */
     if (waited < 0 || waited > 4 * 3600) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, APLOGNO(30904)

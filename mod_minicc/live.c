@@ -40,11 +40,11 @@ static int gather(request_rec *r, live_t *l)
     apr_array_header_t *ops;
     apr_time_exp_t now;
     minicc_date_t today;
-    /* the server's local time, as the rows have it */
+    /* now, in UTC as the rows have it */
     const char *at = minicc_arrival_time(r);
     const char *twice[] = { at, at };
 
-    apr_time_exp_lt(&now, r->request_time);
+    apr_time_exp_lt(&now, minicc_now(r));
     today.y = now.tm_year + 1900;
     today.m = now.tm_mon + 1;
     today.d = now.tm_mday;
@@ -109,7 +109,7 @@ static void send_html(request_rec *r, const live_t *l, int japanese)
     apr_time_exp_t now;
     int i;
 
-    apr_time_exp_lt(&now, r->request_time);
+    apr_time_exp_lt(&now, minicc_now(r));
     ap_set_content_type(r, "text/html; charset=utf-8");
     /* a refresh by the page itself: no script to fail */
     ap_rprintf(r, "<!DOCTYPE html>\n<html lang=\"%s\"><head>"

@@ -71,7 +71,10 @@
       "before the loop comes round to take a call-back (default 20)") \
     X(TEST_TIME, "MiniCCTestTime", test_time, 0, 0, NULL, 0, \
       "for tests only: the local time (YYYY-MM-DD HH:MM:SS) at which " \
-      "MiniCCHours and the holidays are judged, instead of the request's")
+      "MiniCCHours and the holidays are judged, instead of the request's") \
+    X(TEST_CLOCK, "MiniCCTestClock", test_clock, 0, 0, NULL, 0, \
+      "for tests only: the moment, in UTC (YYYY-MM-DD HH:MM:SS[.ffffff]Z), " \
+      "at which requests arrive: what is stored and every timer")
 
 #define MINICC_SETTING_ID(id, name, parse, min, max, text, number, help) \
     MINICC_##id,
@@ -133,7 +136,10 @@ typedef struct {
     int minute;
 } minicc_when_t;
 
-/* When the request came, in local time (MiniCCTestTime in tests). */
+/* When the request came: MiniCCTestClock in tests, else request_time. */
+apr_time_t minicc_conf_now(const minicc_dir_conf *c, apr_time_t request_time);
+/* When the request came, in local time (MiniCCTestTime in tests; pass
+ * minicc_conf_now's time). */
 void minicc_conf_when(const minicc_dir_conf *c, apr_time_t request_time,
                       minicc_when_t *when);
 /* Whether MiniCCHours let customers in at when (no MiniCCHours: always). */

@@ -82,10 +82,11 @@ int minicc_db_write_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
 int minicc_db_write_rows_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
                             const minicc_row_t *const *rows, int n,
                             const char *why);
-/* A statement of sql.c that returns no rows, on dbd: 0 (and the rows it
- * changed in *affected) or the MySQL error number (logged). */
+/* A statement of sql.c on dbd: 0 or the MySQL error number (logged).
+ * With value, a SELECT: the first column of its first row in *value
+ * (NULL: none). */
 int minicc_db_run_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd, int id,
-                     int nargs, const char **args, int *affected,
+                     int nargs, const char **args, const char **value,
                      const char *why);
 void minicc_db_close(server_rec *s, ap_dbd_t *dbd);
 

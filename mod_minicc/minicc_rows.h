@@ -21,8 +21,10 @@ const char *minicc_param(request_rec *r, minicc_params_t *params,
 minicc_row_t *minicc_row_from_request(request_rec *r, minicc_params_t *params,
                                       minicc_table_e table);
 
-/* When the request arrived, in local time, as the rows store it
- * (YYYY-MM-DD HH:MM:SS.UUUUUU). */
+/* When the request arrived (MiniCCTestClock in tests). */
+apr_time_t minicc_now(request_rec *r);
+/* When the request arrived, in UTC, as the rows store it (YYYY-MM-DD
+ * HH:MM:SS.UUUUUU). */
 const char *minicc_arrival_time(request_rec *r);
 /* t so, in p. */
 const char *minicc_time_str(apr_pool_t *p, apr_time_t t);

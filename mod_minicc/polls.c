@@ -32,11 +32,15 @@
 #define MAX_CALLERS 1000
 /* live_waiting keeps no caller whose last poll is older than PURGE_AGE
  * (the live view counts 15 minutes; the rest is for clocks of several
- * servers that differ): each child has a batch of at most 1,000 such rows
- * deleted every PURGE_EVERY (doc/contract.txt 17), 100 rows a second,
- * far more callers than a call center sees. */
-#define PURGE_EVERY apr_time_from_sec(10)
+ * servers that differ): a child that wrote callers there in the last
+ * PURGE_AFTER has a batch of at most 1,000 such rows deleted every
+ * PURGE_EVERY (doc/contract.txt 17): every row is written by such a child,
+ * and 1,000 a minute is far more callers than a call center sees.  A
+ * child that saw no caller waiting asks nothing of the database. */
+#define PURGE_EVERY apr_time_from_sec(60)
 #define PURGE_AGE apr_time_from_sec(20 * 60)
+#define PURGE_AFTER apr_time_from_sec(40 * 60)
+#define PURGE_BATCH 1000            /* sql/minicc.sql's trigger's LIMIT */
 
 typedef struct {
     const char *queue;
@@ -64,6 +68,7 @@ typedef struct {
     apr_hash_t *polls;          /* CallSid -> poll_t */
     apr_time_t next;            /* no write before */
     apr_time_t purge_next;      /* no purge before */
+    apr_time_t written;         /* the last write of callers (0: none) */
 } polls_t;
 
 static apr_pool_t *new_table(polls_t *ps)
@@ -114,7 +119,7 @@ void minicc_polls_note(request_rec *r, const char *callsid,
             apr_cpystrn(poll->queue_time, queue_time,
                         sizeof(poll->queue_time));
         }
-        poll->at = r->request_time;
+        poll->at = minicc_now(r);
     }
     minicc_unlock(ps->w->lock);
 }
@@ -168,35 +173,43 @@ static int write_table(polls_t *ps, apr_pool_t *p, apr_hash_t *polls)
 
 #if APR_HAS_THREADS
 /* Has a batch of the callers no live view will count again deleted (a
- * failure is logged by db.c; the next purge tries again). */
-static void purge(polls_t *ps, apr_time_t now)
+ * failure is logged by db.c; the next purge tries again); when the batch
+ * was full, the next is a second away. */
+static apr_time_t purge(polls_t *ps, apr_time_t now)
 {
     apr_pool_t *p;
     ap_dbd_t *dbd;
-    const char *before;
+    const char *before, *deleted = NULL;
+    int full = 0;
 
     if (apr_pool_create_unmanaged_ex(&p, NULL, NULL) != APR_SUCCESS) {
-        return;
+        return now + PURGE_EVERY;
     }
     before = minicc_time_str(p, now - PURGE_AGE);
     if ((dbd = minicc_db_open(p, ps->s))) {
-        minicc_db_run_on(ps->s, p, dbd, MINICC_STMT_LIVE_PURGE, 1, &before,
-                         NULL, "removing from live_waiting the callers no "
-                         "longer waiting");
+        full = !minicc_db_run_on(ps->s, p, dbd, MINICC_STMT_LIVE_PURGE, 1,
+                                 &before, NULL, "removing from live_waiting "
+                                 "the callers no longer waiting")
+            && !minicc_db_run_on(ps->s, p, dbd, MINICC_STMT_LIVE_PURGED, 0,
+                                 NULL, &deleted, "reading how many callers "
+                                 "were removed from live_waiting")
+            && deleted && atoi(deleted) >= PURGE_BATCH;
         minicc_db_close(ps->s, dbd);
     }
     apr_pool_destroy(p);
+    return now + (full ? EVERY : PURGE_EVERY);
 }
 
 /* Under the lock: purges live_waiting when that is due. */
 static void purge_due(polls_t *ps, apr_time_t now)
 {
-    if (now < ps->purge_next) {
+    if (now < ps->purge_next || !ps->written
+        || now - ps->written > PURGE_AFTER) {
         return;
     }
     ps->purge_next = now + PURGE_EVERY;
     minicc_unlock(ps->w->lock);
-    purge(ps, now);
+    ps->purge_next = purge(ps, now);
     minicc_lock(ps->w->lock);
 }
 
@@ -211,6 +224,7 @@ static void write_due(polls_t *ps, apr_time_t now)
     }
     minicc_unlock(ps->w->lock);
     ps->next = now + (write_table(ps, p, polls) ? AWAY : EVERY);
+    ps->written = now;
     apr_pool_destroy(p);
     minicc_lock(ps->w->lock);
 }
@@ -273,7 +287,8 @@ void minicc_polls_child_init(apr_pool_t *pchild, server_rec *s)
 
         ps->s = sp;
         ps->w = w;
-        /* a new child purges within 5 s, not all children at once */
+        /* a child's first purge within 5 s of its first write, not all
+         * children's at once */
         ps->purge_next = apr_time_now()
                          + apr_time_from_sec(1 + (apr_time_now() / 1000
                                                   + getpid()) % 5);

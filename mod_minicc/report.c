@@ -10,6 +10,7 @@
 #include "minicc_config.h"
 #include "minicc_figures.h"
 #include "minicc_report.h"
+#include "minicc_rows.h"
 #include "minicc_text.h"
 
 #include <http_protocol.h>
@@ -20,17 +21,11 @@
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 
-/* "2026-11-24 10:15:02.123456" → "2026-11-24T10:15:02" (sep 'T') */
+/* A stored (UTC) "2026-11-24 01:15:02.123456" → local
+ * "2026-11-24T10:15:02" (sep 'T', here in Asia/Tokyo) */
 static const char *short_time(apr_pool_t *p, const char *t, char sep)
 {
-    char *s;
-
-    if (!t || strlen(t) < 19) {
-        return t ? t : "";
-    }
-    s = apr_pstrmemdup(p, t, 19);
-    s[10] = sep;
-    return s;
+    return minicc_local_time(p, t, sep);
 }
 
 /* ---- JSON ---- */
@@ -587,7 +582,7 @@ int minicc_report_handler(request_rec *r)
         return HTTP_METHOD_NOT_ALLOWED;
     }
     ap_args_to_table(r, &args);
-    apr_time_exp_lt(&now, r->request_time);
+    apr_time_exp_lt(&now, minicc_now(r));
     from_s = apr_table_get(args, "from");
     to_s = apr_table_get(args, "to");
     format = apr_table_get(args, "format");

@@ -7,6 +7,7 @@
  * log says why; nothing is ever cut by the server.
  */
 #include "mod_minicc_private.h"
+#include "minicc_config.h"
 #include "minicc_rows.h"
 
 #include <http_protocol.h>
@@ -37,11 +38,20 @@ const char *minicc_param(request_rec *r, minicc_params_t *params,
     return value;
 }
 
+apr_time_t minicc_now(request_rec *r)
+{
+    return minicc_conf_now(ap_get_module_config(r->per_dir_config,
+                                                &minicc_module),
+                           r->request_time);
+}
+
 const char *minicc_time_str(apr_pool_t *p, apr_time_t t)
 {
     apr_time_exp_t tm;
 
-    apr_time_exp_lt(&tm, t);
+    /* UTC: an hour that the clocks repeat in autumn neither reverses "the
+     * later wins" nor a timer (doc/contract.txt 17) */
+    apr_time_exp_gmt(&tm, t);
     return apr_psprintf(p, "%04d-%02d-%02d %02d:%02d:%02d.%06d",
                         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                         tm.tm_hour, tm.tm_min, tm.tm_sec, tm.tm_usec);
@@ -49,7 +59,7 @@ const char *minicc_time_str(apr_pool_t *p, apr_time_t t)
 
 const char *minicc_arrival_time(request_rec *r)
 {
-    return minicc_time_str(r->pool, r->request_time);
+    return minicc_time_str(r->pool, minicc_now(r));
 }
 
 minicc_row_t *minicc_row_from_request(request_rec *r, minicc_params_t *params,

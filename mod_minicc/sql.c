@@ -129,7 +129,7 @@ static const char *const labels[MINICC_STMT_COUNT] = {
     "minicc_report_callback_list", "minicc_callback_asked",
     "minicc_callback_outcome", "minicc_callback_claim",
     "minicc_callback_claimed", "minicc_live_queues", "minicc_live_operators",
-    "minicc_live_purge",
+    "minicc_live_purge", "minicc_live_purged",
     /* MINICC_BATCH_LEVELS of each, in the order of the tables */
     BATCH_LABELS("minicc_enqueue_upsert"),
     BATCH_LABELS("minicc_queue_upsert"),
@@ -256,9 +256,10 @@ static const char *upsert(apr_pool_t *p, const minicc_table_t *t, int nrows)
 }
 
 /* The report's figures come from the summaries that sql/minicc.sql's
- * triggers keep (report_hours, report_hangups, report_pickups,
- * report_operators): a month is some thousand rows however many calls it
- * had.  They hold counts, so the thresholds are bound, not stored.  Only
+ * triggers keep per UTC hour (report_hours, report_hangups,
+ * report_pickups, report_operators): a month is some thousand rows however
+ * many calls it had.  Times are UTC; the bounds are those of the local
+ * days asked for, in UTC.  They hold counts, so the thresholds are bound, not stored.  Only
  * the call-back list reads enqueue_data itself, newest first by its
  * (QueueResult, Time) index.  The placeholders, in order, are given
  * beside each statement: report.c binds them so. */
@@ -274,8 +275,9 @@ static const char *const statements[] = {
     "SELECT 1, CAST(`Day` AS CHAR) FROM holidays WHERE `Day` >= %s "
     "UNION ALL SELECT DISTINCT 2, Queue FROM callbacks "
     "WHERE Status IN ('pending', 'dialling')",
-    /* MINICC_STMT_REPORT_HOURS: from, to, short abandon (twice), from, to */
-    "SELECT DATE(h.`Hour`), HOUR(h.`Hour`), h.offered, h.answered, "
+    /* MINICC_STMT_REPORT_HOURS: from, to, short abandon (twice), from, to:
+     * per UTC hour (report.c places it in its local hour) */
+    "SELECT CAST(h.`Hour` AS CHAR), h.offered, h.answered, "
     "COALESCE(g.abandoned, 0), COALESCE(g.short, 0), "
     "COALESCE(h.longest, 0) FROM (SELECT `Hour`, SUM(Offered) AS offered, "
     "SUM(Answered) AS answered, MAX(LongestWait) AS longest FROM "
@@ -292,10 +294,10 @@ static const char *const statements[] = {
     "SELECT IF(Timed, BAR, NULL) AS b, "
     "SUM(N), SUM(IF(Timed, N, 0)), SUM(IF(Timed, Seconds * N, 0)), "
     "SUM(IF(Timed AND Seconds <= %d, N, 0)) FROM report_pickups WHERE "
-    IN_RANGE("`Day`") " GROUP BY b",
+    IN_RANGE("`Hour`") " GROUP BY b",
     /* MINICC_STMT_REPORT_OPERATORS: from, to */
     "SELECT NULLIF(telnum, ''), SUM(Answered) AS answered FROM "
-    "report_operators WHERE " IN_RANGE("`Day`") " GROUP BY telnum "
+    "report_operators WHERE " IN_RANGE("`Hour`") " GROUP BY telnum "
     "HAVING answered > 0 ORDER BY answered DESC, telnum",
     /* MINICC_STMT_REPORT_ABANDONED: short abandon, from, to (the list is
      * for people to work through, not an export) */
@@ -369,8 +371,8 @@ static const char *const statements[] = {
      * it claimed, to dial */
     "SELECT CallSid, `From`, `To` FROM callbacks WHERE Operator = %s "
     "AND Status = 'dialling' ORDER BY Claimed DESC LIMIT 1",
-    /* MINICC_STMT_LIVE_QUEUES: now twice (the server's local time, as the
-     * rows have it): per queue, the callers waiting now (seen in the last
+    /* MINICC_STMT_LIVE_QUEUES: now twice (UTC, as the rows have it): per
+     * queue, the callers waiting now (seen in the last
      * 15 minutes, neither out of the queue nor picked up), the longest
      * wait among them, and the call-backs in line */
     "SELECT q, SUM(w), MAX(l), SUM(c) FROM ("
@@ -398,7 +400,10 @@ static const char *const statements[] = {
      * batch of 1,000 at a time, by the live_waiting_time index: the
      * module's user may not DELETE, so sql/minicc.sql's trigger on
      * housekeeping does it */
-    "UPDATE housekeeping SET Upto = %s WHERE Name = 'live_waiting'"
+    "UPDATE housekeeping SET Upto = %s WHERE Name = 'live_waiting'",
+    /* MINICC_STMT_LIVE_PURGED: how many rows the last purge deleted (on
+     * the same connection, right after it) */
+    "SELECT Deleted FROM housekeeping WHERE Name = 'live_waiting'"
 };
 
 /* The histogram's bar of a queue time, from the same constants that

@@ -170,7 +170,7 @@ CREATE TABLE IF NOT EXISTS live_waiting (
 -- is the upgrade from a schema without them.
 -- ---------------------------------------------------------------------
 
--- Per hour (local time, as the Time columns): enqueue_data and the
+-- Per hour (UTC, as the Time columns): enqueue_data and the
 -- completed calls of statuscallback_data.  Every call of the hour would
 -- update the same row, one at a time: each database connection counts in
 -- its own of 16 rows (Shard = CONNECTION_ID() & 15), which the report adds
@@ -196,24 +196,123 @@ CREATE TABLE IF NOT EXISTS report_hangups (
     PRIMARY KEY (`Hour`, Seconds)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
--- Pick-ups (queue_data rows) per day and exact QueueTime; Timed = 0 holds
--- the rows without a QueueTime (counted, but in no average).
+-- Pick-ups (queue_data rows) per hour (UTC) and exact QueueTime; Timed = 0
+-- holds the rows without a QueueTime (counted, but in no average).  Per
+-- hour, not per day: a local day is whole UTC hours (23, 24 or 25 of them).
 CREATE TABLE IF NOT EXISTS report_pickups (
-    `Day`    DATE     NOT NULL,
+    `Hour`   DATETIME NOT NULL,
     Timed    BOOLEAN  NOT NULL,
     Seconds  INT      NOT NULL,
     N        INT      NOT NULL,
-    PRIMARY KEY (`Day`, Timed, Seconds)
+    PRIMARY KEY (`Hour`, Timed, Seconds)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
--- Pick-ups per day and operator: queue_data.DequeingCallSid named by
--- operator_sessions ('' for an operator call without a number).
+-- Pick-ups per hour (UTC) and operator: queue_data.DequeingCallSid named
+-- by operator_sessions ('' for an operator call without a number).
 CREATE TABLE IF NOT EXISTS report_operators (
-    `Day`     DATE        NOT NULL,
+    `Hour`    DATETIME    NOT NULL,
     telnum    VARCHAR(64) NOT NULL,
     Answered  INT         NOT NULL,
-    PRIMARY KEY (`Day`, telnum)
+    PRIMARY KEY (`Hour`, telnum)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- The one-time conversions this database has had (Name: utc).
+CREATE TABLE IF NOT EXISTS minicc_migrations (
+    Name     VARCHAR(64)  NOT NULL PRIMARY KEY,
+    Applied  DATETIME(6)  NOT NULL,
+    Note     VARCHAR(255) NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- ---------------------------------------------------------------------
+-- Times in UTC (doc/contract.txt 17).  Versions before 0.3 stored the web
+-- servers' local time, which repeats an hour each autumn.  Converted once,
+-- here, before the triggers below are made again: the old triggers go
+-- first (they would count every converted row again, and they name the
+-- summaries' Day), report_pickups and report_operators become per hour,
+-- every time column is converted from the zone the web servers ran in,
+-- and the summaries are emptied, to be rebuilt at the end of this script.
+-- That zone is asked for, not guessed: with rows to convert, run
+--     mariadb minicc -e "SET @minicc_local_zone = 'SYSTEM';
+--                        SOURCE /usr/share/mod-minicc/minicc.sql"
+-- SYSTEM when it is the database server's zone, else an offset such as
+-- '+09:00' (or a zone name, once mariadb-tzinfo-to-sql has loaded them).
+-- A time of the hour an autumn repeated is read as its second one.
+-- ---------------------------------------------------------------------
+DELIMITER //
+CREATE OR REPLACE PROCEDURE minicc_migrate_utc()
+    MODIFIES SQL DATA
+BEGIN
+    DECLARE z VARCHAR(64) DEFAULT COALESCE(@minicc_local_zone, 'SYSTEM');
+
+    IF NOT EXISTS (SELECT 1 FROM minicc_migrations WHERE Name = 'utc') THEN
+        IF @minicc_local_zone IS NULL
+           AND (EXISTS (SELECT 1 FROM enqueue_data)
+                OR EXISTS (SELECT 1 FROM queue_data)
+                OR EXISTS (SELECT 1 FROM statuscallback_data)
+                OR EXISTS (SELECT 1 FROM operator_sessions)
+                OR EXISTS (SELECT 1 FROM turned_away)
+                OR EXISTS (SELECT 1 FROM voicemails)
+                OR EXISTS (SELECT 1 FROM callbacks)) THEN
+            SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT =
+                'mod_minicc now stores times in UTC, and this database holds rows in the web servers'' local time: SET @minicc_local_zone to that zone (''SYSTEM'' if it is this server''s, or an offset such as ''+09:00'') and run minicc.sql again';
+        END IF;
+        IF CONVERT_TZ('2001-01-01 00:00:00', z, '+00:00') IS NULL THEN
+            SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT =
+                '@minicc_local_zone is not a zone this server knows: use ''SYSTEM'', an offset such as ''+09:00'', or load the zone names (mariadb-tzinfo-to-sql)';
+        END IF;
+        DROP TRIGGER IF EXISTS enqueue_data_report_insert;
+        DROP TRIGGER IF EXISTS enqueue_data_report_update;
+        DROP TRIGGER IF EXISTS enqueue_data_report_delete;
+        DROP TRIGGER IF EXISTS queue_data_report_insert;
+        DROP TRIGGER IF EXISTS queue_data_report_update;
+        DROP TRIGGER IF EXISTS queue_data_report_delete;
+        DROP TRIGGER IF EXISTS operator_sessions_report_insert;
+        DROP TRIGGER IF EXISTS operator_sessions_report_update;
+        DROP TRIGGER IF EXISTS operator_sessions_report_delete;
+        DROP TRIGGER IF EXISTS statuscallback_data_report_insert;
+        DROP TRIGGER IF EXISTS statuscallback_data_report_update;
+        DROP TRIGGER IF EXISTS statuscallback_data_report_delete;
+        IF EXISTS (SELECT 1 FROM information_schema.COLUMNS
+                   WHERE TABLE_SCHEMA = DATABASE()
+                     AND TABLE_NAME = 'report_pickups'
+                     AND COLUMN_NAME = 'Day') THEN
+            DELETE FROM report_pickups;
+            ALTER TABLE report_pickups DROP PRIMARY KEY,
+                CHANGE `Day` `Hour` DATETIME NOT NULL,
+                ADD PRIMARY KEY (`Hour`, Timed, Seconds);
+        END IF;
+        IF EXISTS (SELECT 1 FROM information_schema.COLUMNS
+                   WHERE TABLE_SCHEMA = DATABASE()
+                     AND TABLE_NAME = 'report_operators'
+                     AND COLUMN_NAME = 'Day') THEN
+            DELETE FROM report_operators;
+            ALTER TABLE report_operators DROP PRIMARY KEY,
+                CHANGE `Day` `Hour` DATETIME NOT NULL,
+                ADD PRIMARY KEY (`Hour`, telnum);
+        END IF;
+        START TRANSACTION;
+        UPDATE enqueue_data SET `Time` = CONVERT_TZ(`Time`, z, '+00:00');
+        UPDATE queue_data SET `Time` = CONVERT_TZ(`Time`, z, '+00:00');
+        UPDATE statuscallback_data SET `Time` = CONVERT_TZ(`Time`, z, '+00:00');
+        UPDATE operator_sessions SET Started = CONVERT_TZ(Started, z, '+00:00'),
+                                     LastSeen = CONVERT_TZ(LastSeen, z, '+00:00');
+        UPDATE turned_away SET `Time` = CONVERT_TZ(`Time`, z, '+00:00');
+        UPDATE voicemails SET `Time` = CONVERT_TZ(`Time`, z, '+00:00');
+        UPDATE callbacks SET `Time` = CONVERT_TZ(`Time`, z, '+00:00'),
+                             Claimed = CONVERT_TZ(Claimed, z, '+00:00'),
+                             Closed = CONVERT_TZ(Closed, z, '+00:00');
+        UPDATE live_waiting SET `Time` = CONVERT_TZ(`Time`, z, '+00:00');
+        DELETE FROM report_hours;
+        DELETE FROM report_hangups;
+        DELETE FROM report_pickups;
+        DELETE FROM report_operators;
+        INSERT INTO minicc_migrations (Name, Applied, Note)
+        VALUES ('utc', UTC_TIMESTAMP(6), CONCAT('times converted from ', z));
+        COMMIT;
+    END IF;
+END//
+DELIMITER ;
+CALL minicc_migrate_utc();
 
 DELIMITER //
 
@@ -268,24 +367,24 @@ CREATE OR REPLACE PROCEDURE minicc_count_pickup(t DATETIME(6), qtime INT,
         dequeing VARCHAR(34), sign INT)
     MODIFIES SQL DATA
 BEGIN
-    INSERT INTO report_pickups (`Day`, Timed, Seconds, N)
-    VALUES (DATE(t), qtime IS NOT NULL, COALESCE(qtime, 0), sign)
+    INSERT INTO report_pickups (`Hour`, Timed, Seconds, N)
+    VALUES (minicc_hour(t), qtime IS NOT NULL, COALESCE(qtime, 0), sign)
     ON DUPLICATE KEY UPDATE N = N + VALUES(N);
-    INSERT INTO report_operators (`Day`, telnum, Answered)
-    SELECT DATE(t), COALESCE(telnum, ''), sign FROM operator_sessions
+    INSERT INTO report_operators (`Hour`, telnum, Answered)
+    SELECT minicc_hour(t), COALESCE(telnum, ''), sign FROM operator_sessions
     WHERE CallSid = dequeing
     ON DUPLICATE KEY UPDATE Answered = Answered + VALUES(Answered);
 END//
 
 -- An operator call counted in or out: the pick-ups already recorded for
--- it, per day.
+-- it, per hour.
 CREATE OR REPLACE PROCEDURE minicc_count_operator_call(sid VARCHAR(34),
         number VARCHAR(64), sign INT)
     MODIFIES SQL DATA
 BEGIN
-    INSERT INTO report_operators (`Day`, telnum, Answered)
-    SELECT DATE(`Time`) AS d, COALESCE(number, ''), sign * COUNT(*)
-    FROM queue_data WHERE DequeingCallSid = sid GROUP BY d
+    INSERT INTO report_operators (`Hour`, telnum, Answered)
+    SELECT minicc_hour(`Time`) AS h, COALESCE(number, ''), sign * COUNT(*)
+    FROM queue_data WHERE DequeingCallSid = sid GROUP BY h
     ON DUPLICATE KEY UPDATE Answered = Answered + VALUES(Answered);
 END//
 
@@ -325,7 +424,7 @@ CREATE OR REPLACE TRIGGER queue_data_report_insert AFTER INSERT
 CREATE OR REPLACE TRIGGER queue_data_report_update AFTER UPDATE
     ON queue_data FOR EACH ROW
 BEGIN
-    IF DATE(OLD.`Time`) <> DATE(NEW.`Time`)
+    IF minicc_hour(OLD.`Time`) <> minicc_hour(NEW.`Time`)
        OR NOT OLD.QueueTime <=> NEW.QueueTime
        OR NOT OLD.DequeingCallSid <=> NEW.DequeingCallSid THEN
         CALL minicc_count_pickup(OLD.`Time`, OLD.QueueTime, OLD.DequeingCallSid, -1);
@@ -395,12 +494,12 @@ BEGIN
     SELECT minicc_hour(`Time`) AS h,
            LEAST(GREATEST(COALESCE(QueueTime, 0), -1), 3600) AS s, COUNT(*)
     FROM enqueue_data WHERE QueueResult = 'hangup' GROUP BY h, s;
-    INSERT INTO report_pickups (`Day`, Timed, Seconds, N)
-    SELECT DATE(`Time`) AS d, QueueTime IS NOT NULL AS tm,
+    INSERT INTO report_pickups (`Hour`, Timed, Seconds, N)
+    SELECT minicc_hour(`Time`) AS d, QueueTime IS NOT NULL AS tm,
            COALESCE(QueueTime, 0) AS s, COUNT(*)
     FROM queue_data GROUP BY d, tm, s;
-    INSERT INTO report_operators (`Day`, telnum, Answered)
-    SELECT DATE(q.`Time`) AS d, COALESCE(o.telnum, '') AS tn, COUNT(*)
+    INSERT INTO report_operators (`Hour`, telnum, Answered)
+    SELECT minicc_hour(q.`Time`) AS d, COALESCE(o.telnum, '') AS tn, COUNT(*)
     FROM queue_data q JOIN operator_sessions o ON o.CallSid = q.DequeingCallSid
     GROUP BY d, tn;
     COMMIT;
@@ -434,8 +533,9 @@ CALL minicc_report_rebuild_if_new();
 -- ---------------------------------------------------------------------
 CREATE TABLE IF NOT EXISTS housekeeping (
     Name     VARCHAR(32) NOT NULL PRIMARY KEY,
-    Upto     DATETIME(6) NULL,
-    Deleted  INT         NOT NULL DEFAULT 0
+    Upto     DATETIME(6) NULL,              -- the last run's bound
+    Deleted  INT         NOT NULL DEFAULT 0, -- rows the last run deleted
+    Runs     BIGINT      NOT NULL DEFAULT 0  -- runs so far
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 INSERT IGNORE INTO housekeeping (Name) VALUES ('live_waiting');
 
@@ -445,7 +545,7 @@ CREATE OR REPLACE TRIGGER housekeeping_delete BEFORE UPDATE
 BEGIN
     IF NEW.Name = 'live_waiting' AND NEW.Upto IS NOT NULL THEN
         DELETE FROM live_waiting WHERE `Time` < NEW.Upto LIMIT 1000;
-        SET NEW.Deleted = ROW_COUNT();
+        SET NEW.Deleted = ROW_COUNT(), NEW.Runs = OLD.Runs + 1;
     END IF;
 END//
 DELIMITER ;

@@ -180,10 +180,10 @@ sub summary_rows {
         . 'GROUP BY `Hour` HAVING o <> 0 OR a <> 0 OR c <> 0 OR s <> 0 OR l IS NOT NULL ORDER BY `Hour`');
     $rows{report_hangups} = dbh()->selectall_arrayref('SELECT CAST(`Hour` AS CHAR), Seconds, N '
         . 'FROM report_hangups WHERE N <> 0 ORDER BY `Hour`, Seconds');
-    $rows{report_pickups} = dbh()->selectall_arrayref('SELECT CAST(`Day` AS CHAR), Timed, Seconds, N '
-        . 'FROM report_pickups WHERE N <> 0 ORDER BY `Day`, Timed, Seconds');
-    $rows{report_operators} = dbh()->selectall_arrayref('SELECT CAST(`Day` AS CHAR), telnum, Answered '
-        . 'FROM report_operators WHERE Answered <> 0 ORDER BY `Day`, telnum');
+    $rows{report_pickups} = dbh()->selectall_arrayref('SELECT CAST(`Hour` AS CHAR), Timed, Seconds, N '
+        . 'FROM report_pickups WHERE N <> 0 ORDER BY `Hour`, Timed, Seconds');
+    $rows{report_operators} = dbh()->selectall_arrayref('SELECT CAST(`Hour` AS CHAR), telnum, Answered '
+        . 'FROM report_operators WHERE Answered <> 0 ORDER BY `Hour`, telnum');
     return \%rows;
 }
 
