@@ -1299,6 +1299,18 @@ void minicc_db_close(server_rec *s, ap_dbd_t *dbd)
     minicc_srv_conf_of(s)->db->close(s, dbd);
 }
 
+/* The context of work without a request, on a connection of s's pool. */
+static void ctx_on(db_ctx_t *c, server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
+                   int not_counted)
+{
+    c->s = s;
+    c->r = NULL;
+    c->pool = p;
+    c->sc = minicc_srv_conf_of(s);
+    c->dbd = dbd;
+    c->not_counted = not_counted;
+}
+
 int minicc_db_write_rows_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
                             const minicc_row_t *const *rows, int n,
                             const char *why)
@@ -1306,15 +1318,10 @@ int minicc_db_write_rows_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
     db_ctx_t c;
     int i, err = 0;
 
-    c.s = s;
-    c.r = NULL;
-    c.pool = p;
-    c.sc = minicc_srv_conf_of(s);
-    c.dbd = dbd;
+    ctx_on(&c, s, p, dbd, 1);
     if (!check_session(&c, why)) {
         return -1;
     }
-    c.not_counted = 1;
     for (i = 0; i < n && !err; i += MINICC_BATCH_MAX) {
         err = write_chunk(&c, rows + i, n - i < MINICC_BATCH_MAX
                                         ? n - i : MINICC_BATCH_MAX);
@@ -1331,12 +1338,7 @@ int minicc_db_run_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd, int id,
     apr_dbd_row_t *row = NULL;
     int err;
 
-    c.s = s;
-    c.r = NULL;
-    c.pool = p;
-    c.sc = minicc_srv_conf_of(s);
-    c.dbd = dbd;
-    c.not_counted = 1;
+    ctx_on(&c, s, p, dbd, 1);
     if (!check_session(&c, why)) {
         return -1;
     }
@@ -1364,12 +1366,7 @@ int minicc_db_write_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
     db_ctx_t c;
     const char *doing;
 
-    c.s = s;
-    c.r = NULL;
-    c.pool = p;
-    c.sc = minicc_srv_conf_of(s);
-    c.dbd = dbd;
-    c.not_counted = 0;
+    ctx_on(&c, s, p, dbd, 0);
     doing = apr_pstrcat(p, why, ": ", writing(p, row), NULL);
     if (!check_session(&c, doing)) {
         return -1;

@@ -37,6 +37,10 @@ db_do("TRUNCATE TABLE $_") for @data_tables, @summaries;
 is(scalar dbh()->selectrow_array('SELECT (SELECT COUNT(*) FROM enqueue_data) + '
    . '(SELECT COUNT(*) FROM report_hours)'), 0, 'data and summaries empty');
 
+# The UTC hour a moment is in, as the report labels it: each UTC hour counts
+# in the local hour it begins in (doc/contract.txt, 5 by_hour, and 17).
+sub hour_label { POSIX::strftime('%Y-%m-%dT%H', localtime(int($_[0] / 3600) * 3600)) }
+
 my @fail;
 sub hook {
     my ($h, @pairs) = @_;
@@ -55,6 +59,7 @@ sub status_hook { my ($sid, $st, $dur) = @_; hook('status', common($sid), CallSt
 # ---------------------------------------------------------------------------
 # Rows that change after they were first written.
 my ($opA, $opB, $opLate) = (sid(), sid(), sid());
+my $t_first = time;
 hook('operator', common($opA, '+15550001001'));
 hook('operator', common($opB, '+15550001002'));
 
@@ -85,6 +90,7 @@ my @s = map { sid() } 1 .. 3;
 status_hook($s[0], 'in-progress', 0);  status_hook($s[0], 'completed', 75);
 status_hook($s[1], 'completed', 30);   status_hook($s[1], 'completed', 35);
 hook('status', common($s[2]), CallStatus => 'completed');
+my $t_last = time;
 ok(!@fail, 'every webhook answered 200') or diag(join "\n", @fail);
 
 # An administrator's own changes.
@@ -94,65 +100,33 @@ db_do('UPDATE queue_data SET `Time` = `Time` - INTERVAL 1 DAY WHERE CallSid = ?'
 db_do('UPDATE operator_sessions SET telnum = ? WHERE CallSid = ?', '+15550001009', $opB);
 
 # ---------------------------------------------------------------------------
-# The report against the rows: every figure computed here from the rows.
-my ($from) = dbh()->selectrow_array("SELECT DATE(MIN(t)) FROM (SELECT MIN(`Time`) t FROM enqueue_data "
-    . 'UNION ALL SELECT MIN(`Time`) FROM queue_data UNION ALL SELECT MIN(`Time`) FROM statuscallback_data) x');
-my ($to) = dbh()->selectrow_array("SELECT DATE(MAX(t)) FROM (SELECT MAX(`Time`) t FROM enqueue_data "
-    . 'UNION ALL SELECT MAX(`Time`) FROM queue_data UNION ALL SELECT MAX(`Time`) FROM statuscallback_data) x');
+# The report against figures known by hand from the calls above (not read
+# back from the rows the module wrote).  A range from two days ago to
+# tomorrow holds every row of this file in any zone (c9 is a day old).
+my $from = POSIX::strftime('%Y-%m-%d', localtime(time - 2 * 86400));
+my $to = POSIX::strftime('%Y-%m-%d', localtime(time + 86400));
 diag("range: $from .. $to");
 
-sub expected {
-    my %e = (offered => 0, answered => 0, abandoned => 0, short_abandoned => 0,
-             longest_wait_seconds => 0);
-    my (%hour);
-    for my $r (@{ dbh()->selectall_arrayref('SELECT DATE_FORMAT(`Time`, "%Y-%m-%dT%H"), '
-            . 'QueueResult, QueueTime FROM enqueue_data') }) {
-        my ($h, $qr, $qt) = @$r;
-        $qr //= '';
-        $e{offered}++;
-        $hour{$h}{offered}++;
-        if ($qr =~ /\A(?:bridged|bridging-in-process|redirected-from-bridged)\z/) {
-            $e{answered}++;
-            $hour{$h}{answered}++;
-        }
-        if ($qr eq 'hangup') {
-            if (($qt // 0) >= $SA) { $e{abandoned}++; $hour{$h}{abandoned}++ }
-            else { $e{short_abandoned}++ }
-        }
-        $e{longest_wait_seconds} = $qt if defined $qt && $qt > $e{longest_wait_seconds};
-    }
-    my ($n, $timed, $sum, $within) = (0, 0, 0, 0);
-    for my $r (@{ dbh()->selectall_arrayref('SELECT QueueTime FROM queue_data') }) {
-        $n++;
-        next unless defined $r->[0];
-        $timed++; $sum += $r->[0]; $within++ if $r->[0] <= $SL;
-    }
-    $e{asa_seconds} = $timed ? $sum / $timed : 0;
-    $e{service_level} = $n ? $within / $n : 0;
-    my ($cn, $cs) = (0, 0);
-    for my $r (@{ dbh()->selectall_arrayref("SELECT CallDuration FROM statuscallback_data "
-            . "WHERE CallStatus = 'completed' AND CallDuration IS NOT NULL") }) {
-        $cn++; $cs += $r->[0];
-    }
-    $e{avg_call_seconds} = $cn ? $cs / $cn : 0;
-    my $d = $e{answered} + $e{abandoned};
-    $e{abandon_rate} = $d ? $e{abandoned} / $d : 0;
-    my %ops;
-    for my $r (@{ dbh()->selectall_arrayref('SELECT o.telnum FROM queue_data q '
-            . 'JOIN operator_sessions o ON o.CallSid = q.DequeingCallSid') }) {
-        $ops{ $r->[0] }++;
-    }
-    $e{operators} = [ map { { telnum => $_, answered => $ops{$_} } }
-                      sort { $ops{$b} <=> $ops{$a} || $a cmp $b } keys %ops ];
-    $e{hours} = { map { my $h = $_; $h => { map { $_ => $hour{$h}{$_} // 0 }
-                                           qw(offered answered abandoned) } } keys %hour };
-    return \%e;
-}
+# After the changes: exits c0 bridged 14, c1 hangup 40, c2 bridged 25,
+# c3-c5 bridged 15/20/25, c7 bridged 1, c8 hangup (no QueueTime: 0 s),
+# c9 hangup 5 a day ago (c6 deleted).  Pick-ups c0 12 (A), c2 25 (B),
+# c3-c5 15/20/25 (late operator), c7 none (A).  Completed calls 75 s, 35 s
+# (one without a duration).
+my %changed = (offered => 9, answered => 6, abandoned => 2, short_abandoned => 1,
+               longest_wait_seconds => 40,
+               abandon_rate => 2 / 8,             # 2 / (6 + 2)
+               asa_seconds => 97 / 5,             # (12 + 25 + 15 + 20 + 25) / 5 timed
+               service_level => 3 / 6,            # 12, 15, 20 of 6 pick-ups within 20 s
+               avg_call_seconds => (75 + 35) / 2,
+               operators => [ { telnum => '+15550001003', answered => 3 },
+                              { telnum => '+15550001001', answered => 2 },
+                              { telnum => '+15550001009', answered => 1 } ],   # B's number changed by hand
+               today => { offered => 8, answered => 6, abandoned => 1 },      # all but c9
+               day_before => { offered => 1, answered => 0, abandoned => 1 }); # c9
 
 sub report_is {
-    my ($name) = @_;
+    my ($name, $e, $t0, $t1) = @_;
     local $Test::Builder::Level = $Test::Builder::Level + 1;
-    my $e = expected();
     my ($res, $j) = report_json('/minicc/report', from => $from, to => $to);
     $j ||= {};
     for my $k (qw(offered answered abandoned short_abandoned longest_wait_seconds)) {
@@ -167,7 +141,17 @@ sub report_is {
     my %got = map { $_->{hour} => { offered => $_->{offered}, answered => $_->{answered},
                                     abandoned => $_->{abandoned} } }
               grep { $_->{offered} || $_->{answered} || $_->{abandoned} } @{ $j->{by_hour} || [] };
-    is_deeply(\%got, $e->{hours}, "$name: by_hour");
+    if (hour_label($t0) eq hour_label($t1)) {
+        # every call of this file in the UTC hour they were made in, c9 a day before
+        is_deeply(\%got, { hour_label($t0) => $e->{today}, hour_label($t0 - 86400) => $e->{day_before} },
+                  "$name: by_hour: the hour of the calls, and c9's a day before");
+    } else {
+        # the calls straddled an hour: the sums over the hours (a rare run)
+        my %sum;
+        for my $h (values %got) { $sum{$_} += $h->{$_} for keys %$h }
+        is_deeply(\%sum, { map { $_ => $e->{today}{$_} + $e->{day_before}{$_} } qw(offered answered abandoned) },
+                  "$name: by_hour adds up (the calls straddled an hour)");
+    }
     return $j;
 }
 
@@ -195,7 +179,7 @@ sub summaries_are {
         for @summaries;
 }
 
-report_is('changed rows');
+report_is('changed rows', \%changed, $t_first, $t_last);
 
 my $kept = summary_rows();
 db_do('CALL minicc_report_rebuild()');
@@ -233,8 +217,23 @@ for (@pids) { waitpid($_, 0); $clients_failed++ if $? }
 is($clients_failed, 0, "$CONCURRENT clients x $PER_CLIENT calls: every webhook answered 200");
 is(scalar dbh()->selectrow_array('SELECT COUNT(*) FROM enqueue_data'), 9 + $CONCURRENT * $PER_CLIENT,
    'as many calls recorded as the clients made');
-($to) = dbh()->selectrow_array('SELECT DATE(MAX(`Time`)) FROM enqueue_data');
-my $busy = report_is('after concurrent webhooks');
+# Each client's calls i = 1 .. 25 ($PER_CLIENT): picked up after i s by A,
+# then its last exit is bridged after i s, or (i a multiple of 3) a hang-up
+# after i s: 17 answered, 7 abandoned (6, 9, ... 24) and 1 short (3) per
+# client; completed calls of 3i s.
+my $n = $CONCURRENT;
+my %busy = (offered => 9 + 25 * $n, answered => 6 + 17 * $n, abandoned => 2 + 7 * $n,
+            short_abandoned => 1 + 1 * $n, longest_wait_seconds => 40,
+            abandon_rate => (2 + 7 * $n) / (6 + 17 * $n + 2 + 7 * $n),
+            asa_seconds => (97 + 325 * $n) / (5 + 25 * $n),        # 1 + ... + 25 = 325
+            service_level => (3 + 20 * $n) / (6 + 25 * $n),         # 1 .. 20 within 20 s
+            avg_call_seconds => (75 + 35 + 3 * 325 * $n) / (2 + 25 * $n),
+            operators => [ { telnum => '+15550001001', answered => 2 + 25 * $n },
+                           { telnum => '+15550001003', answered => 3 },
+                           { telnum => '+15550001009', answered => 1 } ],
+            today => { offered => 8 + 25 * $n, answered => 6 + 17 * $n, abandoned => 1 + 7 * $n },
+            day_before => $changed{day_before});
+my $busy = report_is('after concurrent webhooks', \%busy, $t_first, time);
 $kept = summary_rows();
 db_do('CALL minicc_report_rebuild()');
 summaries_are($kept, 'concurrent: triggers = rebuild');
