@@ -17,51 +17,23 @@
 #include <http_core.h>
 #include <ap_mpm.h>
 
+/* The messages' keys and default texts, and the URL targets' names and
+ * defaults: one line each of minicc_config.h's MINICC_MESSAGES and
+ * MINICC_URLS. */
+#define MESSAGE_KEY(id, key, text) key,
+#define MESSAGE_TEXT(id, key, text) text,
 static const char *const message_keys[MINICC_MSG_COUNT] = {
-    "welcome", "retry", "noinput", "connecting", "trouble", "operator",
-    "wait", "wait-general", "estimate", "guidance", "information", "closed",
-    "overflow", "voicemail", "voicemail-thanks", "callback-offer",
-    "callback-confirm", "callback-operator", "callback-greeting",
-    "callback-impossible"
+    MINICC_MESSAGES(MESSAGE_KEY)
 };
-
 static const char *const default_messages[MINICC_MSG_COUNT] = {
-    "Thank you for calling. For an operator, press 1. "
-        "For product information, press 2.",
-    "Sorry, that is not a valid choice. For an operator, press 1. "
-        "For product information, press 2.",
-    "We will connect you to an operator.",
-    "Connecting you to an operator. Please hold.",
-    "We are sorry, we cannot take your call right now. "
-        "Please call again later.",
-    "You are in the operator queue. The next caller will be connected to you.",
-    "Thank you for waiting. You are number {position} in line.",
-    "Thank you for waiting. An operator will be with you shortly.",
-    "The expected wait is about {minutes} minutes.",
-    "You are now connected to an operator.",
-    "Thank you for your interest in our products. Our latest product "
-        "information is available on our web site. Goodbye.",
-    "Thank you for calling. We are closed now. Please call again during "
-        "our opening hours.",
-    "We are sorry, all our operators are busy.",
-    "Please leave a message after the beep, and press the pound key when "
-        "you are done.",
-    "Thank you for your message. Goodbye.",
-    "To be called back instead of waiting, keeping your place in line, "
-        "press {key}.",
-    "Thank you. We will call you back when it is your turn. Goodbye.",
-    "Calling back a customer who asked for a call-back.",
-    "Hello, this is the call-back you asked for. Connecting you to an "
-        "operator.",
-    "We are sorry, we cannot call back the number you are calling from. "
-        "Please stay on the line."
+    MINICC_MESSAGES(MESSAGE_TEXT)
 };
 
 /* Relative on purpose: Twilio resolves them against the URL it requested,
  * so handlers side by side in one folder of URLs need no configuration. */
+#define URL_NAME(id, name) name,
 static const char *const url_targets[MINICC_URL_COUNT] = {
-    "incoming", "operator", "wait", "guidance", "exit", "information",
-    "voicemail", "callback", "callback-answer"
+    MINICC_URLS(URL_NAME)
 };
 
 /* Twilio waits 15 s for an answer; a caller must hear one before that,
@@ -1114,6 +1086,9 @@ static const char *set_db_timeout(cmd_parms *cmd, void *dconf,
 #define COMMAND_key COMMAND_VALUE
 #define COMMAND(id, name, parse, min, max, text, number, help) \
     COMMAND_##parse(id, name, help)
+/* the keys and targets in the help texts, from their tables */
+#define KEY_HELP(id, key, text) " " key
+#define URL_HELP(id, name) " " name
 const command_rec minicc_cmds[] = {
     MINICC_SETTINGS(COMMAND)
     AP_INIT_ITERATE("MiniCCHours", set_hours, NULL, DIR_CONF,
@@ -1121,11 +1096,11 @@ const command_rec minicc_cmds[] = {
                     "e.g. \"Mon-Fri 09:00-17:00\" \"Sat 10:00-13:00\" "
                     "(default: always)"),
     AP_INIT_TAKE2("MiniCCMessage", set_message, NULL, DIR_CONF,
-                  "a message key and its text"),
+                  "a message key (" MINICC_MESSAGES(KEY_HELP) " ) and its "
+                  "text"),
     AP_INIT_TAKE2("MiniCCURL", set_url, NULL, DIR_CONF,
-                  "a target (incoming operator wait guidance exit "
-                  "information voicemail) and the URL written for it in "
-                  "TwiML"),
+                  "a target (" MINICC_URLS(URL_HELP) " ) and the URL "
+                  "written for it in TwiML"),
     AP_INIT_TAKE12("MiniCCAuthToken", set_auth_token, NULL, DIR_CONF,
                    "Twilio auth token (and a second one while rotating): "
                    "requests must carry a valid X-Twilio-Signature"),

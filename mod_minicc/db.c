@@ -1128,6 +1128,13 @@ const char **minicc_db_callback_claim(request_rec *r, const char *op,
 /* A supervisor waits longer for a month's report than Twilio for a row. */
 #define REPORT_TIMEOUT 60
 
+#define LONG_WAIT_KEY "minicc-long-wait"
+
+void minicc_db_long_wait(request_rec *r)
+{
+    apr_pool_userdata_setn("1", LONG_WAIT_KEY, NULL, r->pool);
+}
+
 apr_array_header_t *minicc_db_select(request_rec *r, int id, int nargs,
                                      const char **args, int ncols)
 {
@@ -1138,9 +1145,14 @@ apr_array_header_t *minicc_db_select(request_rec *r, int id, int nargs,
     const char *doing = apr_psprintf(r->pool, "running the report query "
                                      "'%s'", minicc_sql_label(id));
 
-    /* only the report's: a scrape of minicc-metrics or the live page
-     * must answer (database down, if so) within MiniCCDBTimeout */
-    int long_wait = r->handler && !strcmp(r->handler, "minicc-report");
+    /* only a request that asked (the report): a scrape of the metrics or
+     * the live page must answer (database down, if so) within
+     * MiniCCDBTimeout */
+    void *asked = NULL;
+    int long_wait;
+
+    apr_pool_userdata_get(&asked, LONG_WAIT_KEY, r->pool);
+    long_wait = asked != NULL;
 
     if (!open_ctx(&c, r, doing)) {
         return NULL;

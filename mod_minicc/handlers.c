@@ -2,16 +2,19 @@
 
 /*
  * The webhooks (doc/contract.txt, 2), one function each, in the order a
- * call meets them.  Each one only decides which document to answer with,
- * the values for its slots, and what to record; method, body, signature
- * and response are mod_minicc.c's, the documents docs.c's.
+ * call meets them, and at the end the table of every handler.  Each
+ * webhook only decides which document to answer with, the values for its
+ * slots, and what to record; method, body, signature and response are
+ * mod_minicc.c's, the documents docs.c's.
  */
 #include "mod_minicc_private.h"
 #include "minicc_callers.h"
 #include "minicc_db.h"
 #include "minicc_polls.h"
 #include "minicc_handlers.h"
+#include "minicc_live.h"
 #include "minicc_record.h"
+#include "minicc_report.h"
 #include "minicc_rows.h"
 
 #include <http_protocol.h>
@@ -378,29 +381,36 @@ static int information(minicc_call_t *call)
     return OK;
 }
 
-static const struct {
-    const char *handler;
-    minicc_webhook_fn fn;
-} webhooks[] = {
-    { "minicc-incoming",    incoming },
-    { "minicc-operator",    operator },
-    { "minicc-wait",        wait_in_queue },
-    { "minicc-guidance",    guidance },
-    { "minicc-exit",        exit_queue },
-    { "minicc-status",      status },
-    { "minicc-information", information },
-    { "minicc-voicemail",   voicemail },
-    { "minicc-callback",    callback },
-    { "minicc-callback-answer", callback_answer }
+/* Every handler: a new one is a line here and its function.  The order
+ * is minicc-metrics' order. */
+const minicc_handler_t minicc_handlers[] = {
+    { "minicc-incoming",        incoming,        NULL },
+    { "minicc-operator",        operator,        NULL },
+    { "minicc-wait",            wait_in_queue,   NULL },
+    { "minicc-guidance",        guidance,        NULL },
+    { "minicc-exit",            exit_queue,      NULL },
+    { "minicc-status",          status,          NULL },
+    { "minicc-information",     information,     NULL },
+    { "minicc-voicemail",       voicemail,       NULL },
+    { "minicc-callback",        callback,        NULL },
+    { "minicc-callback-answer", callback_answer, NULL },
+    { "minicc-report",          NULL, minicc_report_handler },
+    { "minicc-live",            NULL, minicc_live_handler },
+    { "minicc-metrics",         NULL, minicc_metrics_handler }
 };
+const int minicc_handlers_count =
+    (int)(sizeof(minicc_handlers) / sizeof(minicc_handlers[0]));
 
-minicc_webhook_fn minicc_find_webhook(const char *handler)
+const minicc_handler_t *minicc_handlers_find(const char *name)
 {
-    apr_size_t i;
+    int i;
 
-    for (i = 0; i < sizeof(webhooks) / sizeof(webhooks[0]); i++) {
-        if (!strcmp(handler, webhooks[i].handler)) {
-            return webhooks[i].fn;
+    if (!name || strncmp(name, "minicc-", 7)) {
+        return NULL;
+    }
+    for (i = 0; i < minicc_handlers_count; i++) {
+        if (!strcmp(name, minicc_handlers[i].name)) {
+            return &minicc_handlers[i];
         }
     }
     return NULL;

@@ -13,26 +13,25 @@
 
 #include "minicc_metrics.h"
 
-const char *const minicc_metrics_handlers[] = {
-    "minicc-incoming", "minicc-operator", "minicc-wait", "minicc-guidance",
-    "minicc-exit", "minicc-status", "minicc-information", "minicc-voicemail",
-    "minicc-callback", "minicc-callback-answer", "minicc-report",
-    "minicc-live", "minicc-metrics", NULL
+/* The statuses the module and Apache give its URLs; the rest is "other"
+ * (the last column of each handler's row). */
+static const int statuses[] = {
+    200, 304, 400, 401, 403, 404, 405, 413, 500, 503
 };
-#define NHANDLERS 13
+#define NSTATUSES ((int)(sizeof(statuses) / sizeof(statuses[0])))
 
-/* The statuses the module and Apache give its URLs; the rest is "other". */
-const int minicc_metrics_statuses[] = {
-    200, 304, 400, 401, 403, 404, 405, 413, 500, 503, 0
-};
-#define NSTATUSES 10
-
+/* In shared memory: the counters, then a row of NSTATUSES + 1 request
+ * counters per handler, as many as the handlers' table has (the names are
+ * the module's static strings, the same in every child it forks). */
 struct minicc_metrics {
-    volatile apr_uint64_t requests[NHANDLERS][NSTATUSES + 1];
+    const char *const *handlers;
+    int nhandlers;
     volatile apr_uint64_t counters[MINICC_M_COUNT];
     volatile apr_uint64_t batch[MINICC_M_BATCH_BUCKETS];
     volatile apr_uint64_t batch_rows;
+    volatile apr_uint64_t requests[];   /* [nhandlers][NSTATUSES + 1] */
 };
+#define REQUESTS(m, h, s) ((m)->requests[(h) * (NSTATUSES + 1) + (s)])
 
 static const struct {
     const char *name, *help;
@@ -49,16 +48,24 @@ static const struct {
       "file)." }
 };
 
-minicc_metrics_t *minicc_metrics_create(apr_pool_t *pconf)
+minicc_metrics_t *minicc_metrics_create(apr_pool_t *pconf,
+                                        const char *const *handlers,
+                                        int nhandlers)
 {
+    apr_size_t size = sizeof(minicc_metrics_t)
+        + sizeof(apr_uint64_t) * (apr_size_t)nhandlers * (NSTATUSES + 1);
+    const char **names = apr_pmemdup(pconf, handlers,
+                                     sizeof(char *) * (apr_size_t)nhandlers);
     apr_shm_t *shm;
     minicc_metrics_t *m;
 
-    if (apr_shm_create(&shm, sizeof(*m), NULL, pconf) != APR_SUCCESS) {
+    if (apr_shm_create(&shm, size, NULL, pconf) != APR_SUCCESS) {
         return NULL;
     }
     m = apr_shm_baseaddr_get(shm);
-    memset((void *)m, 0, sizeof(*m));
+    memset((void *)m, 0, size);
+    m->handlers = names;
+    m->nhandlers = nhandlers;
     return m;
 }
 
@@ -78,20 +85,20 @@ void minicc_metrics_request(minicc_metrics_t *m, const char *handler,
     if (!m || !handler) {
         return;
     }
-    for (h = 0; minicc_metrics_handlers[h]; h++) {
-        if (!strcmp(handler, minicc_metrics_handlers[h])) {
+    for (h = 0; h < m->nhandlers; h++) {
+        if (!strcmp(handler, m->handlers[h])) {
             break;
         }
     }
-    if (!minicc_metrics_handlers[h]) {
+    if (h == m->nhandlers) {
         return;
     }
     for (s = 0; s < NSTATUSES; s++) {
-        if (minicc_metrics_statuses[s] == status) {
+        if (statuses[s] == status) {
             break;
         }
     }
-    apr_atomic_inc64(&m->requests[h][s]);
+    apr_atomic_inc64(&REQUESTS(m, h, s));
 }
 
 void minicc_metrics_batch(minicc_metrics_t *m, int nrows)
@@ -120,16 +127,16 @@ const char *minicc_metrics_text(apr_pool_t *p, minicc_metrics_t *m)
     out = "# HELP minicc_requests_total Requests answered by the module's "
           "handlers, by handler and HTTP status.\n"
           "# TYPE minicc_requests_total counter\n";
-    for (h = 0; h < NHANDLERS; h++) {
+    for (h = 0; h < m->nhandlers; h++) {
         for (s = 0; s <= NSTATUSES; s++) {
-            apr_uint64_t v = apr_atomic_read64(&m->requests[h][s]);
+            apr_uint64_t v = apr_atomic_read64(&REQUESTS(m, h, s));
 
             if (v) {
                 out = apr_psprintf(p, "%sminicc_requests_total{handler=\"%s\","
                                    "status=\"%s\"} %" APR_UINT64_T_FMT "\n",
-                                   out, minicc_metrics_handlers[h],
+                                   out, m->handlers[h],
                                    s < NSTATUSES
-                                   ? apr_itoa(p, minicc_metrics_statuses[s])
+                                   ? apr_itoa(p, statuses[s])
                                    : "other", v);
             }
         }

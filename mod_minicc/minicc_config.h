@@ -83,25 +83,83 @@ typedef enum {
     MINICC_SETTING_COUNT
 } minicc_setting_e;
 
-/* The messages a caller hears (MiniCCMessage key "text"), in the order of
- * config.c's keys and default texts. */
+/* The messages a caller hears (MiniCCMessage key "text"): a line each,
+ * its id (MINICC_MSG_<id>), its key and its default English text.  A new
+ * message is one more line here. */
+#define MINICC_MESSAGES(X) \
+    X(WELCOME, "welcome", \
+      "Thank you for calling. For an operator, press 1. " \
+      "For product information, press 2.") \
+    X(RETRY, "retry", \
+      "Sorry, that is not a valid choice. For an operator, press 1. " \
+      "For product information, press 2.") \
+    X(NOINPUT, "noinput", \
+      "We will connect you to an operator.") \
+    X(CONNECTING, "connecting", \
+      "Connecting you to an operator. Please hold.") \
+    X(TROUBLE, "trouble", \
+      "We are sorry, we cannot take your call right now. " \
+      "Please call again later.") \
+    X(OPERATOR, "operator", \
+      "You are in the operator queue. The next caller will be connected " \
+      "to you.") \
+    X(WAIT, "wait", \
+      "Thank you for waiting. You are number {position} in line.") \
+    X(WAIT_GENERAL, "wait-general", \
+      "Thank you for waiting. An operator will be with you shortly.") \
+    X(ESTIMATE, "estimate", \
+      "The expected wait is about {minutes} minutes.") \
+    X(GUIDANCE, "guidance", \
+      "You are now connected to an operator.") \
+    X(INFORMATION, "information", \
+      "Thank you for your interest in our products. Our latest product " \
+      "information is available on our web site. Goodbye.") \
+    X(CLOSED, "closed", \
+      "Thank you for calling. We are closed now. Please call again during " \
+      "our opening hours.") \
+    X(OVERFLOW, "overflow", \
+      "We are sorry, all our operators are busy.") \
+    X(VOICEMAIL, "voicemail", \
+      "Please leave a message after the beep, and press the pound key when " \
+      "you are done.") \
+    X(VOICEMAIL_THANKS, "voicemail-thanks", \
+      "Thank you for your message. Goodbye.") \
+    X(CALLBACK_OFFER, "callback-offer", \
+      "To be called back instead of waiting, keeping your place in line, " \
+      "press {key}.") \
+    X(CALLBACK_CONFIRM, "callback-confirm", \
+      "Thank you. We will call you back when it is your turn. Goodbye.") \
+    X(CALLBACK_OPERATOR, "callback-operator", \
+      "Calling back a customer who asked for a call-back.") \
+    X(CALLBACK_GREETING, "callback-greeting", \
+      "Hello, this is the call-back you asked for. Connecting you to an " \
+      "operator.") \
+    X(CALLBACK_IMPOSSIBLE, "callback-impossible", \
+      "We are sorry, we cannot call back the number you are calling from. " \
+      "Please stay on the line.")
+
+#define MINICC_MSG_ID(id, key, text) MINICC_MSG_##id,
 typedef enum {
-    MINICC_MSG_WELCOME, MINICC_MSG_RETRY, MINICC_MSG_NOINPUT,
-    MINICC_MSG_CONNECTING, MINICC_MSG_TROUBLE, MINICC_MSG_OPERATOR,
-    MINICC_MSG_WAIT, MINICC_MSG_WAIT_GENERAL, MINICC_MSG_ESTIMATE,
-    MINICC_MSG_GUIDANCE, MINICC_MSG_INFORMATION, MINICC_MSG_CLOSED,
-    MINICC_MSG_OVERFLOW, MINICC_MSG_VOICEMAIL, MINICC_MSG_VOICEMAIL_THANKS,
-    MINICC_MSG_CALLBACK_OFFER, MINICC_MSG_CALLBACK_CONFIRM,
-    MINICC_MSG_CALLBACK_OPERATOR, MINICC_MSG_CALLBACK_GREETING,
-    MINICC_MSG_CALLBACK_IMPOSSIBLE,
+    MINICC_MESSAGES(MINICC_MSG_ID)
     MINICC_MSG_COUNT
 } minicc_msg_e;
 
-/* The URLs written into TwiML (MiniCCURL target url). */
+/* The URLs written into TwiML (MiniCCURL target url): a line each, its id
+ * (MINICC_URL_<id>) and its name, which is also its default (relative). */
+#define MINICC_URLS(X) \
+    X(INCOMING, "incoming") \
+    X(OPERATOR, "operator") \
+    X(WAIT, "wait") \
+    X(GUIDANCE, "guidance") \
+    X(EXIT, "exit") \
+    X(INFORMATION, "information") \
+    X(VOICEMAIL, "voicemail") \
+    X(CALLBACK, "callback") \
+    X(CALLBACK_ANSWER, "callback-answer")
+
+#define MINICC_URL_ID(id, name) MINICC_URL_##id,
 typedef enum {
-    MINICC_URL_INCOMING, MINICC_URL_OPERATOR, MINICC_URL_WAIT,
-    MINICC_URL_GUIDANCE, MINICC_URL_EXIT, MINICC_URL_INFORMATION,
-    MINICC_URL_VOICEMAIL, MINICC_URL_CALLBACK, MINICC_URL_CALLBACK_ANSWER,
+    MINICC_URLS(MINICC_URL_ID)
     MINICC_URL_COUNT
 } minicc_url_e;
 

@@ -66,6 +66,9 @@ void minicc_db_write_rows(request_rec *r, const minicc_row_t *const *rows,
 /* Nonzero when err is about the row itself: retrying cannot help. */
 int minicc_db_error_is_permanent(int err);
 
+/* The request's SELECTs may wait REPORT_TIMEOUT (60 s), not
+ * MiniCCDBTimeout: a supervisor's report over months. */
+void minicc_db_long_wait(request_rec *r);
 /* Runs a SELECT of sql.c; its rows as arrays of ncols strings (NULL for
  * SQL NULL), or NULL when it failed (logged). */
 apr_array_header_t *minicc_db_select(request_rec *r, int id, int nargs,

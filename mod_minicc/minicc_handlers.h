@@ -27,7 +27,20 @@ typedef struct {
  * status for a request it refuses. */
 typedef int (*minicc_webhook_fn)(minicc_call_t *call);
 
-/* The webhook behind a SetHandler name, or NULL. */
-minicc_webhook_fn minicc_find_webhook(const char *handler);
+/* Every handler of the module, one line each in handlers.c: its
+ * SetHandler name and either a webhook (POST only; the request shell of
+ * mod_minicc.c reads the form, checks the signature and sends the TwiML)
+ * or a page (a content handler of its own: its methods are its own).
+ * The dispatch, and minicc-metrics' rows, come from it. */
+typedef struct {
+    const char *name;
+    minicc_webhook_fn webhook;          /* NULL for a page */
+    int (*page)(request_rec *r);        /* NULL for a webhook */
+} minicc_handler_t;
+
+extern const minicc_handler_t minicc_handlers[];
+extern const int minicc_handlers_count;
+/* The handler of a SetHandler name, or NULL. */
+const minicc_handler_t *minicc_handlers_find(const char *name);
 
 #endif /* MINICC_HANDLERS_H */

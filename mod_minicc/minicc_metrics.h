@@ -26,17 +26,18 @@ typedef enum {
 /* Group commit: statements of 1, 2, 4, 8, 16 rows (the bucket le). */
 #define MINICC_M_BATCH_BUCKETS 5
 
-/* The handlers counted, and the statuses: an unknown one is "other". */
-extern const char *const minicc_metrics_handlers[];
-extern const int minicc_metrics_statuses[];
-
-/* post_config: the counters of this generation, in shared memory of pconf;
- * NULL when it cannot be had (then nothing is counted). */
-minicc_metrics_t *minicc_metrics_create(apr_pool_t *pconf);
+/* post_config: the counters of this generation, in shared memory of pconf,
+ * with a row of requests by status for each of the nhandlers handlers
+ * (names that live as long as the module: the handlers' table's); NULL
+ * when it cannot be had (then nothing is counted). */
+minicc_metrics_t *minicc_metrics_create(apr_pool_t *pconf,
+                                        const char *const *handlers,
+                                        int nhandlers);
 
 void minicc_metrics_add(minicc_metrics_t *m, minicc_metric_e which,
                         apr_uint32_t n);
-/* A request of handler (a minicc-* name) answered with status. */
+/* A request of handler (a minicc-* name) answered with status (one the
+ * metrics do not know: "other"; a handler they do not know: nothing). */
 void minicc_metrics_request(minicc_metrics_t *m, const char *handler,
                             int status);
 /* A group commit statement of nrows rows. */

@@ -7,7 +7,8 @@
  * authentication runs before any of it.  The layers below, each calling
  * only those under it (doc/design.txt, "Layers"):
  *
- *   handlers.c report.c live.c   the webhooks, the report, the live view
+ *   handlers.c                   the webhooks, and the table of handlers
+ *   report.c live.c              the report, the live view and metrics
  *   docs.c callers.c             the TwiML each answers with; who calls
  *   record.c > batch.c spool.c   recording a row: group commit, or spool
  *   rows.c                       a row from a request's parameters
@@ -31,11 +32,9 @@
 #include "minicc_db.h"
 #include "minicc_docs.h"
 #include "minicc_handlers.h"
-#include "minicc_live.h"
 #include "minicc_metrics.h"
 #include "minicc_polls.h"
 #include "minicc_record.h"
-#include "minicc_report.h"
 #include "minicc_signature.h"
 #include "minicc_spool.h"
 
@@ -171,7 +170,7 @@ static int signature_ok(request_rec *r, const minicc_dir_conf *conf,
 
 static int minicc_handler(request_rec *r)
 {
-    minicc_webhook_fn webhook;
+    const minicc_handler_t *h = minicc_handlers_find(r->handler);
     minicc_call_t call;
     apr_bucket_brigade *bb;
     char *body = NULL;
@@ -180,20 +179,11 @@ static int minicc_handler(request_rec *r)
     apr_size_t len;
     int status;
 
-    if (!r->handler || strncmp(r->handler, "minicc-", 7)) {
+    if (!h) {
         return DECLINED;
     }
-    if (!strcmp(r->handler, "minicc-report")) {
-        return minicc_report_handler(r);
-    }
-    if (!strcmp(r->handler, "minicc-live")) {
-        return minicc_live_handler(r);
-    }
-    if (!strcmp(r->handler, "minicc-metrics")) {
-        return minicc_metrics_handler(r);
-    }
-    if (!(webhook = minicc_find_webhook(r->handler))) {
-        return DECLINED;
+    if (h->page) {
+        return h->page(r);
     }
     if (r->method_number != M_POST) {
         ap_allow_methods(r, REPLACE_ALLOW, "POST", NULL);
@@ -214,7 +204,7 @@ static int minicc_handler(request_rec *r)
     call.own = NULL;
     memset(call.values, 0, sizeof(call.values));
 
-    status = webhook(&call);
+    status = h->webhook(&call);
     if (status != OK) {
         return status;
     }
@@ -278,8 +268,17 @@ static int minicc_check_config(apr_pool_t *pconf, apr_pool_t *plog,
 static int minicc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                               apr_pool_t *ptemp, server_rec *s)
 {
-    minicc_metrics_t *m = minicc_metrics_create(pconf);
+    const char **names = apr_palloc(ptemp, sizeof(char *)
+                                            * minicc_handlers_count);
+    minicc_metrics_t *m;
     server_rec *sp;
+    int i;
+
+    /* a row of counters per handler of the table, whatever their number */
+    for (i = 0; i < minicc_handlers_count; i++) {
+        names[i] = minicc_handlers[i].name;
+    }
+    m = minicc_metrics_create(pconf, names, minicc_handlers_count);
 
     (void)plog;
     if (!m) {

@@ -8,6 +8,7 @@
  */
 #include "mod_minicc_private.h"
 #include "minicc_config.h"
+#include "minicc_db.h"
 #include "minicc_figures.h"
 #include "minicc_report.h"
 #include "minicc_rows.h"
@@ -630,6 +631,7 @@ int minicc_report_handler(request_rec *r)
                                "callbacks");
         }
     }
+    minicc_db_long_wait(r);
     if (!minicc_figures_gather(r, conf, from, to, &f)) {
         /* the cause is logged; a supervisor gets a plain answer */
         return HTTP_SERVICE_UNAVAILABLE;
