@@ -535,7 +535,9 @@ typedef struct {
  * all, measured, when the server hangs. */
 static apr_status_t never_reconnect_when_closing(void *data)
 {
-    minicc_native_never_reconnect(data);
+    ap_dbd_t *dbd = data;
+
+    minicc_dbnative_never_reconnect(dbd->driver, dbd->handle);
     return APR_SUCCESS;
 }
 
@@ -548,12 +550,12 @@ static apr_status_t remember_connection(apr_pool_t *pool, dbd_cfg_t *cfg,
     dbd_session_t *st = apr_palloc(dbd->pool, sizeof(*st));
 
     (void)pool;
-    minicc_native_bound_waits(dbd, minicc_srv_conf_of(cfg->server)
-                                       ->db_timeout);
+    minicc_dbnative_bound_waits(dbd->driver, dbd->handle,
+                                minicc_srv_conf_of(cfg->server)->db_timeout);
     apr_pool_pre_cleanup_register(dbd->pool, dbd,
                                   never_reconnect_when_closing);
     st->cfg = cfg;
-    st->session = minicc_native_session(dbd);
+    st->session = minicc_dbnative_session(dbd->driver, dbd->handle);
     st->stmts = NULL;
     apr_pool_userdata_setn(st, CONN_STATE_KEY, NULL, dbd->pool);
     return OK;
@@ -622,7 +624,8 @@ static int prepare_all_again(const db_ctx_t *c, dbd_session_t *st,
     if (!st->stmts) {
         stale = "";
     }
-    else if (minicc_native_stale_freeable(dbd, c->pool)) {
+    else if (minicc_dbnative_stale_freeable(dbd->driver, dbd->handle,
+                                            dbd->prepared, c->pool)) {
         apr_pool_destroy(st->stmts);
         stale = ", the stale ones freed";
     }
@@ -640,8 +643,9 @@ static int prepare_all_again(const db_ctx_t *c, dbd_session_t *st,
     db_log(c, APLOG_INFO, apr_psprintf(c->pool, APLOGNO(30204)
            "%s: the database session was renewed (thread %lu, was %lu); "
            "%d statements prepared again%s", doing,
-           minicc_native_session(dbd), st->session, n, stale));
-    st->session = minicc_native_session(dbd);
+           minicc_dbnative_session(dbd->driver, dbd->handle), st->session,
+           n, stale));
+    st->session = minicc_dbnative_session(dbd->driver, dbd->handle);
     return 1;
 }
 
@@ -652,8 +656,10 @@ static int check_session(const db_ctx_t *c, const char *doing)
     dbd_session_t *st = NULL;
 
     apr_pool_userdata_get((void **)&st, CONN_STATE_KEY, c->dbd->pool);
-    if (!st || (st->session == minicc_native_session(c->dbd)
-                && !minicc_native_statement_lost(c->dbd,
+    if (!st || (st->session == minicc_dbnative_session(c->dbd->driver,
+                                                       c->dbd->handle)
+                && !minicc_dbnative_statement_lost(c->dbd->driver,
+                                                   c->dbd->handle,
                        apr_hash_get(c->dbd->prepared, minicc_sql_label(
                                     MINICC_STMT_CALLERS),
                                     APR_HASH_KEY_STRING)))) {
@@ -727,7 +733,7 @@ static int recheck(db_ctx_t *c, const char *doing)
                           "s (MiniCCDBTimeout): not asked again%s", doing,
                           c->sc->db_timeout, more);
         }
-        minicc_native_never_reconnect(c->dbd);
+        minicc_dbnative_never_reconnect(c->dbd->driver, c->dbd->handle);
         note_hang(c->r);
     }
     return 0;
@@ -941,7 +947,7 @@ static int run(const db_ctx_t *c, int id, int nargs, const char **args,
                        doing, c->sc->db_timeout, err,
                        apr_dbd_error(dbd->driver, dbd->handle, err), more));
             }
-            minicc_native_never_reconnect(dbd);
+            minicc_dbnative_never_reconnect(dbd->driver, dbd->handle);
             timed_out(c->r, c->sc);
             minicc_metrics_add(c->sc->metrics, MINICC_M_DB_ERRORS, 1);
             return err;
@@ -1158,7 +1164,8 @@ apr_array_header_t *minicc_db_select(request_rec *r, int id, int nargs,
         return NULL;
     }
     if (c.sc->db_timeout > 0 && long_wait) {
-        minicc_native_live_timeout(c.dbd, REPORT_TIMEOUT);
+        minicc_dbnative_live_timeout(c.dbd->driver, c.dbd->handle,
+                                     REPORT_TIMEOUT);
     }
     if (!run(&c, id, nargs, args, &res, NULL, doing)) {
         rows = apr_array_make(r->pool, 16, sizeof(const char **));
@@ -1176,7 +1183,8 @@ apr_array_header_t *minicc_db_select(request_rec *r, int id, int nargs,
         }
     }
     if (c.sc->db_timeout > 0 && long_wait) {
-        minicc_native_live_timeout(c.dbd, c.sc->db_timeout);
+        minicc_dbnative_live_timeout(c.dbd->driver, c.dbd->handle,
+                                     c.sc->db_timeout);
     }
     return rows;
 }

@@ -4,17 +4,9 @@
  * mod_minicc: the module record, its hooks, and the path every webhook
  * request takes: method (405), body size (413), Twilio's signature (403),
  * then the webhook, whose TwiML is sent as text/xml.  Apache's own
- * authentication runs before any of it.  The layers below, each calling
- * only those under it (doc/design.txt, "Layers"):
- *
- *   handlers.c                   the webhooks, and the table of handlers
- *   report.c live.c              the report, the live view and metrics
- *   docs.c callers.c             the TwiML each answers with; who calls
- *   record.c > batch.c spool.c   recording a row: group commit, or spool
- *   rows.c                       a row from a request's parameters
- *   db.c > dbnative.c            mod_dbd's connections; below apr_dbd
- *   config.c sql.c               the directives; every SQL statement
- *   text.c twiml.c signature.c spoolfmt.c     APR only (unit-tested)
+ * authentication runs before any of it.  The layers below it are
+ * doc/design.txt's ("Layers"), each file calling only those under it;
+ * core/ holds the files that do not know httpd.
  */
 #include <httpd.h>
 #include <http_config.h>
@@ -218,7 +210,7 @@ static int minicc_handler(request_rec *r)
                   call.conf->docs ? "written at startup"
                   : "written for this request (a merge of sections that "
                     "startup did not make: <If>, <Directory>)");
-    text = minicc_doc_fill(r->pool, doc, call.values, &len);
+    text = minicc_twiml_fill(r->pool, doc, call.values, &len);
     ap_set_content_type(r, "text/xml; charset=utf-8");
     ap_set_content_length(r, len);
     /* straight to the output filters, without ap_rwrite's buffering copy:

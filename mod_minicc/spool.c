@@ -115,7 +115,7 @@ static apr_status_t spool_row(apr_pool_t *p, const char *spool,
                               const char *const *values, int nvalues)
 {
     apr_size_t len;
-    const char *rec = minicc_spool_encode(p, table, values, nvalues, &len);
+    const char *rec = minicc_spoolfmt_encode(p, table, values, nvalues, &len);
 
     return append_record(p, spool, path, rec, len);
 }
@@ -242,7 +242,7 @@ static int replay(replayer_t *rp, apr_pool_t *p)
     char *buf;
     apr_size_t len, off = 0, consumed = 0;
     int written = 0, rejected = 0, waiting = 0, rc, stopped = 0;
-    minicc_spool_rec_t rec;
+    minicc_spoolfmt_rec_t rec;
     apr_status_t rv;
 
     if (lock_file(p, replay_lock_path(p, spool), 1, &exclusive)
@@ -279,7 +279,7 @@ static int replay(replayer_t *rp, apr_pool_t *p)
         minicc_db_close(s, dbd);
         return 1;
     }
-    while (!stopped && (rc = minicc_spool_decode(p, buf, len, &off, &rec))) {
+    while (!stopped && (rc = minicc_spoolfmt_decode(p, buf, len, &off, &rec))) {
         minicc_table_e table;
         int err;
 
@@ -472,13 +472,13 @@ static void count_records(const char *buf, apr_size_t len, apr_size_t *off,
 {
     apr_pool_t *p;
     apr_size_t at = *off;
-    minicc_spool_rec_t rec;
+    minicc_spoolfmt_rec_t rec;
     int rc;
 
     if (apr_pool_create(&p, NULL) != APR_SUCCESS) {
         return;
     }
-    while ((rc = minicc_spool_decode(p, buf, len, &at, &rec))) {
+    while ((rc = minicc_spoolfmt_decode(p, buf, len, &at, &rec))) {
         if (rc > 0) {
             /* the arrival time is every table's last column */
             if (!*rows && rec.nvalues > 0 && rec.values[rec.nvalues - 1]) {

@@ -1,7 +1,7 @@
 -- mod_minicc schema: every table the module reads or writes.
 -- Safe to run again on a live database: it only creates what is missing.
 -- MySQL/MariaDB, InnoDB, utf8mb4.  Column sizes are mirrored in
--- mod_minicc/sql.c (a unit test holds the two together): a value too long
+-- mod_minicc/core/sql.c (a unit test holds the two together): a value too long
 -- for its column is logged and stored as NULL by the module instead of
 -- being cut by the server.
 

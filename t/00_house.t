@@ -15,7 +15,9 @@ use MiniCCTest;
 
 my $src = top_dir() . '/mod_minicc';
 sub slurp { my ($f) = @_; open my $fh, '<', $f or die "$f: $!"; local $/; my $s = <$fh>; return $s }
-my %file = map { (m{([^/]+)\z})[0] => slurp($_) } glob("$src/*.c"), glob("$src/*.h");
+my %file = map { (m{([^/]+)\z})[0] => slurp($_) } glob("$src/*.c"), glob("$src/*.h"),
+                                                  glob("$src/core/*.c"), glob("$src/core/*.h");
+my @core = map { (m{([^/]+)\z})[0] } glob("$src/core/*.[ch]");
 
 my ($table) = $file{'handlers.c'} =~ /const minicc_handler_t minicc_handlers\[\] = \{(.*?)\n\};/s;
 my @handlers = ($table // '') =~ /\{ "(minicc-[a-z-]+)",\s*(\w+),\s*(\w+) \}/g;
@@ -28,7 +30,7 @@ my @keys = ($messages // '') =~ /X\(\w+, "([a-z-]+)",/g;
 my ($urls) = $file{'minicc_config.h'} =~ /#define MINICC_URLS\(X\) \\\n(.*?)\n\n/s;
 my @targets = ($urls // '') =~ /X\(\w+, "([a-z-]+)"\)/g;
 
-plan tests => 3 + keys(%kind) * 3 + @keys + 3;
+plan tests => 3 + keys(%kind) * 3 + @keys + 3 + 1;
 
 ok(keys %kind >= 13, 'handlers.c: the table of handlers (' . scalar(keys %kind) . ')');
 ok(@keys >= 20, 'minicc_config.h: the table of messages (' . scalar(@keys) . ')');
@@ -93,4 +95,11 @@ for my $k (@keys) {
                    (grep { $defaults !~ /^\Q$_\E\s/m } @settings, 'MiniCCSpool', 'MiniCCDBTimeout'));
     ok(@settings >= 20 && !@missing, 'doc/DEFAULTS.txt: every message, MiniCCURL target and directive ('
        . scalar(@settings) . ' of MINICC_SETTINGS)') or diag("missing: @missing");
+}
+
+# ---- the core: APR (libxml2, libcrypto, libmariadb), never httpd --------------------
+{
+    my @httpd = map { my $f = $_; map { "$f: $_" } $file{$f} =~ /^#\s*include\s*[<"]((?:httpd|http_\w+|ap_\w+|mod_\w+|util_\w+|mpm_\w+|scoreboard|unixd)\.h)[>"]/mg } @core;
+    ok(@core >= 17 && !@httpd, 'mod_minicc/core/: ' . scalar(@core) . ' files, none includes an httpd header')
+        or diag("@httpd");
 }

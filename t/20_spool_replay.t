@@ -10,7 +10,7 @@
 #    an older version of the module could have left) is not written as
 #    garbage, does not crash the replayer and does not block the rows after
 #    it.
-# Record format: mod_minicc/spoolfmt.c.  Each part starts its own httpd
+# Record format: mod_minicc/core/spoolfmt.c.  Each part starts its own httpd
 # (t/lib/MiniCCSpoolTest.pm) on a spool written before it starts, with the
 # database up.
 use strict;

@@ -402,7 +402,7 @@ sub twiml_is {
 }
 
 # ---------------------------------------------------------------------------
-# The spool's record format (mod_minicc/spoolfmt.c):
+# The spool's record format (mod_minicc/core/spoolfmt.c):
 #   "MINICC1 " <payload length, 8 hex> " " <CRC-32 of payload, 8 hex> "\n"
 #   <payload> "\n"
 # payload: table "\n" count "\n", then per value "-\n" (NULL) or

@@ -58,7 +58,7 @@ static const char *say_of(apr_pool_t *p, const char *template,
     if (!doc) {
         abort();
     }
-    return minicc_doc_fill(p, doc, values, len);
+    return minicc_twiml_fill(p, doc, values, len);
 }
 
 /* A message template, written once at startup and filled per request,
@@ -119,7 +119,7 @@ static void check_spool(apr_pool_t *p, minicc_params_t *params,
     int n = 0, i, changed, rc;
     apr_size_t len, off = 0;
     const char *rec;
-    minicc_spool_rec_t back;
+    minicc_spoolfmt_rec_t back;
 
     for (i = 0; i < params->raw->nelts && n < 8; i++) {
         const minicc_param_t *pr = &APR_ARRAY_IDX(params->raw, i,
@@ -127,8 +127,8 @@ static void check_spool(apr_pool_t *p, minicc_params_t *params,
         values[n++] = (i % 3 == 2) ? NULL
             : minicc_text_clean(p, pr->value, pr->value_len, 0, &changed);
     }
-    rec = minicc_spool_encode(p, "enqueue_data", values, n, &len);
-    if (minicc_spool_decode(p, rec, len, &off, &back) != 1 || off != len
+    rec = minicc_spoolfmt_encode(p, "enqueue_data", values, n, &len);
+    if (minicc_spoolfmt_decode(p, rec, len, &off, &back) != 1 || off != len
         || strcmp(back.table, "enqueue_data") || back.nvalues != n) {
         abort();
     }
@@ -140,7 +140,7 @@ static void check_spool(apr_pool_t *p, minicc_params_t *params,
     }
     /* the raw input as a spool file: must never loop or read past it */
     off = 0;
-    while ((rc = minicc_spool_decode(p, data, size, &off, &back)) != 0) {
+    while ((rc = minicc_spoolfmt_decode(p, data, size, &off, &back)) != 0) {
         if (off > size) {
             abort();
         }

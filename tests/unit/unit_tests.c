@@ -242,7 +242,7 @@ static const char *say_doc(const char *text, const char *slot_name,
     if (slot_name) {
         const char *values[2] = { "never", "42" };
 
-        return minicc_doc_fill(pool, doc, values, len);
+        return minicc_twiml_fill(pool, doc, values, len);
     }
     *len = doc->len;
     return doc->text;
@@ -357,21 +357,21 @@ static void test_spool_format(void)
                          "2026-11-24 10:00:00.000001" };
     const char *v2[] = { "CA2", "hangup" };
     apr_size_t l1, l2, off = 0;
-    char *r1 = minicc_spool_encode(pool, "enqueue_data", v1, 5, &l1);
-    char *r2 = minicc_spool_encode(pool, "queue_data", v2, 2, &l2);
+    char *r1 = minicc_spoolfmt_encode(pool, "enqueue_data", v1, 5, &l1);
+    char *r2 = minicc_spoolfmt_encode(pool, "queue_data", v2, 2, &l2);
     char *buf = apr_palloc(pool, 2 * l1 + l2 + 64);
-    minicc_spool_rec_t rec;
+    minicc_spoolfmt_rec_t rec;
     apr_size_t n;
 
     memcpy(buf, r1, l1);
-    ok(minicc_spool_decode(pool, buf, l1, &off, &rec) == 1 && off == l1,
+    ok(minicc_spoolfmt_decode(pool, buf, l1, &off, &rec) == 1 && off == l1,
        "spool: record decodes, whole length consumed");
     ok(!strcmp(rec.table, "enqueue_data") && rec.nvalues == 5
        && !strcmp(rec.values[0], "CA1") && rec.values[1] == NULL
        && !strcmp(rec.values[2], "") && !strcmp(rec.values[3], v1[3])
        && !strcmp(rec.values[4], v1[4]),
        "spool: NULL, empty and newline-holding values round-trip");
-    ok(minicc_spool_decode(pool, buf, l1, &off, &rec) == 0, "spool: end");
+    ok(minicc_spoolfmt_decode(pool, buf, l1, &off, &rec) == 0, "spool: end");
 
     /* a torn record (a crash mid-append) followed by later appends */
     n = 0;
@@ -381,7 +381,7 @@ static void test_spool_format(void)
     {
         int rc, damaged = 0;
 
-        while ((rc = minicc_spool_decode(pool, buf, n, &off, &rec)) == -1) {
+        while ((rc = minicc_spoolfmt_decode(pool, buf, n, &off, &rec)) == -1) {
             damaged++;
         }
         ok(damaged >= 1 && rc == 1 && off == n,
@@ -395,17 +395,17 @@ static void test_spool_format(void)
     memcpy(buf, r2, l2);
     memcpy(buf + l2, r1, l1 / 2);
     off = 0;
-    ok(minicc_spool_decode(pool, buf, l2 + l1 / 2, &off, &rec) == 1
-       && minicc_spool_decode(pool, buf, l2 + l1 / 2, &off, &rec) == -1
+    ok(minicc_spoolfmt_decode(pool, buf, l2 + l1 / 2, &off, &rec) == 1
+       && minicc_spoolfmt_decode(pool, buf, l2 + l1 / 2, &off, &rec) == -1
        && off == l2 + l1 / 2, "spool: torn last record detected, not read");
 
     /* one flipped byte: the checksum refuses it */
     memcpy(buf, r2, l2);
     buf[l2 - 3] ^= 1;
     off = 0;
-    ok(minicc_spool_decode(pool, buf, l2, &off, &rec) == -1,
+    ok(minicc_spoolfmt_decode(pool, buf, l2, &off, &rec) == -1,
        "spool: a corrupted byte fails the checksum");
-    ok(minicc_crc32("123456789", 9) == 0xCBF43926u, "crc32: check value");
+    ok(minicc_spoolfmt_crc32("123456789", 9) == 0xCBF43926u, "crc32: check value");
 }
 
 /* The column of table in sql/minicc.sql: its type ("VARCHAR(64)"), or NULL;

@@ -185,7 +185,7 @@ const char *minicc_twiml_finish(minicc_twiml *tw, apr_size_t *len)
     return doc->text;
 }
 
-const char *minicc_doc_fill(apr_pool_t *p, const minicc_doc_t *doc,
+const char *minicc_twiml_fill(apr_pool_t *p, const minicc_doc_t *doc,
                             const char *const *values, apr_size_t *len)
 {
     apr_size_t from = 0, total = doc->len, *value_len;

@@ -25,7 +25,7 @@
 #define HEADER_LEN (MAGIC_LEN + 8 + 1 + 8 + 1)
 #define MAX_VALUES 64
 
-apr_uint32_t minicc_crc32(const char *data, apr_size_t len)
+apr_uint32_t minicc_spoolfmt_crc32(const char *data, apr_size_t len)
 {
     apr_uint32_t crc = 0xFFFFFFFFu;
     apr_size_t i;
@@ -40,7 +40,7 @@ apr_uint32_t minicc_crc32(const char *data, apr_size_t len)
     return ~crc;
 }
 
-char *minicc_spool_encode(apr_pool_t *p, const char *table,
+char *minicc_spoolfmt_encode(apr_pool_t *p, const char *table,
                           const char *const *values, int nvalues,
                           apr_size_t *len)
 {
@@ -76,7 +76,7 @@ char *minicc_spool_encode(apr_pool_t *p, const char *table,
         char first = payload[0];
 
         apr_snprintf(out, HEADER_LEN + 1, MAGIC "%08x %08x\n",
-                     (unsigned)plen, (unsigned)minicc_crc32(payload, plen));
+                     (unsigned)plen, (unsigned)minicc_spoolfmt_crc32(payload, plen));
         payload[0] = first;
     }
     payload[plen] = '\n';
@@ -125,7 +125,7 @@ static int read_count(const char **s, const char *end, char delim,
 }
 
 static int parse_payload(apr_pool_t *p, const char *s, apr_size_t len,
-                         minicc_spool_rec_t *rec)
+                         minicc_spoolfmt_rec_t *rec)
 {
     const char *end = s + len;
     const char *nl = memchr(s, '\n', len);
@@ -174,8 +174,8 @@ static apr_size_t next_magic(const char *buf, apr_size_t len, apr_size_t from)
     return len;
 }
 
-int minicc_spool_decode(apr_pool_t *p, const char *buf, apr_size_t len,
-                        apr_size_t *off, minicc_spool_rec_t *rec)
+int minicc_spoolfmt_decode(apr_pool_t *p, const char *buf, apr_size_t len,
+                        apr_size_t *off, minicc_spoolfmt_rec_t *rec)
 {
     apr_size_t at = *off;
     apr_uint32_t plen, crc;
@@ -193,7 +193,7 @@ int minicc_spool_decode(apr_pool_t *p, const char *buf, apr_size_t len,
         return -1;
     }
     payload = buf + at + HEADER_LEN;
-    if (payload[plen] != '\n' || minicc_crc32(payload, plen) != crc
+    if (payload[plen] != '\n' || minicc_spoolfmt_crc32(payload, plen) != crc
         || !parse_payload(p, payload, plen, rec)) {
         *off = next_magic(buf, len, at + 1);
         return -1;

@@ -45,7 +45,7 @@ typedef struct {
 const minicc_doc_t *minicc_twiml_finish_doc(minicc_twiml *tw);
 const char *minicc_twiml_finish(minicc_twiml *tw, apr_size_t *len);
 /* The document with values[slot->value] in each slot, in p. */
-const char *minicc_doc_fill(apr_pool_t *p, const minicc_doc_t *doc,
+const char *minicc_twiml_fill(apr_pool_t *p, const minicc_doc_t *doc,
                             const char *const *values, apr_size_t *len);
 
 #endif /* MINICC_TWIML_H */

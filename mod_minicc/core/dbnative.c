@@ -31,32 +31,36 @@
 #include <ma_pvio.h>
 
 /* The libmariadb handle behind the connection; NULL for another driver. */
-static MYSQL *mysql_of(ap_dbd_t *dbd)
+static MYSQL *mysql_of(const apr_dbd_driver_t *driver, apr_dbd_t *handle)
 {
-    if (strcmp(apr_dbd_name(dbd->driver), "mysql")) {
+    if (strcmp(apr_dbd_name(driver), "mysql")) {
         return NULL;
     }
-    return apr_dbd_native_handle(dbd->driver, dbd->handle);
+    return apr_dbd_native_handle(driver, handle);
 }
 
 /* The MYSQL_STMT behind a statement of the connection, or NULL. */
-static MYSQL_STMT *mysql_stmt_of(ap_dbd_t *dbd, void *prepared)
+static MYSQL_STMT *mysql_stmt_of(const apr_dbd_driver_t *driver,
+                                 apr_dbd_t *handle, void *prepared)
 {
-    return prepared && mysql_of(dbd) ? *(MYSQL_STMT **)prepared : NULL;
+    return prepared && mysql_of(driver, handle) ? *(MYSQL_STMT **)prepared
+                                                : NULL;
 }
 
-unsigned long minicc_native_session(ap_dbd_t *dbd)
+unsigned long minicc_dbnative_session(const apr_dbd_driver_t *driver,
+                                      apr_dbd_t *handle)
 {
-    MYSQL *m = mysql_of(dbd);
+    MYSQL *m = mysql_of(driver, handle);
 
     return m ? mysql_thread_id(m) : 0;
 }
 
 /* libmariadb applies its timeout options only when it connects: the live
  * socket gets them here. */
-void minicc_native_live_timeout(ap_dbd_t *dbd, int seconds)
+void minicc_dbnative_live_timeout(const apr_dbd_driver_t *driver,
+                                  apr_dbd_t *handle, int seconds)
 {
-    MYSQL *m = mysql_of(dbd);
+    MYSQL *m = mysql_of(driver, handle);
 
     if (m && m->net.pvio && m->net.pvio->methods
         && m->net.pvio->methods->set_timeout) {
@@ -68,10 +72,11 @@ void minicc_native_live_timeout(ap_dbd_t *dbd, int seconds)
 }
 
 /* As options too, which a reconnect (inside mod_dbd's ping) copies. */
-void minicc_native_bound_waits(ap_dbd_t *dbd, int seconds)
+void minicc_dbnative_bound_waits(const apr_dbd_driver_t *driver,
+                                 apr_dbd_t *handle, int seconds)
 {
     unsigned int t = (unsigned int)seconds;
-    MYSQL *m = mysql_of(dbd);
+    MYSQL *m = mysql_of(driver, handle);
 
     if (seconds <= 0 || !m) {
         return;
@@ -79,13 +84,14 @@ void minicc_native_bound_waits(ap_dbd_t *dbd, int seconds)
     mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &t);
     mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &t);
     mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &t);
-    minicc_native_live_timeout(dbd, seconds);
+    minicc_dbnative_live_timeout(driver, handle, seconds);
 }
 
-void minicc_native_never_reconnect(ap_dbd_t *dbd)
+void minicc_dbnative_never_reconnect(const apr_dbd_driver_t *driver,
+                                     apr_dbd_t *handle)
 {
     my_bool off = 0;
-    MYSQL *m = mysql_of(dbd);
+    MYSQL *m = mysql_of(driver, handle);
 
     if (m) {
         mysql_options(m, MYSQL_OPT_RECONNECT, &off);
@@ -96,9 +102,11 @@ void minicc_native_never_reconnect(ap_dbd_t *dbd)
  * session unprepared (MYSQL_STMT_INITTED), or detaches it (stmt->mysql =
  * NULL).  The thread id alone does not tell: after a restart MariaDB
  * counts from 1 again, and a new session can get the old one's id. */
-int minicc_native_statement_lost(ap_dbd_t *dbd, apr_dbd_prepared_t *prepared)
+int minicc_dbnative_statement_lost(const apr_dbd_driver_t *driver,
+                                   apr_dbd_t *handle,
+                                   apr_dbd_prepared_t *prepared)
 {
-    MYSQL_STMT *stmt = mysql_stmt_of(dbd, prepared);
+    MYSQL_STMT *stmt = mysql_stmt_of(driver, handle, prepared);
 
     return stmt && (!stmt->mysql || stmt->state == MYSQL_STMT_INITTED);
 }
@@ -107,21 +115,23 @@ int minicc_native_statement_lost(ap_dbd_t *dbd, apr_dbd_prepared_t *prepared)
  * statement id: mysql_stmt_close would send COM_STMT_CLOSE with it, and the
  * new session may have given that id to a statement just prepared.  Such an
  * id names nothing any more, so it is cleared. */
-int minicc_native_stale_freeable(ap_dbd_t *dbd, apr_pool_t *p)
+int minicc_dbnative_stale_freeable(const apr_dbd_driver_t *driver,
+                                   apr_dbd_t *handle, apr_hash_t *prepared,
+                                   apr_pool_t *p)
 {
     apr_array_header_t *attached = apr_array_make(p, 32, sizeof(MYSQL_STMT *));
     apr_hash_index_t *hi;
     int i;
 
-    if (!mysql_of(dbd)) {
+    if (!mysql_of(driver, handle)) {
         return 0;
     }
-    for (hi = apr_hash_first(p, dbd->prepared); hi; hi = apr_hash_next(hi)) {
-        void *prepared;
+    for (hi = apr_hash_first(p, prepared); hi; hi = apr_hash_next(hi)) {
+        void *one;
         MYSQL_STMT *stmt;
 
-        apr_hash_this(hi, NULL, NULL, &prepared);
-        stmt = mysql_stmt_of(dbd, prepared);
+        apr_hash_this(hi, NULL, NULL, &one);
+        stmt = mysql_stmt_of(driver, handle, one);
         if (!stmt || !stmt->mysql) {
             continue;
         }
