@@ -549,15 +549,8 @@ static const char *parse_test_time(cmd_parms *cmd, const setting_t *s,
                                    const char *arg, const char **text,
                                    int *number)
 {
-    int y, mo, d, h, mi, sec;
-    char end;
-
     (void)number;
-    if (strlen(arg) != 19
-        || sscanf(arg, "%4d-%2d-%2d %2d:%2d:%2d%c", &y, &mo, &d, &h, &mi,
-                  &sec, &end) != 6
-        || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59
-        || sec > 59 || y < 1970) {
+    if (!minicc_time_local_check(arg)) {
         return apr_psprintf(cmd->pool, "%s: '%s' is not a local time as "
                             "YYYY-MM-DD HH:MM:SS", s->name, arg);
     }
@@ -567,39 +560,6 @@ static const char *parse_test_time(cmd_parms *cmd, const setting_t *s,
 
 /* For tests only: "YYYY-MM-DD HH:MM:SS[.ffffff]Z", a moment in UTC (so
  * that an hour that a change of clocks repeats is no ambiguity). */
-static int test_clock_read(const char *s, apr_time_t *t)
-{
-    apr_time_exp_t tm;
-    int usec = 0, n = 0;
-    char frac[7] = "";
-
-    memset(&tm, 0, sizeof(tm));
-    if (sscanf(s, "%4d-%2d-%2d %2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
-               &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6
-        || n != 19 || tm.tm_year < 1970 || tm.tm_mon < 1 || tm.tm_mon > 12
-        || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23
-        || tm.tm_min > 59 || tm.tm_sec > 59) {
-        return 0;
-    }
-    s += 19;
-    if (*s == '.') {
-        for (s++; apr_isdigit(*s) && usec < 6; s++) {
-            frac[usec++] = *s;
-        }
-        while (usec < 6) {
-            frac[usec++] = '0';
-        }
-        usec = atoi(frac);
-    }
-    if (strcmp(s, "Z")) {
-        return 0;
-    }
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    tm.tm_usec = usec;
-    return apr_time_exp_gmt_get(t, &tm) == APR_SUCCESS;
-}
-
 static const char *parse_test_clock(cmd_parms *cmd, const setting_t *s,
                                     const char *arg, const char **text,
                                     int *number)
@@ -607,7 +567,7 @@ static const char *parse_test_clock(cmd_parms *cmd, const setting_t *s,
     apr_time_t t;
 
     (void)number;
-    if (!test_clock_read(arg, &t)) {
+    if (!minicc_time_clock_parse(arg, &t)) {
         return apr_psprintf(cmd->pool, "%s: '%s' is not a moment in UTC as "
                             "YYYY-MM-DD HH:MM:SS[.ffffff]Z", s->name, arg);
     }
@@ -695,47 +655,7 @@ const char *minicc_conf_key(apr_pool_t *p, const minicc_dir_conf *c)
     return key;
 }
 
-/* ---- opening hours ---- */
-
-struct minicc_hours {
-    unsigned char open[7][24 * 60 / 8];     /* a bit a minute, 0 Sunday */
-};
-
-static const char *const day_names[7] = {
-    "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
-};
-
-static int day_of(const char *s, apr_size_t len)
-{
-    int i;
-
-    for (i = 0; i < 7; i++) {
-        if (len == 3 && !strncasecmp(s, day_names[i], 3)) {
-            return i;
-        }
-    }
-    return -1;
-}
-
-/* "HH:MM" (or "H:MM") into minutes; 24:00 only where allow_24; -1 if not
- * a time. */
-static int minute_of(const char *s, int allow_24)
-{
-    int h = 0, m = 0, n = 0;
-
-    while (apr_isdigit(s[n]) && n < 2) {
-        h = h * 10 + s[n++] - '0';
-    }
-    if (!n || s[n] != ':' || !apr_isdigit(s[n + 1])
-        || !apr_isdigit(s[n + 2]) || s[n + 3]) {
-        return -1;
-    }
-    m = (s[n + 1] - '0') * 10 + s[n + 2] - '0';
-    if (m > 59 || h > 24 || (h == 24 && (m || !allow_24))) {
-        return -1;
-    }
-    return h * 60 + m;
-}
+/* ---- opening hours (time.c's) ---- */
 
 /* One "DAYS HH:MM-HH:MM", added to what the section's MiniCCHours said
  * before. */
@@ -743,73 +663,14 @@ static const char *set_hours(cmd_parms *cmd, void *dconf, const char *arg)
 {
     minicc_dir_conf *c = dconf;
     minicc_hours_t *hours = (minicc_hours_t *)c->hours;
-    const char *space = strchr(arg, ' '), *p, *dash;
-    const char *what = apr_psprintf(cmd->pool, "MiniCCHours '%s'", arg);
-    int days[7] = { 0 }, from, to, d, m;
+    const char *err;
 
     if (!*arg) {
         return "MiniCCHours: an empty range; say e.g. \"Mon-Fri 09:00-17:00\"";
     }
-    if (!space || !(dash = strchr(space + 1, '-'))) {
-        return apr_pstrcat(cmd->pool, what, ": expected days and a time "
-                           "range, e.g. \"Mon-Fri 09:00-17:00\"", NULL);
-    }
-    /* the days: Mon, Mon-Fri, Mon,Wed,Fri (and ranges in a list) */
-    for (p = arg; p < space; ) {
-        const char *item_end = memchr(p, ',', space - p);
-        const char *range;
-        int a, b;
-
-        if (!item_end) {
-            item_end = space;
-        }
-        range = memchr(p, '-', item_end - p);
-        a = day_of(p, (range ? range : item_end) - p);
-        b = range ? day_of(range + 1, item_end - range - 1) : a;
-        if (a < 0 || b < 0) {
-            /* name the word that is not a day */
-            const char *bad = a < 0 ? p : range + 1;
-            const char *bad_end = a < 0 && range ? range : item_end;
-
-            return apr_psprintf(cmd->pool, "%s: '%s' is not a day (Mon Tue "
-                                "Wed Thu Fri Sat Sun; a range Mon-Fri, a "
-                                "list Mon,Wed,Fri)", what,
-                                apr_pstrmemdup(cmd->temp_pool, bad,
-                                               bad_end - bad));
-        }
-        for (d = a;; d = (d + 1) % 7) {
-            days[d] = 1;
-            if (d == b) {
-                break;
-            }
-        }
-        p = item_end + (item_end < space);
-    }
-    from = minute_of(apr_pstrmemdup(cmd->temp_pool, space + 1,
-                                    dash - space - 1), 0);
-    to = minute_of(dash + 1, 1);
-    if (from < 0 || to < 0) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a time (HH:MM from "
-                            "00:00 to 23:59; 24:00 may end a range)", what,
-                            from < 0 ? apr_pstrmemdup(cmd->temp_pool,
-                                                      space + 1,
-                                                      dash - space - 1)
-                                     : dash + 1);
-    }
-    if (to <= from) {
-        return apr_psprintf(cmd->pool, "%s: the range ends before it starts "
-                            "(a range past midnight is two: \"Mon "
-                            "22:00-24:00\" \"Tue 00:00-06:00\")", what);
-    }
-    if (!hours) {
-        c->hours = hours = apr_pcalloc(cmd->pool, sizeof(*hours));
-    }
-    for (d = 0; d < 7; d++) {
-        for (m = from; days[d] && m < to; m++) {
-            hours->open[d][m / 8] |= 1 << (m % 8);
-        }
-    }
-    return NULL;
+    err = minicc_time_hours_add(cmd->pool, &hours, arg);
+    c->hours = hours;
+    return err;
 }
 
 apr_time_t minicc_conf_now(const minicc_dir_conf *c, apr_time_t request_time)
@@ -817,40 +678,19 @@ apr_time_t minicc_conf_now(const minicc_dir_conf *c, apr_time_t request_time)
     const char *clock = minicc_conf_text(c, MINICC_TEST_CLOCK);
     apr_time_t t;
 
-    return clock && test_clock_read(clock, &t) ? t : request_time;
+    return clock && minicc_time_clock_parse(clock, &t) ? t : request_time;
 }
 
 void minicc_conf_when(const minicc_dir_conf *c, apr_time_t request_time,
                       minicc_when_t *when)
 {
-    const char *test = minicc_conf_text(c, MINICC_TEST_TIME);
-    apr_time_exp_t tm;
-
-    if (test) {
-        apr_time_t t;
-
-        /* the weekday of that date (parse_test_time checked the rest) */
-        memset(&tm, 0, sizeof(tm));
-        sscanf(test, "%4d-%2d-%2d %2d:%2d", &tm.tm_year, &tm.tm_mon,
-               &tm.tm_mday, &tm.tm_hour, &tm.tm_min);
-        tm.tm_year -= 1900;
-        tm.tm_mon -= 1;
-        apr_time_exp_gmt_get(&t, &tm);
-        apr_time_exp_gmt(&tm, t);
-    }
-    else {
-        apr_time_exp_lt(&tm, request_time);
-    }
-    apr_snprintf(when->date, sizeof(when->date), "%04d-%02d-%02d",
-                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-    when->wday = tm.tm_wday;
-    when->minute = tm.tm_hour * 60 + tm.tm_min;
+    minicc_time_when(request_time, minicc_conf_text(c, MINICC_TEST_TIME),
+                     when);
 }
 
 int minicc_conf_open(const minicc_dir_conf *c, const minicc_when_t *when)
 {
-    return !c->hours || (c->hours->open[when->wday][when->minute / 8]
-                         & (1 << (when->minute % 8)));
+    return minicc_time_hours_open(c->hours, when);
 }
 
 /* ---- the directives of a key and a value ---- */

@@ -17,144 +17,6 @@
 
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
-/* ---- dates ---- */
-
-static int days_in_month(int y, int m)
-{
-    static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
-                                31 };
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-    return days[m - 1] + (m == 2 && leap);
-}
-
-int minicc_date_parse(const char *s, minicc_date_t *out)
-{
-    int i;
-
-    for (i = 0; i < 10; i++) {
-        if (i == 4 || i == 7 ? s[i] != '-' : !apr_isdigit(s[i])) {
-            return 0;
-        }
-    }
-    if (s[10]) {
-        return 0;
-    }
-    out->y = atoi(s);
-    out->m = atoi(s + 5);
-    out->d = atoi(s + 8);
-    return out->y >= 1970 && out->y <= 9998 && out->m >= 1 && out->m <= 12
-        && out->d >= 1 && out->d <= days_in_month(out->y, out->m);
-}
-
-minicc_date_t minicc_date_next(minicc_date_t d)
-{
-    if (++d.d > days_in_month(d.y, d.m)) {
-        d.d = 1;
-        if (++d.m > 12) {
-            d.m = 1;
-            d.y++;
-        }
-    }
-    return d;
-}
-
-/* Days from 1970-01-01 (the civil calendar's day number, after Howard
- * Hinnant's days_from_civil). */
-long minicc_date_days(minicc_date_t d)
-{
-    long y = d.y - (d.m <= 2);
-    long era = y / 400;
-    long yoe = y - era * 400;
-    long doy = (153 * (d.m + (d.m > 2 ? -3 : 9)) + 2) / 5 + d.d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-    return era * 146097 + doe - 719468;
-}
-
-int minicc_date_cmp(minicc_date_t a, minicc_date_t b)
-{
-    return a.y != b.y ? a.y - b.y : a.m != b.m ? a.m - b.m : a.d - b.d;
-}
-
-const char *minicc_date_str(apr_pool_t *p, minicc_date_t d)
-{
-    return apr_psprintf(p, "%04d-%02d-%02d", d.y, d.m, d.d);
-}
-
-/* ---- local days, UTC rows ---- */
-
-static int tm_before(const struct tm *t, minicc_date_t d)
-{
-    minicc_date_t o;
-
-    o.y = t->tm_year + 1900;
-    o.m = t->tm_mon + 1;
-    o.d = t->tm_mday;
-    return minicc_date_cmp(o, d) < 0;
-}
-
-apr_time_t minicc_day_start(minicc_date_t d)
-{
-    struct tm tm, b;
-    time_t t, e;
-
-    /* mktime at 00:00 with the zone deciding on summer time */
-    memset(&tm, 0, sizeof(tm));
-    tm.tm_year = d.y - 1900;
-    tm.tm_mon = d.m - 1;
-    tm.tm_mday = d.d;
-    tm.tm_isdst = -1;
-    t = mktime(&tm);
-    /* a midnight the clocks skip: the day's first moment is later; one
-     * they repeat: the first of the two (every zone's changes fall on a
-     * quarter hour) */
-    localtime_r(&t, &b);
-    while (tm_before(&b, d)) {
-        t += 900;
-        localtime_r(&t, &b);
-    }
-    for (;;) {
-        e = t - 900;
-        localtime_r(&e, &b);
-        if (tm_before(&b, d)) {
-            break;
-        }
-        t = e;
-    }
-    return apr_time_from_sec(t);
-}
-
-int minicc_time_parse(const char *s, apr_time_t *t)
-{
-    apr_time_exp_t tm;
-    int n = 0;
-
-    memset(&tm, 0, sizeof(tm));
-    if (!s || sscanf(s, "%4d-%2d-%2d %2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
-                     &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n)
-              != 6 || n != 19) {
-        return 0;
-    }
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    return apr_time_exp_gmt_get(t, &tm) == APR_SUCCESS;
-}
-
-const char *minicc_local_time(apr_pool_t *p, const char *utc, char sep)
-{
-    apr_time_t t;
-    apr_time_exp_t tm;
-
-    if (!minicc_time_parse(utc, &t)) {
-        return utc ? utc : "";
-    }
-    apr_time_exp_lt(&tm, t);
-    return apr_psprintf(p, "%04d-%02d-%02d%c%02d:%02d:%02d",
-                        tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, sep,
-                        tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
 /* ---- the figures ---- */
 
 long minicc_num(const char *s)
@@ -168,9 +30,9 @@ int minicc_figures_gather(request_rec *r, const minicc_dir_conf *conf,
 {
     apr_pool_t *p = r->pool;
     /* the rows' times are UTC: the local days' bounds in UTC */
-    const char *lo = minicc_time_str(p, minicc_day_start(from));
-    const char *hi = minicc_time_str(p, minicc_day_start(
-                                            minicc_date_next(to)));
+    const char *lo = minicc_time_str(p, minicc_time_day_start(from));
+    const char *hi = minicc_time_str(p, minicc_time_day_start(
+                                            minicc_time_date_next(to)));
     const char *sa = apr_itoa(p, minicc_conf_number(conf,
                                                     MINICC_SHORT_ABANDON));
     const char *sl = apr_itoa(p, minicc_conf_number(conf,
@@ -182,12 +44,12 @@ int minicc_figures_gather(request_rec *r, const minicc_dir_conf *conf,
     const char *abandoned_args[] = { sa, lo, hi };
     apr_array_header_t *rows;
     minicc_date_t d;
-    long first = minicc_date_days(from), ndays;
+    long first = minicc_time_date_days(from), ndays;
     int i;
 
     memset(f, 0, sizeof(*f));
-    f->from_s = minicc_date_str(p, from);
-    f->to_s = minicc_date_str(p, to);
+    f->from_s = minicc_time_date_str(p, from);
+    f->to_s = minicc_time_date_str(p, to);
     f->service_level_seconds = minicc_conf_number(conf, MINICC_SERVICE_LEVEL);
     f->short_abandon_seconds = minicc_conf_number(conf, MINICC_SHORT_ABANDON);
 
@@ -197,11 +59,11 @@ int minicc_figures_gather(request_rec *r, const minicc_dir_conf *conf,
                                   6))) {
         return 0;
     }
-    ndays = minicc_date_days(to) - first + 1;
+    ndays = minicc_time_date_days(to) - first + 1;
     f->hours = apr_array_make(p, (int)ndays * 24, sizeof(minicc_counts_t));
     f->days = apr_array_make(p, (int)ndays, sizeof(minicc_counts_t));
-    for (d = from; minicc_date_cmp(d, to) <= 0; d = minicc_date_next(d)) {
-        const char *day = minicc_date_str(p, d);
+    for (d = from; minicc_time_date_cmp(d, to) <= 0; d = minicc_time_date_next(d)) {
+        const char *day = minicc_time_date_str(p, d);
         minicc_counts_t *dc = apr_array_push(f->days);
 
         memset(dc, 0, sizeof(*dc));
@@ -232,7 +94,7 @@ int minicc_figures_gather(request_rec *r, const minicc_dir_conf *conf,
         ld.y = tm.tm_year + 1900;
         ld.m = tm.tm_mon + 1;
         ld.d = tm.tm_mday;
-        at = minicc_date_days(ld) - first;
+        at = minicc_time_date_days(ld) - first;
         if (at < 0 || at >= ndays) {
             continue;
         }

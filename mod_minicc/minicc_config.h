@@ -13,6 +13,8 @@
 #include <httpd.h>
 #include <http_config.h>
 
+#include "minicc_time.h"
+
 /*
  * The per-directory directives that take one value.  A line here is the
  * whole of such a directive: its id (MINICC_<id>), its name, how config.c
@@ -165,8 +167,6 @@ typedef enum {
 
 /* The TwiML written for a configuration at startup (docs.c). */
 struct minicc_docs;
-/* MiniCCHours: the minutes of each day of the week the line is open. */
-typedef struct minicc_hours minicc_hours_t;
 
 /* Per-directory settings.  Only the accessors below read them: they
  * supply the defaults for what a section does not set. */
@@ -186,13 +186,6 @@ typedef struct minicc_dir_conf {
     const struct minicc_merged *merged;
 } minicc_dir_conf;
 
-/* A moment as the opening hours see it: the local date, the day of the
- * week (0 Sunday) and the minute of the day. */
-typedef struct {
-    char date[11];              /* YYYY-MM-DD */
-    int wday;
-    int minute;
-} minicc_when_t;
 
 /* When the request came: MiniCCTestClock in tests, else request_time. */
 apr_time_t minicc_conf_now(const minicc_dir_conf *c, apr_time_t request_time);

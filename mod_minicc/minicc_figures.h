@@ -12,28 +12,10 @@
 #include "minicc_config.h"
 #include "minicc_sql.h"
 
-typedef struct {
-    int y, m, d;
-} minicc_date_t;
-
-/* YYYY-MM-DD, a real day from 1970 to 9998: 1, else 0. */
-int minicc_date_parse(const char *s, minicc_date_t *out);
-minicc_date_t minicc_date_next(minicc_date_t d);
-int minicc_date_cmp(minicc_date_t a, minicc_date_t b);
-/* The day's number, counted from 1970-01-01 (0). */
-long minicc_date_days(minicc_date_t d);
 /* The longest range a report covers (doc/contract.txt 17): a year, a leap
  * day included.  Each day of a range costs 24 hours of figures. */
 #define MINICC_REPORT_MAX_DAYS 366
-const char *minicc_date_str(apr_pool_t *p, minicc_date_t d);
-/* The moment the local day d begins (the server's zone; a midnight the
- * clocks repeat: the first). */
-apr_time_t minicc_day_start(minicc_date_t d);
-/* A stored time (UTC, "YYYY-MM-DD HH:MM:SS[.ffffff]") to *t: 1, else 0. */
-int minicc_time_parse(const char *s, apr_time_t *t);
-/* A stored time as local "YYYY-MM-DD?HH:MM:SS" (? is sep), in p; one that
- * does not parse as it is. */
-const char *minicc_local_time(apr_pool_t *p, const char *utc, char sep);
+
 /* A number the database gave as text (NULL: 0). */
 long minicc_num(const char *s);
 

@@ -10,6 +10,7 @@
 
 #include "minicc_sql.h"
 #include "minicc_text.h"
+#include "minicc_time.h"
 
 /* A parameter cleaned for storage (NULs dropped, invalid UTF-8 replaced;
  * the change is logged); NULL when absent. */
@@ -26,8 +27,6 @@ apr_time_t minicc_now(request_rec *r);
 /* When the request arrived, in UTC, as the rows store it (YYYY-MM-DD
  * HH:MM:SS.UUUUUU). */
 const char *minicc_arrival_time(request_rec *r);
-/* t so, in p. */
-const char *minicc_time_str(apr_pool_t *p, apr_time_t t);
 
 /* Sets column of row to value (a column no parameter fills). */
 void minicc_row_set(minicc_row_t *row, const char *column, const char *value);

@@ -26,7 +26,7 @@
  * "2026-11-24T10:15:02" (sep 'T', here in Asia/Tokyo) */
 static const char *short_time(apr_pool_t *p, const char *t, char sep)
 {
-    return minicc_local_time(p, t, sep);
+    return minicc_time_local(p, t, sep);
 }
 
 /* ---- JSON ---- */
@@ -590,10 +590,10 @@ int minicc_report_handler(request_rec *r)
     if (!format) {
         format = "html";
     }
-    if (from_s && !minicc_date_parse(from_s, &from)) {
+    if (from_s && !minicc_time_date_parse(from_s, &from)) {
         return bad_request(r, "from: expected a date as YYYY-MM-DD");
     }
-    if (to_s && !minicc_date_parse(to_s, &to)) {
+    if (to_s && !minicc_time_date_parse(to_s, &to)) {
         return bad_request(r, "to: expected a date as YYYY-MM-DD");
     }
     if (!from_s || !to_s) {
@@ -603,16 +603,16 @@ int minicc_report_handler(request_rec *r)
         today.m = now.tm_mon + 1;
         today.d = now.tm_mday;
         if (!from_s) {
-            from = (to_s && minicc_date_cmp(to, today) < 0) ? to : today;
+            from = (to_s && minicc_time_date_cmp(to, today) < 0) ? to : today;
         }
         if (!to_s) {
-            to = (from_s && minicc_date_cmp(from, today) > 0) ? from : today;
+            to = (from_s && minicc_time_date_cmp(from, today) > 0) ? from : today;
         }
     }
-    if (minicc_date_cmp(from, to) > 0) {
+    if (minicc_time_date_cmp(from, to) > 0) {
         return bad_request(r, "from is after to");
     }
-    if (minicc_date_days(to) - minicc_date_days(from) + 1
+    if (minicc_time_date_days(to) - minicc_time_date_days(from) + 1
         > MINICC_REPORT_MAX_DAYS) {
         return bad_request(r, apr_psprintf(r->pool, "from .. to: a range "
                                            "of at most %d days",

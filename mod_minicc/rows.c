@@ -45,18 +45,6 @@ apr_time_t minicc_now(request_rec *r)
                            r->request_time);
 }
 
-const char *minicc_time_str(apr_pool_t *p, apr_time_t t)
-{
-    apr_time_exp_t tm;
-
-    /* UTC: an hour that the clocks repeat in autumn neither reverses "the
-     * later wins" nor a timer (doc/contract.txt 17) */
-    apr_time_exp_gmt(&tm, t);
-    return apr_psprintf(p, "%04d-%02d-%02d %02d:%02d:%02d.%06d",
-                        tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                        tm.tm_hour, tm.tm_min, tm.tm_sec, tm.tm_usec);
-}
-
 const char *minicc_arrival_time(request_rec *r)
 {
     return minicc_time_str(r->pool, minicc_now(r));

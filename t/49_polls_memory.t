@@ -38,6 +38,9 @@ MPM
 <Location /minicc>
     MiniCCQueue $queue
 </Location>
+<Location /minicc/information>
+    SetHandler minicc-information
+</Location>
 EXTRA
 ok($srv, 'a server of its own: one child') or diag('no server');
 my ($child) = $srv ? MiniCCSpoolTest::children_of($srv->{pid}) : ();
@@ -52,7 +55,9 @@ sub wrk_run {
     my ($kind, $seconds) = @_;
     my $runid = sprintf '%08x', int(rand(2**32));
     my $out = `wrk -t2 -c8 -d${seconds}s -s @{[top_dir()]}/bench/webhook.lua http://127.0.0.1:$srv->{port} -- $kind $runid 2>&1`;
-    return $out =~ /RESULT requests=(\d+)/ ? $1 : 0;
+    return $1 if $out =~ /RESULT requests=(\d+) .* errors=0 .* status=0$/m;
+    diag("wrk $kind: $out");
+    return 0;
 }
 
 $stopped = mariadbd_pid();

@@ -19,11 +19,12 @@
 #include "minicc_text.h"
 #include "minicc_throttle.h"
 #include "minicc_twiml.h"
+#include "unit.h"
 
 static int passed, failed;
 static apr_pool_t *pool;
 
-static void ok(int cond, const char *what)
+void ok(int cond, const char *what)
 {
     if (cond) {
         passed++;
@@ -582,6 +583,7 @@ int main(void)
     test_schema();
     test_statements();
     test_throttle();
+    test_time(pool);
     apr_pool_destroy(pool);
     xmlCleanupParser();
     apr_terminate();
