@@ -127,6 +127,42 @@ void minicc_callers_child_init(apr_pool_t *pchild, server_rec *s)
     }
 }
 
+/* The one statement of the copy (sql.c's MINICC_STMT_CALLERS): every
+ * operator's number (kind 0), every holiday on or after from (kind 1) and
+ * every queue with call-backs in line (kind 2), into the copy's tables
+ * (keys made in p, values ""); 0, or -1 when it failed (logged). */
+typedef struct {
+    apr_pool_t *p;
+    apr_hash_t *kinds[3];       /* operators, holidays, queues */
+} reading_t;
+
+static void one_row(void *baton, const char *const *values)
+{
+    reading_t *rd = baton;
+    const char *kind = values[0], *value = values[1];
+
+    if (kind && value && *kind >= '0' && *kind <= '2') {
+        value = apr_pstrdup(rd->p, value);
+        apr_hash_set(rd->kinds[*kind - '0'], value, APR_HASH_KEY_STRING, "");
+    }
+}
+
+static int read_callers(request_rec *r, apr_pool_t *p, const char *from,
+                        apr_hash_t *operators, apr_hash_t *holidays,
+                        apr_hash_t *queues)
+{
+    reading_t rd;
+
+    rd.p = p;
+    rd.kinds[0] = operators;
+    rd.kinds[1] = holidays;
+    rd.kinds[2] = queues;
+    return minicc_db_each_row(r, MINICC_STMT_CALLERS, 1, &from, 2,
+                              apr_psprintf(r->pool, "reading the operators "
+                                           "and the holidays from %s on",
+                                           from), one_row, &rd);
+}
+
 /* A new copy read from the database, from the date on; NULL when the read
  * failed (logged by db.c). */
 static copy_t *read_copy(request_rec *r, const char *date, apr_time_t now)
@@ -144,8 +180,8 @@ static copy_t *read_copy(request_rec *r, const char *date, apr_time_t now)
     copy->queues = apr_hash_make(p);
     apr_cpystrn(copy->from, date, sizeof(copy->from));
     copy->asked = now;
-    if (minicc_db_read_callers(r, p, copy->from, copy->operators,
-                               copy->holidays, copy->queues)) {
+    if (read_callers(r, p, copy->from, copy->operators, copy->holidays,
+                     copy->queues)) {
         apr_pool_destroy(p);
         return NULL;
     }
@@ -202,8 +238,8 @@ static int read_alone(request_rec *r, question_t *q)
     copy.holidays = apr_hash_make(r->pool);
     copy.queues = apr_hash_make(r->pool);
     apr_cpystrn(copy.from, q->date, sizeof(copy.from));
-    if (minicc_db_read_callers(r, r->pool, copy.from, copy.operators,
-                               copy.holidays, copy.queues)) {
+    if (read_callers(r, r->pool, copy.from, copy.operators, copy.holidays,
+                     copy.queues)) {
         return -1;
     }
     answer(&copy, q);

@@ -975,75 +975,65 @@ static int run(const db_ctx_t *c, int id, int nargs, const char **args,
     return err;
 }
 
-/* ---- the operators and holidays ---- */
+/* ---- a statement's rows, and an UPDATE with the SELECT that follows ---- */
 
 typedef struct {
-    const char *from;
+    int id, nargs, ncols;
+    const char **args;
     const char *doing;
-    apr_pool_t *p;
-    apr_hash_t *kinds[3];       /* operators, holidays, queues */
-} callers_t;
+    minicc_db_row_fn fn;
+    void *baton;
+} each_row_t;
 
-static int read_callers(const db_ctx_t *c, void *baton)
+static int each_row(const db_ctx_t *c, void *baton)
 {
-    callers_t *cl = baton;
+    each_row_t *e = baton;
     apr_dbd_results_t *res;
     apr_dbd_row_t *row = NULL;
+    const char **values = apr_palloc(c->pool, sizeof(char *) * e->ncols);
 
-    apr_hash_clear(cl->kinds[0]);
-    apr_hash_clear(cl->kinds[1]);
-    apr_hash_clear(cl->kinds[2]);
-    if (run(c, MINICC_STMT_CALLERS, 1, &cl->from, &res, NULL, cl->doing)) {
+    if (run(c, e->id, e->nargs, e->args, &res, NULL, e->doing)) {
         return 0;
     }
     /* read to the end: a sequential result left unread spoils the pooled
      * connection for the next request */
     while (apr_dbd_get_row(c->dbd->driver, c->pool, res, &row, -1) == 0) {
-        const char *kind = apr_dbd_get_entry(c->dbd->driver, row, 0);
-        const char *value = apr_dbd_get_entry(c->dbd->driver, row, 1);
+        int i;
 
-        if (kind && value && *kind >= '0' && *kind <= '2') {
-            value = apr_pstrdup(cl->p, value);
-            apr_hash_set(cl->kinds[*kind - '0'], value, APR_HASH_KEY_STRING,
-                         "");
+        /* the driver reuses its buffers from row to row: fn copies */
+        for (i = 0; i < e->ncols; i++) {
+            values[i] = apr_dbd_get_entry(c->dbd->driver, row, i);
         }
+        e->fn(e->baton, values);
     }
     return 1;
 }
 
-int minicc_db_read_callers(request_rec *r, apr_pool_t *p, const char *from,
-                           apr_hash_t *operators, apr_hash_t *holidays,
-                           apr_hash_t *queues)
+int minicc_db_each_row(request_rec *r, int id, int nargs, const char **args,
+                       int ncols, const char *doing, minicc_db_row_fn fn,
+                       void *baton)
 {
-    callers_t cl;
+    each_row_t e;
 
-    cl.from = from;
-    cl.doing = apr_psprintf(r->pool, "reading the operators and the "
-                            "holidays from %s on", from);
-    cl.p = p;
-    cl.kinds[0] = operators;
-    cl.kinds[1] = holidays;
-    cl.kinds[2] = queues;
-    return with_connection(r, cl.doing, read_callers, &cl) > 0 ? 0 : -1;
+    e.id = id;
+    e.nargs = nargs;
+    e.args = args;
+    e.ncols = ncols;
+    e.doing = doing;
+    e.fn = fn;
+    e.baton = baton;
+    return with_connection(r, doing, each_row, &e) > 0 ? 0 : -1;
 }
 
-/* ---- call-backs ---- */
-
-/* An UPDATE and then a SELECT (either may be -1: none) on one connection;
- * the SELECT's first row kept. */
 typedef struct {
-    const char *doing;
-    int update, nupdate;
-    const char **update_args;
-    int select, nselect;
-    const char **select_args;
-    int ncols;
+    const minicc_db_steps_t *s;
     const char **row;           /* NULL: no row */
 } steps_t;
 
 static int run_steps(const db_ctx_t *c, void *baton)
 {
-    steps_t *s = baton;
+    steps_t *st = baton;
+    const minicc_db_steps_t *s = st->s;
     apr_dbd_results_t *res;
     apr_dbd_row_t *row = NULL;
     int affected = 0;
@@ -1062,71 +1052,36 @@ static int run_steps(const db_ctx_t *c, void *baton)
             s->doing)) {
         return 0;
     }
-    /* read to the end (see read_callers) */
+    /* read to the end (see each_row) */
     while (apr_dbd_get_row(c->dbd->driver, c->pool, res, &row, -1) == 0) {
         int i;
 
-        if (s->row) {
+        if (st->row) {
             continue;
         }
-        s->row = apr_pcalloc(c->r->pool, sizeof(char *) * s->ncols);
+        st->row = apr_pcalloc(c->r->pool, sizeof(char *) * s->ncols);
         for (i = 0; i < s->ncols; i++) {
             const char *v = apr_dbd_get_entry(c->dbd->driver, row, i);
 
-            s->row[i] = v ? apr_pstrdup(c->r->pool, v) : NULL;
+            st->row[i] = v ? apr_pstrdup(c->r->pool, v) : NULL;
         }
     }
     return 1;
 }
 
-static int steps(request_rec *r, steps_t *s)
+int minicc_db_steps(request_rec *r, const minicc_db_steps_t *s,
+                    const char ***row)
 {
-    s->row = NULL;
-    return with_connection(r, s->doing, run_steps, s) > 0 ? 0 : -1;
-}
+    steps_t st;
+    int rc;
 
-int minicc_db_callback_asked(request_rec *r, const char *callsid)
-{
-    steps_t s = { NULL, -1, 0, NULL, MINICC_STMT_CALLBACK_ASKED, 1, NULL,
-                  1, NULL };
-
-    s.select_args = &callsid;
-    s.doing = apr_psprintf(r->pool, "looking up whether the caller of %s "
-                           "asked for a call-back", callsid);
-    return steps(r, &s) ? -1 : s.row != NULL;
-}
-
-int minicc_db_callback_outcome(request_rec *r, const char *op,
-                               const char *callsid, const char *status,
-                               const char *attempts, const char *now)
-{
-    const char *args[] = { status, status, attempts, now, status, callsid,
-                           op };
-    steps_t s = { NULL, MINICC_STMT_CALLBACK_OUTCOME, 7, NULL, -1, 0, NULL,
-                  0, NULL };
-
-    s.update_args = args;
-    s.doing = apr_psprintf(r->pool, "recording the outcome (%s) of the "
-                           "call-back %s that operator call %s dialled",
-                           status, callsid, op);
-    return steps(r, &s);
-}
-
-const char **minicc_db_callback_claim(request_rec *r, const char *op,
-                                      const char *queue, const char *now,
-                                      int *failed)
-{
-    const char *args[] = { op, now, queue, now, now, now, op, op };
-    steps_t s = { NULL, MINICC_STMT_CALLBACK_CLAIM, 8, NULL,
-                  MINICC_STMT_CALLBACK_CLAIMED, 1, NULL, 3, NULL };
-
-    s.update_args = args;
-    s.select_args = &op;
-    s.doing = apr_psprintf(r->pool, "claiming a call-back of queue %s for "
-                           "operator call %s",
-                           ap_escape_logitem(r->pool, queue), op);
-    *failed = steps(r, &s) != 0;
-    return *failed ? NULL : s.row;
+    st.s = s;
+    st.row = NULL;
+    rc = with_connection(r, s->doing, run_steps, &st) > 0 ? 0 : -1;
+    if (row) {
+        *row = st.row;
+    }
+    return rc;
 }
 
 /* ---- the report's SELECTs ---- */
@@ -1369,7 +1324,7 @@ int minicc_db_run_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd, int id,
     if ((err = run(&c, id, nargs, args, &res, NULL, why))) {
         return err;
     }
-    /* read to the end (see read_callers) */
+    /* read to the end (see each_row) */
     while (apr_dbd_get_row(dbd->driver, p, res, &row, -1) == 0) {
         const char *v = apr_dbd_get_entry(dbd->driver, row, 0);
 

@@ -8,6 +8,7 @@
  * mod_minicc.c's, the documents docs.c's.
  */
 #include "mod_minicc_private.h"
+#include "minicc_callbacks.h"
 #include "minicc_callers.h"
 #include "minicc_db.h"
 #include "minicc_polls.h"
@@ -120,7 +121,7 @@ static void callback_turn(minicc_call_t *call, const char *op)
     ap_args_to_table(r, &args);
     dialled = apr_table_get(args, "callback");
     if (dialled && minicc_is_sid(dialled) && outcome) {
-        minicc_db_callback_outcome(r, op, dialled, outcome,
+        minicc_callbacks_outcome(r, op, dialled, outcome,
                                    apr_itoa(r->pool, minicc_conf_number(
                                        call->conf, MINICC_CALLBACK_ATTEMPTS)),
                                    now);
@@ -129,7 +130,7 @@ static void callback_turn(minicc_call_t *call, const char *op)
     if (minicc_callers_callbacks_waiting(r, queue, when.date) <= 0) {
         return;
     }
-    claimed = minicc_db_callback_claim(r, op, queue, now, &failed);
+    claimed = minicc_callbacks_claim(r, op, queue, now, &failed);
     if (claimed && claimed[1]) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, APLOGNO(30901)
                       "operator call %s sent to call back %s (CallSid %s)",
@@ -243,7 +244,7 @@ static int asked_callback(minicc_call_t *call)
         || !minicc_is_sid(sid)) {
         return 0;
     }
-    asked = minicc_db_callback_asked(call->r, sid);
+    asked = minicc_callbacks_asked(call->r, sid);
     return asked > 0
         || (asked < 0 && !minicc_conf_number(call->conf, MINICC_MAX_QUEUE)
             && !minicc_conf_number(call->conf, MINICC_MAX_WAIT));

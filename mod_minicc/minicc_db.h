@@ -31,30 +31,30 @@ int minicc_db_prepare_request(request_rec *r);
 /* Whether the request holds a connection of its own (taken early). */
 int minicc_db_holds_connection(request_rec *r);
 
-/* Every operator's number into operators, every holiday on or after from
- * (YYYY-MM-DD) into holidays and every queue with call-backs in line into
- * queues (keys made in p, values ""), in one statement; 0, or -1 when it
- * failed (logged). */
-int minicc_db_read_callers(request_rec *r, apr_pool_t *p, const char *from,
-                           apr_hash_t *operators, apr_hash_t *holidays,
-                           apr_hash_t *queues);
+/* Runs a SELECT of sql.c on a connection the child keeps (or the
+ * request's), and gives fn each row's ncols values (NULL for SQL NULL;
+ * the driver's buffers: fn copies what it keeps); 0, or -1 when it failed
+ * (logged, with doing). */
+typedef void (*minicc_db_row_fn)(void *baton, const char *const *values);
+int minicc_db_each_row(request_rec *r, int id, int nargs, const char **args,
+                       int ncols, const char *doing, minicc_db_row_fn fn,
+                       void *baton);
 
-/* Call-backs (doc/contract.txt, 8); now is the request's local time as the
- * rows have it.  Whether the caller of callsid asked for one: 1, 0, or -1
- * when the lookup failed (logged). */
-int minicc_db_callback_asked(request_rec *r, const char *callsid);
-/* The call-back the operator call op dialled: completed, or (busy,
- * no-answer, failed, canceled) an attempt more: back in line, or failed at
- * the attempts'th.  0, or -1 (logged). */
-int minicc_db_callback_outcome(request_rec *r, const char *op,
-                               const char *callsid, const char *status,
-                               const char *attempts, const char *now);
-/* Claims for op the oldest call-back of queue that is due (the rule is
- * sql.c's): its CallSid, From and To, or NULL when none is due or the
- * database failed (*failed, logged). */
-const char **minicc_db_callback_claim(request_rec *r, const char *op,
-                                      const char *queue, const char *now,
-                                      int *failed);
+/* An UPDATE and then a SELECT of sql.c (either may be -1: none) on one
+ * connection; the SELECT runs only when there was no UPDATE or it changed
+ * a row (what the SELECT finds is then the UPDATE's). */
+typedef struct {
+    const char *doing;
+    int update, nupdate;
+    const char **update_args;
+    int select, nselect;
+    const char **select_args;
+    int ncols;
+} minicc_db_steps_t;
+/* 0 and the SELECT's first row (ncols values in r->pool; NULL: none) in
+ * *row, or -1 when a statement failed (logged). */
+int minicc_db_steps(request_rec *r, const minicc_db_steps_t *s,
+                    const char ***row);
 
 /* Writes n rows of one table, in as few statements as the prepared sizes
  * allow, on the request's own connection or one the child keeps; errs[i]
