@@ -25,6 +25,10 @@ my @bad = (
     ['MiniCCHours "Mon"',                 qr/MiniCCHours 'Mon': expected days and a time range/],
     ['MiniCCHours "09:00-17:00"',         qr/expected days and a time range|is not a day/],
     ['MiniCCTestTime "2026-13-01 00:00:00"', qr/MiniCCTestTime: '2026-13-01 00:00:00' is not a local time/],
+    # MiniCCTestClock: a moment in UTC, the Z said
+    ['MiniCCTestClock "2027-10-31 00:30:00"', qr/MiniCCTestClock: '2027-10-31 00:30:00' is not a moment in UTC/],
+    ['MiniCCTestClock "2027-10-31 24:30:00Z"', qr/MiniCCTestClock: '2027-10-31 24:30:00Z' is not a moment in UTC/],
+    ['MiniCCTestClock "2027-10-31T00:30:00Z"', qr/is not a moment in UTC as YYYY-MM-DD HH:MM:SS\[\.ffffff\]Z/],
 );
 my @open = (
     ['/hours/mon-0900', 'Monday 09:00:00, the first minute'],
