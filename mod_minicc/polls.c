@@ -15,12 +15,11 @@
 #include "minicc_lock.h"
 #include "minicc_polls.h"
 #include "minicc_rows.h"
+#include "minicc_worker.h"
 
 #include <apr_hash.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include <apr_thread_cond.h>
-#include <apr_thread_proc.h>
 
 /* How often the table is written; after a failed write, the next not
  * before AWAY (the database is down: leave it and the log alone). */
@@ -49,15 +48,11 @@ typedef struct {
     apr_time_t at;
 } poll_t;
 
-/* One thread per child writes the tables of all its servers. */
+/* One thread per child (core/worker.c) writes the tables of all its
+ * servers. */
 typedef struct {
-    minicc_mutex_t *lock;       /* of every server's table too */
-#if APR_HAS_THREADS
-    apr_thread_cond_t *wake;
-    apr_thread_t *thread;
-#endif
+    minicc_mutex_t *lock;       /* of every server's table */
     apr_array_header_t *tables; /* polls_t *, a server each */
-    int stopping;
 } writer_t;
 
 typedef struct {
@@ -229,38 +224,29 @@ static void write_due(polls_t *ps, apr_time_t now)
     minicc_lock(ps->w->lock);
 }
 
-static void *APR_THREAD_FUNC write_loop(apr_thread_t *thread, void *data)
+/* A round of the writer: each server's table written when due, and
+ * live_waiting purged when that is due. */
+static apr_interval_time_t write_round(minicc_worker_t *wk, void *data)
 {
     writer_t *w = data;
-
-    minicc_lock(w->lock);
-    while (!w->stopping) {
-        int i;
-
-        apr_thread_cond_timedwait(w->wake, w->lock, EVERY);
-        for (i = 0; i < w->tables->nelts && !w->stopping; i++) {
-            write_due(APR_ARRAY_IDX(w->tables, i, polls_t *),
-                      apr_time_now());
-            purge_due(APR_ARRAY_IDX(w->tables, i, polls_t *),
-                      apr_time_now());
-        }
-    }
-    minicc_unlock(w->lock);
-    apr_thread_exit(thread, APR_SUCCESS);
-    return NULL;
-}
-
-static apr_status_t stop_writer(void *data)
-{
-    writer_t *w = data;
-    apr_status_t rv;
     int i;
 
     minicc_lock(w->lock);
-    w->stopping = 1;
-    apr_thread_cond_signal(w->wake);
+    for (i = 0; i < w->tables->nelts && !minicc_worker_stopping(wk); i++) {
+        write_due(APR_ARRAY_IDX(w->tables, i, polls_t *), apr_time_now());
+        purge_due(APR_ARRAY_IDX(w->tables, i, polls_t *), apr_time_now());
+    }
     minicc_unlock(w->lock);
-    apr_thread_join(&rv, w->thread);
+    return EVERY;
+}
+
+/* A plain cleanup: it runs after the worker's pre-cleanup joined the
+ * thread, so no round uses the tables any more. */
+static apr_status_t free_tables(void *data)
+{
+    writer_t *w = data;
+    int i;
+
     for (i = 0; i < w->tables->nelts; i++) {
         polls_t *ps = APR_ARRAY_IDX(w->tables, i, polls_t *);
 
@@ -277,6 +263,7 @@ void minicc_polls_child_init(apr_pool_t *pchild, server_rec *s)
 {
 #if APR_HAS_THREADS
     writer_t *w = apr_pcalloc(pchild, sizeof(*w));
+    minicc_worker_t *worker;
     server_rec *sp;
     apr_status_t rv;
     int i;
@@ -298,21 +285,17 @@ void minicc_polls_child_init(apr_pool_t *pchild, server_rec *s)
         APR_ARRAY_PUSH(w->tables, polls_t *) = ps;
     }
     /* a lock under every MPM: the writer is a thread of its own */
+    apr_pool_cleanup_register(pchild, w, free_tables,
+                              apr_pool_cleanup_null);
     if ((rv = minicc_mutex_create(&w->lock, pchild)) != APR_SUCCESS
-        || (rv = apr_thread_cond_create(&w->wake, pchild)) != APR_SUCCESS
-        || (rv = apr_thread_create(&w->thread, NULL, write_loop, w, pchild))
-           != APR_SUCCESS) {
+        || (rv = minicc_worker_start(pchild, EVERY, write_round, w,
+                                     &worker)) != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, APLOGNO(31001)
                      "starting the thread that writes who waits failed: "
                      "the live view does not count this child's waiting "
                      "callers");
-        for (i = 0; i < w->tables->nelts; i++) {
-            apr_pool_destroy(APR_ARRAY_IDX(w->tables, i, polls_t *)->pool);
-        }
         return;
     }
-    /* joined before pchild's subpools go, the thread's among them */
-    apr_pool_pre_cleanup_register(pchild, w, stop_writer);
     for (i = 0; i < w->tables->nelts; i++) {
         polls_t *ps = APR_ARRAY_IDX(w->tables, i, polls_t *);
 

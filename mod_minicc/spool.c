@@ -25,11 +25,10 @@
 #include "minicc_metrics.h"
 #include "minicc_spool.h"
 #include "minicc_spoolfmt.h"
+#include "minicc_worker.h"
 
 #include <http_protocol.h>
 #include <unixd.h>
-#include <apr_thread_proc.h>
-#include <apr_thread_cond.h>
 #include <apr_thread_mutex.h>
 #include <apr_portable.h>
 
@@ -155,10 +154,6 @@ typedef struct {
 typedef struct {
     server_rec *s;
     const minicc_srv_conf *sc;
-    apr_thread_t *thread;
-    apr_thread_mutex_t *mutex;
-    apr_thread_cond_t *cond;
-    int stopping;
     int last_logged;        /* backlog last reported, to log changes only */
     apr_interval_time_t interval;   /* until the next look at the spool */
 } replayer_t;
@@ -249,7 +244,7 @@ static int replay(replayer_t *rp, apr_pool_t *p)
         != APR_SUCCESS) {
         return 1;   /* another child or thread is at it */
     }
-    /* the database first (replay_loop saw rows): while it is away, the
+    /* the database first (replay_round saw rows): while it is away, the
      * spool is counted (only what was appended since), not read whole */
     if (!(dbd = minicc_db_open(p, s))) {
         const char *oldest = NULL;
@@ -371,63 +366,40 @@ static int spool_has_rows(apr_pool_t *p, const char *spool)
         && fi.size > 0;
 }
 
-static void *APR_THREAD_FUNC replay_loop(apr_thread_t *thread, void *data)
+/* A round of the replay thread (core/worker.c): a look at the spool, and
+ * its rows written when there are some; the next round sooner or later as
+ * the database answers or not. */
+static apr_interval_time_t replay_round(minicc_worker_t *w, void *data)
 {
     replayer_t *rp = data;
+    /* its own allocator, so that a large backlog read once goes back to
+     * the system instead of staying in the child */
+    apr_allocator_t *allocator;
+    apr_pool_t *p;
 
-    apr_thread_mutex_lock(rp->mutex);
-    while (!rp->stopping) {
-        apr_thread_cond_timedwait(rp->cond, rp->mutex, rp->interval);
-        if (rp->stopping) {
-            break;
-        }
-        apr_thread_mutex_unlock(rp->mutex);
-        {
-            /* its own allocator, so that a large backlog read once goes
-             * back to the system instead of staying in the child */
-            apr_allocator_t *allocator;
-            apr_pool_t *p;
-
-            if (apr_allocator_create(&allocator) == APR_SUCCESS) {
-                if (apr_pool_create_ex(&p, NULL, NULL, allocator)
-                    == APR_SUCCESS) {
-                    apr_allocator_owner_set(allocator, p);
-                    if (!spool_has_rows(p, rp->sc->spool) || replay(rp, p)) {
-                        rp->interval = REPLAY_INTERVAL;
-                    }
-                    else if ((rp->interval *= 2) > REPLAY_INTERVAL_MAX) {
-                        rp->interval = REPLAY_INTERVAL_MAX;
-                    }
-                    apr_pool_destroy(p);
-                }
-                else {
-                    apr_allocator_destroy(allocator);
-                }
-            }
-        }
-        apr_thread_mutex_lock(rp->mutex);
+    (void)w;
+    if (apr_allocator_create(&allocator) != APR_SUCCESS) {
+        return rp->interval;
     }
-    apr_thread_mutex_unlock(rp->mutex);
-    apr_thread_exit(thread, APR_SUCCESS);
-    return NULL;
-}
-
-static apr_status_t stop_replayer(void *data)
-{
-    replayer_t *rp = data;
-    apr_status_t rv;
-
-    apr_thread_mutex_lock(rp->mutex);
-    rp->stopping = 1;
-    apr_thread_cond_signal(rp->cond);
-    apr_thread_mutex_unlock(rp->mutex);
-    apr_thread_join(&rv, rp->thread);
-    return APR_SUCCESS;
+    if (apr_pool_create_ex(&p, NULL, NULL, allocator) != APR_SUCCESS) {
+        apr_allocator_destroy(allocator);
+        return rp->interval;
+    }
+    apr_allocator_owner_set(allocator, p);
+    if (!spool_has_rows(p, rp->sc->spool) || replay(rp, p)) {
+        rp->interval = REPLAY_INTERVAL;
+    }
+    else if ((rp->interval *= 2) > REPLAY_INTERVAL_MAX) {
+        rp->interval = REPLAY_INTERVAL_MAX;
+    }
+    apr_pool_destroy(p);
+    return rp->interval;
 }
 
 void minicc_spool_child_init(apr_pool_t *pchild, server_rec *s)
 {
     const minicc_srv_conf *sc = minicc_srv_conf_of(s);
+    minicc_worker_t *worker;
     replayer_t *rp;
     server_rec *sp;
     apr_status_t rv;
@@ -449,19 +421,12 @@ void minicc_spool_child_init(apr_pool_t *pchild, server_rec *s)
     rp->sc = sc;
     rp->last_logged = -1;
     rp->interval = REPLAY_INTERVAL;
-    if ((rv = apr_thread_mutex_create(&rp->mutex, APR_THREAD_MUTEX_DEFAULT,
-                                      pchild)) != APR_SUCCESS
-        || (rv = apr_thread_cond_create(&rp->cond, pchild)) != APR_SUCCESS
-        || (rv = apr_thread_create(&rp->thread, NULL, replay_loop, rp,
-                                   pchild)) != APR_SUCCESS) {
+    if ((rv = minicc_worker_start(pchild, rp->interval, replay_round, rp,
+                                  &worker)) != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, APLOGNO(30511)
                      "starting the spool's replay thread failed: rows "
                      "spooled will wait for another child");
-        return;
     }
-    /* a pre-cleanup: the thread must be joined before pchild destroys its
-     * subpools, the thread's own pool among them */
-    apr_pool_pre_cleanup_register(pchild, rp, stop_replayer);
 }
 
 /* Counts the records of buf from *off: *rows and *off advance past each

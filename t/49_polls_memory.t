@@ -15,8 +15,9 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use MiniCCTest;
 use MiniCCSpoolTest ();
+use LWP::UserAgent ();
 
-plan tests => 5;
+plan tests => 6;
 
 my $db_dir = $ENV{MINICC_TEST_DB_DIR} or die 'MINICC_TEST_DB_DIR not set (run t/run-suite)';
 my $stopped;
@@ -60,6 +61,12 @@ sub wrk_run {
     return 0;
 }
 
+# the child serving before the database stops: its start (mod_dbd opens
+# DBDMin connections) would wait for a database that does not answer, and
+# the port accepts connections before the child does
+my $ua = LWP::UserAgent->new(timeout => 5);
+ok(MiniCCSpoolTest::poll(sub { $ua->post("http://127.0.0.1:$srv->{port}/minicc/information")->code == 200 }, 30, 0.2),
+   'the child answers (minicc-information)');
 $stopped = mariadbd_pid();
 ok($stopped && kill('STOP', $stopped), 'mariadbd stopped (SIGSTOP): the writer of who waits is held up');
 # the same connections and threads, answering from memory too, without a
