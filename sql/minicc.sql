@@ -533,7 +533,7 @@ CALL minicc_report_rebuild_if_new();
 -- ---------------------------------------------------------------------
 CREATE TABLE IF NOT EXISTS housekeeping (
     Name     VARCHAR(32) NOT NULL PRIMARY KEY,
-    Upto     DATETIME(6) NULL,              -- the last run's bound
+    OlderThan DATETIME(6) NULL,              -- the last run's bound
     Deleted  INT         NOT NULL DEFAULT 0, -- rows the last run deleted
     Runs     BIGINT      NOT NULL DEFAULT 0  -- runs so far
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
@@ -543,8 +543,8 @@ DELIMITER //
 CREATE OR REPLACE TRIGGER housekeeping_delete BEFORE UPDATE
     ON housekeeping FOR EACH ROW
 BEGIN
-    IF NEW.Name = 'live_waiting' AND NEW.Upto IS NOT NULL THEN
-        DELETE FROM live_waiting WHERE `Time` < NEW.Upto LIMIT 1000;
+    IF NEW.Name = 'live_waiting' AND NEW.OlderThan IS NOT NULL THEN
+        DELETE FROM live_waiting WHERE `Time` < NEW.OlderThan LIMIT 1000;
         SET NEW.Deleted = ROW_COUNT(), NEW.Runs = OLD.Runs + 1;
     END IF;
 END//

@@ -400,7 +400,7 @@ static const char *const statements[] = {
      * batch of 1,000 at a time, by the live_waiting_time index: the
      * module's user may not DELETE, so sql/minicc.sql's trigger on
      * housekeeping does it */
-    "UPDATE housekeeping SET Upto = %s WHERE Name = 'live_waiting'",
+    "UPDATE housekeeping SET OlderThan = %s WHERE Name = 'live_waiting'",
     /* MINICC_STMT_LIVE_PURGED: how many rows the last purge deleted (on
      * the same connection, right after it) */
     "SELECT Deleted FROM housekeeping WHERE Name = 'live_waiting'"
