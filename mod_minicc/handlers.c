@@ -112,19 +112,22 @@ static void callback_turn(minicc_call_t *call, const char *op)
     const char *queue = minicc_conf_text(call->conf, MINICC_QUEUE);
     const char *outcome = dial_outcome(param(call, "DialCallStatus"));
     const char *now = minicc_arrival_time(r);
-    const char *dialled;
     const char **claimed;
-    apr_table_t *args;
     minicc_when_t when;
     int failed;
 
-    ap_args_to_table(r, &args);
-    dialled = apr_table_get(args, "callback");
-    if (dialled && minicc_is_sid(dialled) && outcome) {
-        minicc_callbacks_outcome(r, op, dialled, outcome,
-                                   apr_itoa(r->pool, minicc_conf_number(
-                                       call->conf, MINICC_CALLBACK_ATTEMPTS)),
-                                   now);
+    if (outcome) {
+        apr_table_t *args;
+        const char *dialled;
+
+        ap_args_to_table(r, &args);
+        dialled = apr_table_get(args, "callback");
+        if (dialled && minicc_is_sid(dialled)) {
+            minicc_callbacks_outcome(r, op, dialled, outcome,
+                                     apr_itoa(r->pool, minicc_conf_number(
+                                         call->conf,
+                                         MINICC_CALLBACK_ATTEMPTS)), now);
+        }
     }
     minicc_conf_when(call->conf, minicc_now(r), &when);
     if (minicc_callers_callbacks_waiting(r, queue, when.date) <= 0) {

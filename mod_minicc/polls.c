@@ -202,7 +202,6 @@ static void purge_due(polls_t *ps, apr_time_t now)
         || now - ps->written > PURGE_AFTER) {
         return;
     }
-    ps->purge_next = now + PURGE_EVERY;
     minicc_unlock(ps->w->lock);
     ps->purge_next = purge(ps, now);
     minicc_lock(ps->w->lock);

@@ -22,13 +22,6 @@
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 
-/* A stored (UTC) "2026-11-24 01:15:02.123456" → local
- * "2026-11-24T10:15:02" (sep 'T', here in Asia/Tokyo) */
-static const char *short_time(apr_pool_t *p, const char *t, char sep)
-{
-    return minicc_time_local(p, t, sep);
-}
-
 /* ---- JSON ---- */
 
 static void json_counts(request_rec *r, const apr_array_header_t *a,
@@ -79,7 +72,7 @@ static void send_json(request_rec *r, const minicc_figures_t *f)
 
         ap_rprintf(r, "%s{\"from\":%s,\"time\":\"%s\",\"wait_seconds\":%ld}",
                    i ? "," : "", minicc_json_str(p, row[0]),
-                   short_time(p, row[1], 'T'), minicc_num(row[2]));
+                   minicc_time_local(p, row[1], 'T'), minicc_num(row[2]));
     }
     ap_rprintf(r, "],\"closed_calls\":%ld,\"overflowed\":%ld,"
                "\"voicemails\":%ld,\"voicemail_list\":[", f->closed_calls,
@@ -91,7 +84,8 @@ static void send_json(request_rec *r, const minicc_figures_t *f)
         ap_rprintf(r, "%s{\"from\":%s,\"time\":\"%s\",\"reason\":%s,"
                    "\"duration_seconds\":%ld,\"recording_url\":%s}",
                    i ? "," : "", minicc_json_str(p, row[0]),
-                   short_time(p, row[1], 'T'), minicc_json_str(p, row[2]),
+                   minicc_time_local(p, row[1], 'T'),
+                   minicc_json_str(p, row[2]),
                    minicc_num(row[3]), minicc_json_str(p, row[4]));
     }
     ap_rprintf(r, "],\"callbacks\":{\"requested\":%ld,\"completed\":%ld,"
@@ -104,7 +98,8 @@ static void send_json(request_rec *r, const minicc_figures_t *f)
 
         ap_rprintf(r, "%s{\"from\":%s,\"time\":\"%s\",\"status\":%s,"
                    "\"attempts\":%ld,\"outcome\":%s}", i ? "," : "",
-                   minicc_json_str(p, row[0]), short_time(p, row[1], 'T'),
+                   minicc_json_str(p, row[0]),
+                   minicc_time_local(p, row[1], 'T'),
                    minicc_json_str(p, row[2]), minicc_num(row[3]), minicc_json_str(p, row[4]));
     }
     ap_rputs("]}\n", r);
@@ -214,7 +209,7 @@ static void send_csv(request_rec *r, const minicc_figures_t *f, const char *tabl
                                              const char **);
 
             ap_rprintf(r, "%s,%s,%s,%ld,%s\r\n", csv_field(p, row[0]),
-                       short_time(p, row[1], 'T'), csv_field(p, row[2]),
+                       minicc_time_local(p, row[1], 'T'), csv_field(p, row[2]),
                        minicc_num(row[3]), csv_field(p, row[4]));
         }
     }
@@ -225,7 +220,7 @@ static void send_csv(request_rec *r, const minicc_figures_t *f, const char *tabl
                                              const char **);
 
             ap_rprintf(r, "%s,%s,%s,%ld,%s\r\n", csv_field(p, row[0]),
-                       short_time(p, row[1], 'T'), csv_field(p, row[2]),
+                       minicc_time_local(p, row[1], 'T'), csv_field(p, row[2]),
                        minicc_num(row[3]), csv_field(p, row[4]));
         }
     }
@@ -236,7 +231,7 @@ static void send_csv(request_rec *r, const minicc_figures_t *f, const char *tabl
                                              const char **);
 
             ap_rprintf(r, "%s,%s,%ld\r\n", csv_field(p, row[0]),
-                       short_time(p, row[1], 'T'), minicc_num(row[2]));
+                       minicc_time_local(p, row[1], 'T'), minicc_num(row[2]));
         }
     }
 }
@@ -503,7 +498,8 @@ static void send_html(request_rec *r, const minicc_figures_t *f, int japanese)
         ap_rprintf(r, "<tr><td><a href=\"tel:%s\">%s</a></td><td>%s</td>"
                    "<td class=\"n\">%ld %s</td></tr>",
                    ap_escape_html(p, ap_escape_uri(p, row[0] ? row[0] : "")),
-                   from, esc(p, short_time(p, row[1], ' ')), minicc_num(row[2]),
+                   from, esc(p, minicc_time_local(p, row[1], ' ')),
+                   minicc_num(row[2]),
                    L[L_SECONDS]);
     }
     if (!f->abandoned_calls->nelts) {
@@ -520,7 +516,7 @@ static void send_html(request_rec *r, const minicc_figures_t *f, int japanese)
         ap_rprintf(r, "<tr><td><a href=\"tel:%s\">%s</a></td><td>%s</td>"
                    "<td>%s</td><td class=\"n\">%ld %s</td><td>",
                    ap_escape_html(p, ap_escape_uri(p, row[0] ? row[0] : "")),
-                   esc(p, row[0]), esc(p, short_time(p, row[1], ' ')),
+                   esc(p, row[0]), esc(p, minicc_time_local(p, row[1], ' ')),
                    esc(p, row[2]), minicc_num(row[3]), L[L_SECONDS]);
         /* a link only to Twilio's recordings: anything else a caller could
          * have sent (javascript:, another site) is shown as text */
@@ -547,7 +543,7 @@ static void send_html(request_rec *r, const minicc_figures_t *f, int japanese)
         ap_rprintf(r, "<tr><td><a href=\"tel:%s\">%s</a></td><td>%s</td>"
                    "<td>%s</td><td class=\"n\">%ld</td></tr>",
                    ap_escape_html(p, ap_escape_uri(p, row[0] ? row[0] : "")),
-                   esc(p, row[0]), esc(p, short_time(p, row[1], ' ')),
+                   esc(p, row[0]), esc(p, minicc_time_local(p, row[1], ' ')),
                    esc(p, row[2]), minicc_num(row[3]));
     }
     if (!f->callback_list->nelts) {
@@ -606,7 +602,8 @@ int minicc_report_handler(request_rec *r)
             from = (to_s && minicc_time_date_cmp(to, today) < 0) ? to : today;
         }
         if (!to_s) {
-            to = (from_s && minicc_time_date_cmp(from, today) > 0) ? from : today;
+            to = (from_s && minicc_time_date_cmp(from, today) > 0) ? from
+                                                                    : today;
         }
     }
     if (minicc_time_date_cmp(from, to) > 0) {
