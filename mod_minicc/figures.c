@@ -24,6 +24,12 @@ long minicc_num(const char *s)
     return s ? (long)apr_atoi64(s) : 0;
 }
 
+/* A decimal the database gave as text (NULL: 0). */
+static double number(const char *s)
+{
+    return s ? atof(s) : 0;
+}
+
 int minicc_figures_gather(request_rec *r, const minicc_dir_conf *conf,
                           minicc_date_t from, minicc_date_t to,
                           minicc_figures_t *f)
@@ -56,7 +62,7 @@ int minicc_figures_gather(request_rec *r, const minicc_dir_conf *conf,
     /* every hour of the range, the empty ones too: a chart with gaps
      * would hide exactly the quiet hours a supervisor looks for */
     if (!(rows = minicc_db_select(r, MINICC_STMT_REPORT_HOURS, 6, hour_args,
-                                  6))) {
+                                  MINICC_HOURS_COLS))) {
         return 0;
     }
     ndays = minicc_time_date_days(to) - first + 1;
@@ -85,9 +91,9 @@ int minicc_figures_gather(request_rec *r, const minicc_dir_conf *conf,
         apr_time_exp_t tm;
         apr_time_t t;
         minicc_date_t ld;
-        long at;
+        long at, offered, answered, abandoned;
 
-        if (!minicc_time_parse(row[0], &t)) {
+        if (!minicc_time_parse(row[MINICC_HOURS_HOUR], &t)) {
             continue;
         }
         apr_time_exp_lt(&tm, t);
@@ -100,28 +106,32 @@ int minicc_figures_gather(request_rec *r, const minicc_dir_conf *conf,
         }
         h = &APR_ARRAY_IDX(f->hours, at * 24 + tm.tm_hour, minicc_counts_t);
         dc = &APR_ARRAY_IDX(f->days, at, minicc_counts_t);
-        h->offered += minicc_num(row[1]);
-        h->answered += minicc_num(row[2]);
-        h->abandoned += minicc_num(row[3]);
-        dc->offered += minicc_num(row[1]);
-        dc->answered += minicc_num(row[2]);
-        dc->abandoned += minicc_num(row[3]);
-        f->offered += minicc_num(row[1]);
-        f->answered += minicc_num(row[2]);
-        f->abandoned += minicc_num(row[3]);
-        f->short_abandoned += minicc_num(row[4]);
-        f->longest_wait = MAX(f->longest_wait, minicc_num(row[5]));
+        offered = minicc_num(row[MINICC_HOURS_OFFERED]);
+        answered = minicc_num(row[MINICC_HOURS_ANSWERED]);
+        abandoned = minicc_num(row[MINICC_HOURS_ABANDONED]);
+        h->offered += offered;
+        h->answered += answered;
+        h->abandoned += abandoned;
+        dc->offered += offered;
+        dc->answered += answered;
+        dc->abandoned += abandoned;
+        f->offered += offered;
+        f->answered += answered;
+        f->abandoned += abandoned;
+        f->short_abandoned += minicc_num(row[MINICC_HOURS_SHORT]);
+        f->longest_wait = MAX(f->longest_wait,
+                              minicc_num(row[MINICC_HOURS_LONGEST]));
     }
     if (!(rows = minicc_db_select(r, MINICC_STMT_REPORT_CALLS, 2, range_args,
-                                  1)) || !rows->nelts) {
+                                  MINICC_CALLS_COLS)) || !rows->nelts) {
         return 0;
     }
-    f->avg_call = APR_ARRAY_IDX(rows, 0, const char **)[0]
-        ? atof(APR_ARRAY_IDX(rows, 0, const char **)[0]) : 0;
+    f->avg_call = number(APR_ARRAY_IDX(rows, 0,
+                                       const char **)[MINICC_CALLS_AVG]);
 
     /* the bars; a NULL QueueTime is a pick-up without a bar */
     if (!(rows = minicc_db_select(r, MINICC_STMT_REPORT_WAITS, 3, pickup_args,
-                                  5))) {
+                                  MINICC_WAITS_COLS))) {
         return 0;
     }
     {
@@ -129,15 +139,16 @@ int minicc_figures_gather(request_rec *r, const minicc_dir_conf *conf,
 
         for (i = 0; i < rows->nelts; i++) {
             const char **row = APR_ARRAY_IDX(rows, i, const char **);
-            long b = row[0] ? minicc_num(row[0]) : -1;
+            long b = row[MINICC_WAITS_BAR]
+                ? minicc_num(row[MINICC_WAITS_BAR]) : -1;
 
             if (b >= 0 && b < MINICC_WAIT_BUCKETS) {
-                f->waits[b] = minicc_num(row[1]);
+                f->waits[b] = minicc_num(row[MINICC_WAITS_PICKUPS]);
             }
-            f->pickups += minicc_num(row[1]);
-            timed += minicc_num(row[2]);
-            waited += minicc_num(row[3]);
-            f->within_level += minicc_num(row[4]);
+            f->pickups += minicc_num(row[MINICC_WAITS_PICKUPS]);
+            timed += minicc_num(row[MINICC_WAITS_TIMED]);
+            waited += minicc_num(row[MINICC_WAITS_SECONDS]);
+            f->within_level += minicc_num(row[MINICC_WAITS_WITHIN]);
         }
         f->asa = timed ? (double)waited / timed : 0;
     }
@@ -145,47 +156,49 @@ int minicc_figures_gather(request_rec *r, const minicc_dir_conf *conf,
         ? (double)f->abandoned / (double)(f->answered + f->abandoned) : 0;
     f->service_level = f->pickups ? (double)f->within_level / f->pickups : 0;
     if (!(f->operators = minicc_db_select(r, MINICC_STMT_REPORT_OPERATORS, 2,
-                                          range_args, 2))
+                                          range_args, MINICC_OPS_COLS))
         || !(f->abandoned_calls = minicc_db_select(r,
                                      MINICC_STMT_REPORT_ABANDONED, 3,
-                                     abandoned_args, 3))
+                                     abandoned_args, MINICC_ABANDONED_COLS))
         || !(rows = minicc_db_select(r, MINICC_STMT_REPORT_TURNED_AWAY, 4,
-                                     twice_args, 2))
+                                     twice_args, MINICC_AWAY_COLS))
         || !(f->voicemail_list = minicc_db_select(r,
                                      MINICC_STMT_REPORT_VOICEMAILS, 2,
-                                     range_args, 6))
+                                     range_args, MINICC_VM_COLS))
         || !(f->callback_list = minicc_db_select(r,
                                      MINICC_STMT_REPORT_CALLBACK_LIST, 2,
-                                     range_args, 5))) {
+                                     range_args, MINICC_CBL_COLS))) {
         return 0;
     }
     for (i = 0; i < rows->nelts; i++) {
         const char **row = APR_ARRAY_IDX(rows, i, const char **);
-        const char *why = row[0] ? row[0] : "";
+        const char *why = row[MINICC_AWAY_REASON]
+            ? row[MINICC_AWAY_REASON] : "";
 
         if (!strcmp(why, "closed") || !strcmp(why, "holiday")) {
-            f->closed_calls += minicc_num(row[1]);
+            f->closed_calls += minicc_num(row[MINICC_AWAY_CALLS]);
         }
         else if (!strcmp(why, "overflow") || !strcmp(why, "max-wait")
                  || !strcmp(why, "queue-full")) {
-            f->overflowed += minicc_num(row[1]);
+            f->overflowed += minicc_num(row[MINICC_AWAY_CALLS]);
         }
     }
     f->voicemails = f->voicemail_list->nelts
         ? minicc_num(APR_ARRAY_IDX(f->voicemail_list, 0,
-                                   const char **)[5]) : 0;
+                                   const char **)[MINICC_VM_TOTAL]) : 0;
     if (!(rows = minicc_db_select(r, MINICC_STMT_REPORT_CALLBACKS, 2,
-                                  range_args, 5)) || !rows->nelts) {
+                                  range_args, MINICC_CBS_COLS))
+        || !rows->nelts) {
         return 0;
     }
     {
         const char **row = APR_ARRAY_IDX(rows, 0, const char **);
 
-        f->cb_requested = minicc_num(row[0]);
-        f->cb_completed = minicc_num(row[1]);
-        f->cb_failed = minicc_num(row[2]);
-        f->cb_pending = minicc_num(row[3]);
-        f->cb_mean = row[4] ? atof(row[4]) : 0;
+        f->cb_requested = minicc_num(row[MINICC_CBS_REQUESTED]);
+        f->cb_completed = minicc_num(row[MINICC_CBS_COMPLETED]);
+        f->cb_failed = minicc_num(row[MINICC_CBS_FAILED]);
+        f->cb_pending = minicc_num(row[MINICC_CBS_PENDING]);
+        f->cb_mean = number(row[MINICC_CBS_MEAN]);
     }
     f->spool_backlog = minicc_spool_backlog(p, r->server, NULL);
     if (f->spool_backlog < 0) {

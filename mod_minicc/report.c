@@ -22,87 +22,329 @@
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 
+/* ---- what the report shows, described once ----
+ *
+ * Each figure, series and list is one line of a table below (as
+ * mod_md_status.c describes its columns in status_infos[]); the JSON, CSV
+ * and HTML writers walk the same tables, so the three cannot disagree,
+ * and a new figure is one line here and one field in minicc_figures_t. */
+
+/* The page's words: English and Japanese side by side. */
+#define MINICC_REPORT_LABELS(X) \
+    X(L_TITLE, "MiniCC call center report", "コールセンター レポート") \
+    X(L_FROM, "From", "開始日") \
+    X(L_TO, "To", "終了日") \
+    X(L_SHOW, "Show", "表示") \
+    X(L_OFFERED, "Offered", "着信数") \
+    X(L_ANSWERED, "Answered", "応答数") \
+    X(L_ABANDONED, "Abandoned", "放棄呼") \
+    X(L_SHORT, "Short abandons", "短時間放棄") \
+    X(L_RATE, "Abandon rate", "放棄率") \
+    X(L_ASA, "Average speed of answer", "平均応答時間") \
+    X(L_LEVEL, "Service level", "サービスレベル") \
+    X(L_LONGEST, "Longest wait", "最長待ち時間") \
+    X(L_AVGCALL, "Average call", "平均通話時間") \
+    X(L_BACKLOG, "Rows waiting in the spool", "スプール待ち行数") \
+    X(L_BYHOUR, "Calls per hour", "時間帯別の呼数") \
+    X(L_BYDAY, "Calls per day", "日別の呼数") \
+    X(L_WAITS, "Queue time of answered calls", "応答した呼の待ち時間") \
+    X(L_OPERATORS, "Operators", "オペレータ") \
+    X(L_OPERATOR, "Operator", "オペレータ") \
+    X(L_CALLBACK, "Abandoned calls to call back (newest first)", \
+      "折り返し電話リスト（放棄呼、新しい順）") \
+    X(L_NUMBER, "Number", "電話番号") \
+    X(L_TIME, "Time", "時刻") \
+    X(L_WAIT, "Waited", "待ち時間") \
+    X(L_NONE, "None", "なし") \
+    X(L_SECONDS, "s", "秒") \
+    X(L_LEVELLINE, "service level", "サービスレベル") \
+    X(L_DOWNLOAD, "Download", "ダウンロード") \
+    X(L_CLOSED, "Turned away (closed)", "受付時間外") \
+    X(L_OVERFLOWED, "Overflowed", "あふれ呼") \
+    X(L_VOICEMAILS, "Voicemails", "留守番電話") \
+    X(L_REASON, "Why", "理由") \
+    X(L_LENGTH, "Length", "長さ") \
+    X(L_RECORDING, "Recording", "録音") \
+    X(L_CB_REQUESTED, "Call-backs asked for", "折り返し依頼") \
+    X(L_CB_COMPLETED, "Call-backs completed", "折り返し完了") \
+    X(L_CB_FAILED, "Call-backs failed", "折り返し失敗") \
+    X(L_CB_PENDING, "Call-backs waiting", "折り返し待ち") \
+    X(L_CB_MEAN, "Mean time to call back", "折り返しまでの平均時間") \
+    X(L_CB_LIST, "Call-backs waiting or failed (newest first)", \
+      "折り返し待ち・失敗の一覧（新しい順）") \
+    X(L_STATUS, "Status", "状態") \
+    X(L_ATTEMPTS, "Attempts", "試行回数") \
+    X(L_OUTCOME, "Last outcome", "最後の結果")
+
+#define LABEL_ID(id, en, ja) id,
+#define LABEL_EN(id, en, ja) en,
+#define LABEL_JA(id, en, ja) ja,
+enum { MINICC_REPORT_LABELS(LABEL_ID) L_COUNT, NO_TILE = -1 };
+static const char *const labels_en[L_COUNT] = {
+    MINICC_REPORT_LABELS(LABEL_EN)
+};
+static const char *const labels_ja[L_COUNT] = {
+    MINICC_REPORT_LABELS(LABEL_JA)
+};
+
+/* How a figure is written. */
+typedef enum {
+    FIG_TEXT,       /* const char *: JSON string, CSV cell */
+    FIG_SETTING,    /* int: a threshold in seconds; not a tile */
+    FIG_COUNT,      /* long */
+    FIG_SECONDS,    /* double: one decimal; "s" in the HTML */
+    FIG_LONG_SECONDS, /* long: "s" in the HTML */
+    FIG_RATE,       /* double, 0..1: four decimals; a percentage in HTML */
+    FIG_LEVEL       /* FIG_RATE whose tile names service_level_seconds */
+} fig_format_e;
+
+typedef struct {
+    const char *group;  /* the JSON object it sits in, or NULL */
+    const char *name;   /* JSON name; the CSV column and the tile's id are
+                         * group_name */
+    int label;          /* L_*: its tile, or NO_TILE */
+    fig_format_e format;
+    apr_size_t offset;  /* of its field in minicc_figures_t */
+} fig_info_t;
+
+#define FIG(group, name, label, format, field) \
+    { group, name, label, format, APR_OFFSETOF(minicc_figures_t, field) }
+
+static const fig_info_t fig_infos[] = {
+    FIG(NULL, "from", NO_TILE, FIG_TEXT, from_s),
+    FIG(NULL, "to", NO_TILE, FIG_TEXT, to_s),
+    FIG(NULL, "offered", L_OFFERED, FIG_COUNT, offered),
+    FIG(NULL, "answered", L_ANSWERED, FIG_COUNT, answered),
+    FIG(NULL, "abandoned", L_ABANDONED, FIG_COUNT, abandoned),
+    FIG(NULL, "short_abandoned", L_SHORT, FIG_COUNT, short_abandoned),
+    FIG(NULL, "abandon_rate", L_RATE, FIG_RATE, abandon_rate),
+    FIG(NULL, "asa_seconds", L_ASA, FIG_SECONDS, asa),
+    FIG(NULL, "service_level", L_LEVEL, FIG_LEVEL, service_level),
+    FIG(NULL, "service_level_seconds", NO_TILE, FIG_SETTING,
+        service_level_seconds),
+    FIG(NULL, "short_abandon_seconds", NO_TILE, FIG_SETTING,
+        short_abandon_seconds),
+    FIG(NULL, "longest_wait_seconds", L_LONGEST, FIG_LONG_SECONDS,
+        longest_wait),
+    FIG(NULL, "avg_call_seconds", L_AVGCALL, FIG_SECONDS, avg_call),
+    FIG(NULL, "spool_backlog", L_BACKLOG, FIG_SETTING, spool_backlog),
+    FIG(NULL, "closed_calls", L_CLOSED, FIG_COUNT, closed_calls),
+    FIG(NULL, "overflowed", L_OVERFLOWED, FIG_COUNT, overflowed),
+    FIG(NULL, "voicemails", L_VOICEMAILS, FIG_COUNT, voicemails),
+    FIG("callbacks", "requested", L_CB_REQUESTED, FIG_COUNT, cb_requested),
+    FIG("callbacks", "completed", L_CB_COMPLETED, FIG_COUNT, cb_completed),
+    FIG("callbacks", "failed", L_CB_FAILED, FIG_COUNT, cb_failed),
+    FIG("callbacks", "pending", L_CB_PENDING, FIG_COUNT, cb_pending),
+    FIG("callbacks", "mean_seconds", L_CB_MEAN, FIG_SECONDS, cb_mean),
+    { NULL, NULL, 0, 0, 0 }
+};
+
+/* Calls per hour and per day (minicc_counts_t). */
+typedef struct {
+    const char *json;   /* its JSON list */
+    const char *csv;    /* its CSV table */
+    const char *key;    /* the name of an item's hour or day */
+    int title;
+    int skip;           /* an hour is labelled HH, a day MM-DD */
+    apr_size_t offset;  /* of its array in minicc_figures_t */
+} series_info_t;
+
+static const series_info_t series_infos[] = {
+    { "by_hour", "hours", "hour", L_BYHOUR, 11,
+      APR_OFFSETOF(minicc_figures_t, hours) },
+    { "by_day", "days", "day", L_BYDAY, 5,
+      APR_OFFSETOF(minicc_figures_t, days) },
+    { NULL, NULL, NULL, 0, 0, 0 }
+};
+
+/* How a list's cell is written. */
+typedef enum {
+    COL_TEXT,       /* JSON string, CSV cell, HTML text */
+    COL_TEL,        /* a caller's number: in HTML a tel: link */
+    COL_TIME,       /* a stored UTC time, shown in local time */
+    COL_COUNT,      /* a whole number */
+    COL_SECONDS,    /* a whole number of seconds */
+    COL_RECORDING   /* a recording's URL: a link only to Twilio's */
+} col_format_e;
+
+typedef struct {
+    const char *name;   /* JSON name and CSV column */
+    int label;          /* its HTML heading */
+    col_format_e format;
+    int col;            /* the SELECT's column (minicc_sql.h) */
+} col_info_t;
+
+typedef struct {
+    const char *json;   /* its JSON list */
+    const char *csv;    /* its CSV table */
+    const char *id;     /* its HTML table's id */
+    int title;
+    apr_size_t offset;  /* of its rows in minicc_figures_t */
+    const col_info_t *cols;
+} list_info_t;
+
+static const col_info_t operator_cols[] = {
+    { "telnum", L_OPERATOR, COL_TEXT, MINICC_OPS_TELNUM },
+    { "answered", L_ANSWERED, COL_COUNT, MINICC_OPS_ANSWERED },
+    { NULL, 0, 0, 0 }
+};
+static const col_info_t abandoned_cols[] = {
+    { "from", L_NUMBER, COL_TEL, MINICC_ABANDONED_FROM },
+    { "time", L_TIME, COL_TIME, MINICC_ABANDONED_TIME },
+    { "wait_seconds", L_WAIT, COL_SECONDS, MINICC_ABANDONED_WAIT },
+    { NULL, 0, 0, 0 }
+};
+static const col_info_t voicemail_cols[] = {
+    { "from", L_NUMBER, COL_TEL, MINICC_VM_FROM },
+    { "time", L_TIME, COL_TIME, MINICC_VM_TIME },
+    { "reason", L_REASON, COL_TEXT, MINICC_VM_REASON },
+    { "duration_seconds", L_LENGTH, COL_SECONDS, MINICC_VM_DURATION },
+    { "recording_url", L_RECORDING, COL_RECORDING, MINICC_VM_URL },
+    { NULL, 0, 0, 0 }
+};
+static const col_info_t callback_cols[] = {
+    { "from", L_NUMBER, COL_TEL, MINICC_CBL_FROM },
+    { "time", L_TIME, COL_TIME, MINICC_CBL_TIME },
+    { "status", L_STATUS, COL_TEXT, MINICC_CBL_STATUS },
+    { "attempts", L_ATTEMPTS, COL_COUNT, MINICC_CBL_ATTEMPTS },
+    { "outcome", L_OUTCOME, COL_TEXT, MINICC_CBL_OUTCOME },
+    { NULL, 0, 0, 0 }
+};
+
+static const list_info_t list_infos[] = {
+    { "operators", "operators", "operators", L_OPERATORS,
+      APR_OFFSETOF(minicc_figures_t, operators), operator_cols },
+    { "abandoned_calls", "abandoned", "callback", L_CALLBACK,
+      APR_OFFSETOF(minicc_figures_t, abandoned_calls), abandoned_cols },
+    { "voicemail_list", "voicemails", "voicemails", L_VOICEMAILS,
+      APR_OFFSETOF(minicc_figures_t, voicemail_list), voicemail_cols },
+    { "callback_list", "callbacks", "callback_list", L_CB_LIST,
+      APR_OFFSETOF(minicc_figures_t, callback_list), callback_cols },
+    { NULL, NULL, NULL, 0, 0, NULL }
+};
+
+#define FIELD(f, offset, type) (*(const type *)((const char *)(f) + (offset)))
+
+static const apr_array_header_t *series_of(const minicc_figures_t *f,
+                                           const series_info_t *s)
+{
+    return FIELD(f, s->offset, apr_array_header_t *);
+}
+
+static const apr_array_header_t *rows_of(const minicc_figures_t *f,
+                                         const list_info_t *l)
+{
+    return FIELD(f, l->offset, apr_array_header_t *);
+}
+
+/* A figure as JSON and CSV write it (a text figure unquoted). */
+static const char *fig_value(apr_pool_t *p, const minicc_figures_t *f,
+                             const fig_info_t *fi)
+{
+    switch (fi->format) {
+    case FIG_TEXT:
+        return FIELD(f, fi->offset, const char *);
+    case FIG_SETTING:
+        return apr_itoa(p, FIELD(f, fi->offset, int));
+    case FIG_COUNT:
+    case FIG_LONG_SECONDS:
+        return apr_ltoa(p, FIELD(f, fi->offset, long));
+    case FIG_SECONDS:
+        return apr_psprintf(p, "%.1f", FIELD(f, fi->offset, double));
+    default:
+        return apr_psprintf(p, "%.4f", FIELD(f, fi->offset, double));
+    }
+}
+
+/* A figure's CSV column and tile id. */
+static const char *fig_name(apr_pool_t *p, const fig_info_t *fi)
+{
+    return fi->group ? apr_pstrcat(p, fi->group, "_", fi->name, NULL)
+                     : fi->name;
+}
+
 /* ---- JSON ---- */
 
-static void json_counts(request_rec *r, const apr_array_header_t *a,
-                        const char *name)
+static void json_series(request_rec *r, const minicc_figures_t *f,
+                        const series_info_t *s)
 {
+    const apr_array_header_t *a = series_of(f, s);
     int i;
 
+    ap_rprintf(r, ",\"%s\":[", s->json);
     for (i = 0; i < a->nelts; i++) {
         const minicc_counts_t *c = &APR_ARRAY_IDX(a, i, minicc_counts_t);
 
         ap_rprintf(r, "%s{\"%s\":\"%s\",\"offered\":%ld,\"answered\":%ld,"
-                   "\"abandoned\":%ld}", i ? "," : "", name, c->when,
+                   "\"abandoned\":%ld}", i ? "," : "", s->key, c->when,
                    c->offered, c->answered, c->abandoned);
     }
+    ap_rputc(']', r);
+}
+
+static void json_list(request_rec *r, const minicc_figures_t *f,
+                      const list_info_t *l)
+{
+    apr_pool_t *p = r->pool;
+    const apr_array_header_t *rows = rows_of(f, l);
+    int i;
+
+    ap_rprintf(r, ",\"%s\":[", l->json);
+    for (i = 0; i < rows->nelts; i++) {
+        const char **row = APR_ARRAY_IDX(rows, i, const char **);
+        const col_info_t *c;
+
+        ap_rputs(i ? ",{" : "{", r);
+        for (c = l->cols; c->name; c++) {
+            const char *v = row[c->col];
+
+            ap_rprintf(r, "%s\"%s\":", c == l->cols ? "" : ",", c->name);
+            if (c->format == COL_COUNT || c->format == COL_SECONDS) {
+                ap_rprintf(r, "%ld", minicc_num(v));
+            }
+            else if (c->format == COL_TIME) {
+                ap_rprintf(r, "\"%s\"", minicc_time_local(p, v, 'T'));
+            }
+            else {
+                ap_rputs(minicc_json_str(p, v), r);
+            }
+        }
+        ap_rputc('}', r);
+    }
+    ap_rputc(']', r);
 }
 
 static void send_json(request_rec *r, const minicc_figures_t *f)
 {
     apr_pool_t *p = r->pool;
-    int i;
+    const fig_info_t *fi;
+    const series_info_t *s;
+    const list_info_t *l;
+    const char *group = NULL;
 
     ap_set_content_type(r, "application/json; charset=utf-8");
-    ap_rprintf(r, "{\"from\":\"%s\",\"to\":\"%s\",\"offered\":%ld,"
-               "\"answered\":%ld,\"abandoned\":%ld,\"short_abandoned\":%ld,"
-               "\"abandon_rate\":%.4f,\"asa_seconds\":%.1f,"
-               "\"service_level\":%.4f,\"service_level_seconds\":%d,"
-               "\"short_abandon_seconds\":%d,"
-               "\"longest_wait_seconds\":%ld,\"avg_call_seconds\":%.1f,"
-               "\"spool_backlog\":%d,\"by_hour\":[", f->from_s, f->to_s,
-               f->offered, f->answered, f->abandoned, f->short_abandoned,
-               f->abandon_rate, f->asa, f->service_level,
-               f->service_level_seconds, f->short_abandon_seconds,
-               f->longest_wait, f->avg_call, f->spool_backlog);
-    json_counts(r, f->hours, "hour");
-    ap_rputs("],\"by_day\":[", r);
-    json_counts(r, f->days, "day");
-    ap_rputs("],\"operators\":[", r);
-    for (i = 0; i < f->operators->nelts; i++) {
-        const char **row = APR_ARRAY_IDX(f->operators, i, const char **);
+    for (fi = fig_infos; fi->name; fi++) {
+        const char *v = fig_value(p, f, fi);
 
-        ap_rprintf(r, "%s{\"telnum\":%s,\"answered\":%ld}", i ? "," : "",
-                   minicc_json_str(p, row[0]), minicc_num(row[1]));
+        if (fi->group != group) {
+            ap_rputs(group ? "}" : "", r);
+            if (fi->group) {
+                ap_rprintf(r, ",\"%s\":{", fi->group);
+            }
+        }
+        ap_rprintf(r, "%s\"%s\":%s", fi == fig_infos ? "{"
+                   : fi->group && fi->group != group ? "" : ",", fi->name,
+                   fi->format == FIG_TEXT ? minicc_json_str(p, v) : v);
+        group = fi->group;
     }
-    ap_rputs("],\"abandoned_calls\":[", r);
-    for (i = 0; i < f->abandoned_calls->nelts; i++) {
-        const char **row = APR_ARRAY_IDX(f->abandoned_calls, i,
-                                         const char **);
-
-        ap_rprintf(r, "%s{\"from\":%s,\"time\":\"%s\",\"wait_seconds\":%ld}",
-                   i ? "," : "", minicc_json_str(p, row[0]),
-                   minicc_time_local(p, row[1], 'T'), minicc_num(row[2]));
+    ap_rputs(group ? "}" : "", r);
+    for (s = series_infos; s->json; s++) {
+        json_series(r, f, s);
     }
-    ap_rprintf(r, "],\"closed_calls\":%ld,\"overflowed\":%ld,"
-               "\"voicemails\":%ld,\"voicemail_list\":[", f->closed_calls,
-               f->overflowed, f->voicemails);
-    for (i = 0; i < f->voicemail_list->nelts; i++) {
-        const char **row = APR_ARRAY_IDX(f->voicemail_list, i,
-                                         const char **);
-
-        ap_rprintf(r, "%s{\"from\":%s,\"time\":\"%s\",\"reason\":%s,"
-                   "\"duration_seconds\":%ld,\"recording_url\":%s}",
-                   i ? "," : "", minicc_json_str(p, row[0]),
-                   minicc_time_local(p, row[1], 'T'),
-                   minicc_json_str(p, row[2]),
-                   minicc_num(row[3]), minicc_json_str(p, row[4]));
+    for (l = list_infos; l->json; l++) {
+        json_list(r, f, l);
     }
-    ap_rprintf(r, "],\"callbacks\":{\"requested\":%ld,\"completed\":%ld,"
-               "\"failed\":%ld,\"pending\":%ld,\"mean_seconds\":%.1f},"
-               "\"callback_list\":[", f->cb_requested, f->cb_completed,
-               f->cb_failed, f->cb_pending, f->cb_mean);
-    for (i = 0; i < f->callback_list->nelts; i++) {
-        const char **row = APR_ARRAY_IDX(f->callback_list, i,
-                                         const char **);
-
-        ap_rprintf(r, "%s{\"from\":%s,\"time\":\"%s\",\"status\":%s,"
-                   "\"attempts\":%ld,\"outcome\":%s}", i ? "," : "",
-                   minicc_json_str(p, row[0]),
-                   minicc_time_local(p, row[1], 'T'),
-                   minicc_json_str(p, row[2]), minicc_num(row[3]), minicc_json_str(p, row[4]));
-    }
-    ap_rputs("]}\n", r);
+    ap_rputs("}\n", r);
 }
 
 /* ---- CSV (RFC 4180) ---- */
@@ -134,12 +376,66 @@ static const char *csv_field(apr_pool_t *p, const char *s)
     return apr_pstrcat(p, out, s, "\"", NULL);
 }
 
-static void csv_counts(request_rec *r, const apr_array_header_t *a,
-                       const char *name)
+/* The CSV tables: the summary (the default), the series, the lists. */
+#define CSV_SUMMARY "summary"
+
+static int csv_table_known(const char *table)
+{
+    const series_info_t *s;
+    const list_info_t *l;
+
+    for (s = series_infos; s->csv; s++) {
+        if (!strcmp(table, s->csv)) {
+            return 1;
+        }
+    }
+    for (l = list_infos; l->csv; l++) {
+        if (!strcmp(table, l->csv)) {
+            return 1;
+        }
+    }
+    return !strcmp(table, CSV_SUMMARY);
+}
+
+/* "summary, hours, ... or callbacks", for the 400 of an unknown table. */
+static const char *csv_tables(apr_pool_t *p)
+{
+    const char *out = CSV_SUMMARY;
+    const series_info_t *s;
+    const list_info_t *l;
+
+    for (s = series_infos; s->csv; s++) {
+        out = apr_pstrcat(p, out, ", ", s->csv, NULL);
+    }
+    for (l = list_infos; l->csv && l[1].csv; l++) {
+        out = apr_pstrcat(p, out, ", ", l->csv, NULL);
+    }
+    return apr_pstrcat(p, out, " or ", l->csv, NULL);
+}
+
+static void csv_summary(request_rec *r, const minicc_figures_t *f)
+{
+    apr_pool_t *p = r->pool;
+    const fig_info_t *fi;
+
+    for (fi = fig_infos; fi->name; fi++) {
+        ap_rprintf(r, "%s%s", fi == fig_infos ? "" : ",", fig_name(p, fi));
+    }
+    for (fi = fig_infos; fi->name; fi++) {
+        const char *v = fig_value(p, f, fi);
+
+        ap_rprintf(r, "%s%s", fi == fig_infos ? "\r\n" : ",",
+                   fi->format == FIG_TEXT ? csv_field(p, v) : v);
+    }
+    ap_rputs("\r\n", r);
+}
+
+static void csv_series(request_rec *r, const apr_array_header_t *a,
+                       const series_info_t *s)
 {
     int i;
 
-    ap_rprintf(r, "%s,offered,answered,abandoned\r\n", name);
+    ap_rprintf(r, "%s,offered,answered,abandoned\r\n", s->key);
     for (i = 0; i < a->nelts; i++) {
         const minicc_counts_t *c = &APR_ARRAY_IDX(a, i, minicc_counts_t);
 
@@ -148,134 +444,66 @@ static void csv_counts(request_rec *r, const apr_array_header_t *a,
     }
 }
 
-/* The CSV tables, the default first. */
-static const char *const csv_tables[] = {
-    "summary", "hours", "days", "operators", "abandoned", "voicemails",
-    "callbacks", NULL
-};
-
-static int csv_table_known(const char *table)
-{
-    int i;
-
-    for (i = 0; csv_tables[i]; i++) {
-        if (!strcmp(table, csv_tables[i])) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* table: one of csv_tables (checked before the figures were gathered). */
-static void send_csv(request_rec *r, const minicc_figures_t *f, const char *table)
+static void csv_list(request_rec *r, const apr_array_header_t *rows,
+                     const list_info_t *l)
 {
     apr_pool_t *p = r->pool;
+    const col_info_t *c;
     int i;
+
+    for (c = l->cols; c->name; c++) {
+        ap_rprintf(r, "%s%s", c == l->cols ? "" : ",", c->name);
+    }
+    ap_rputs("\r\n", r);
+    for (i = 0; i < rows->nelts; i++) {
+        const char **row = APR_ARRAY_IDX(rows, i, const char **);
+
+        for (c = l->cols; c->name; c++) {
+            const char *v = row[c->col];
+
+            ap_rputs(c == l->cols ? "" : ",", r);
+            if (c->format == COL_COUNT || c->format == COL_SECONDS) {
+                ap_rprintf(r, "%ld", minicc_num(v));
+            }
+            else if (c->format == COL_TIME) {
+                ap_rputs(minicc_time_local(p, v, 'T'), r);
+            }
+            else {
+                ap_rputs(csv_field(p, v), r);
+            }
+        }
+        ap_rputs("\r\n", r);
+    }
+}
+
+/* table: one csv_table_known (checked before the figures were
+ * gathered). */
+static void send_csv(request_rec *r, const minicc_figures_t *f,
+                     const char *table)
+{
+    const series_info_t *s;
+    const list_info_t *l;
 
     ap_set_content_type(r, "text/csv; charset=utf-8; header=present");
     apr_table_setn(r->headers_out, "Content-Disposition",
-                   apr_psprintf(p, "attachment; filename=\"minicc-%s-%s_%s"
-                                ".csv\"", table, f->from_s, f->to_s));
-    if (!strcmp(table, "summary")) {
-        ap_rprintf(r, "from,to,offered,answered,abandoned,short_abandoned,"
-                   "abandon_rate,asa_seconds,service_level,"
-                   "service_level_seconds,short_abandon_seconds,"
-                   "longest_wait_seconds,avg_call_seconds,spool_backlog\r\n"
-                   "%s,%s,%ld,%ld,%ld,%ld,%.4f,%.1f,%.4f,%d,%d,%ld,%.1f,%d"
-                   "\r\n", f->from_s, f->to_s, f->offered, f->answered,
-                   f->abandoned, f->short_abandoned, f->abandon_rate, f->asa,
-                   f->service_level, f->service_level_seconds,
-                   f->short_abandon_seconds, f->longest_wait, f->avg_call,
-                   f->spool_backlog);
-    }
-    else if (!strcmp(table, "hours")) {
-        csv_counts(r, f->hours, "hour");
-    }
-    else if (!strcmp(table, "days")) {
-        csv_counts(r, f->days, "day");
-    }
-    else if (!strcmp(table, "operators")) {
-        ap_rputs("telnum,answered\r\n", r);
-        for (i = 0; i < f->operators->nelts; i++) {
-            const char **row = APR_ARRAY_IDX(f->operators, i, const char **);
-
-            ap_rprintf(r, "%s,%ld\r\n", csv_field(p, row[0]), minicc_num(row[1]));
+                   apr_psprintf(r->pool, "attachment; filename=\"minicc-%s-"
+                                "%s_%s.csv\"", table, f->from_s, f->to_s));
+    for (s = series_infos; s->csv; s++) {
+        if (!strcmp(table, s->csv)) {
+            csv_series(r, series_of(f, s), s);
+            return;
         }
     }
-    else if (!strcmp(table, "callbacks")) {
-        ap_rputs("from,time,status,attempts,outcome\r\n", r);
-        for (i = 0; i < f->callback_list->nelts; i++) {
-            const char **row = APR_ARRAY_IDX(f->callback_list, i,
-                                             const char **);
-
-            ap_rprintf(r, "%s,%s,%s,%ld,%s\r\n", csv_field(p, row[0]),
-                       minicc_time_local(p, row[1], 'T'), csv_field(p, row[2]),
-                       minicc_num(row[3]), csv_field(p, row[4]));
+    for (l = list_infos; l->csv; l++) {
+        if (!strcmp(table, l->csv)) {
+            csv_list(r, rows_of(f, l), l);
+            return;
         }
     }
-    else if (!strcmp(table, "voicemails")) {
-        ap_rputs("from,time,reason,duration_seconds,recording_url\r\n", r);
-        for (i = 0; i < f->voicemail_list->nelts; i++) {
-            const char **row = APR_ARRAY_IDX(f->voicemail_list, i,
-                                             const char **);
-
-            ap_rprintf(r, "%s,%s,%s,%ld,%s\r\n", csv_field(p, row[0]),
-                       minicc_time_local(p, row[1], 'T'), csv_field(p, row[2]),
-                       minicc_num(row[3]), csv_field(p, row[4]));
-        }
-    }
-    else {
-        ap_rputs("from,time,wait_seconds\r\n", r);
-        for (i = 0; i < f->abandoned_calls->nelts; i++) {
-            const char **row = APR_ARRAY_IDX(f->abandoned_calls, i,
-                                             const char **);
-
-            ap_rprintf(r, "%s,%s,%ld\r\n", csv_field(p, row[0]),
-                       minicc_time_local(p, row[1], 'T'), minicc_num(row[2]));
-        }
-    }
+    csv_summary(r, f);
 }
 
 /* ---- HTML ---- */
-
-enum {
-    L_TITLE, L_FROM, L_TO, L_SHOW, L_OFFERED, L_ANSWERED, L_ABANDONED,
-    L_SHORT, L_RATE, L_ASA, L_LEVEL, L_LONGEST, L_AVGCALL, L_BACKLOG,
-    L_BYHOUR, L_BYDAY, L_WAITS, L_OPERATORS, L_OPERATOR, L_CALLBACK,
-    L_NUMBER, L_TIME, L_WAIT, L_NONE, L_SECONDS, L_LEVELLINE, L_DOWNLOAD,
-    L_CLOSED, L_OVERFLOWED, L_VOICEMAILS, L_REASON, L_LENGTH, L_RECORDING,
-    L_CB_REQUESTED, L_CB_COMPLETED, L_CB_FAILED, L_CB_PENDING, L_CB_MEAN,
-    L_CB_LIST, L_STATUS, L_ATTEMPTS,
-    L_COUNT
-};
-
-static const char *const labels_en[L_COUNT] = {
-    "MiniCC call center report", "From", "To", "Show", "Offered",
-    "Answered", "Abandoned", "Short abandons", "Abandon rate",
-    "Average speed of answer", "Service level", "Longest wait",
-    "Average call", "Rows waiting in the spool", "Calls per hour",
-    "Calls per day",
-    "Queue time of answered calls", "Operators", "Operator",
-    "Abandoned calls to call back (newest first)", "Number", "Time",
-    "Waited", "None", "s", "service level", "Download",
-    "Turned away (closed)", "Overflowed", "Voicemails", "Why", "Length",
-    "Recording", "Call-backs asked for", "Call-backs completed",
-    "Call-backs failed", "Call-backs waiting", "Mean time to call back",
-    "Call-backs waiting or failed (newest first)", "Status", "Attempts"
-};
-
-static const char *const labels_ja[L_COUNT] = {
-    "コールセンター レポート", "開始日", "終了日", "表示", "着信数",
-    "応答数", "放棄呼", "短時間放棄", "放棄率", "平均応答時間",
-    "サービスレベル", "最長待ち時間", "平均通話時間", "スプール待ち行数",
-    "時間帯別の呼数", "日別の呼数", "応答した呼の待ち時間", "オペレータ", "オペレータ",
-    "折り返し電話リスト（放棄呼、新しい順）", "電話番号", "時刻", "待ち時間",
-    "なし", "秒", "サービスレベル", "ダウンロード",
-    "受付時間外", "あふれ呼", "留守番電話", "理由", "長さ", "録音",
-    "折り返し依頼", "折り返し完了", "折り返し失敗", "折り返し待ち",
-    "折り返しまでの平均時間", "折り返し待ち・失敗の一覧（新しい順）", "状態",
-    "試行回数"
-};
 
 #define TWILIO_RECORDINGS "https://api.twilio.com/"
 
@@ -385,11 +613,116 @@ static void chart_waits(request_rec *r, const minicc_figures_t *f,
                L[L_SECONDS]);
 }
 
-static void send_html(request_rec *r, const minicc_figures_t *f, int japanese)
+static void html_tiles(request_rec *r, const minicc_figures_t *f,
+                       const char *const *L)
 {
     apr_pool_t *p = r->pool;
-    const char *const *L = japanese ? labels_ja : labels_en;
+    const fig_info_t *fi;
+
+    ap_rputs("<div class=\"tiles\">", r);
+    for (fi = fig_infos; fi->name; fi++) {
+        const char *label = fi->label == NO_TILE ? NULL : L[fi->label];
+        const char *v;
+
+        switch (fi->format) {
+        case FIG_COUNT:
+            v = apr_ltoa(p, FIELD(f, fi->offset, long));
+            break;
+        case FIG_LONG_SECONDS:
+            v = apr_psprintf(p, "%ld %s", FIELD(f, fi->offset, long),
+                             L[L_SECONDS]);
+            break;
+        case FIG_SECONDS:
+            v = apr_psprintf(p, "%.1f %s", FIELD(f, fi->offset, double),
+                             L[L_SECONDS]);
+            break;
+        case FIG_LEVEL:
+            label = apr_psprintf(p, "%s (%d %s)", label,
+                                 f->service_level_seconds, L[L_SECONDS]);
+            /* fall through */
+        case FIG_RATE:
+            v = apr_psprintf(p, "%.1f%%", FIELD(f, fi->offset, double) * 100);
+            break;
+        default:
+            v = apr_itoa(p, FIELD(f, fi->offset, int));
+            break;
+        }
+        if (label) {
+            ap_rprintf(r, "<div class=\"tile\" id=\"%s\">%s<b>%s</b></div>",
+                       fig_name(p, fi), label, v);
+        }
+    }
+    ap_rputs("</div>", r);
+}
+
+static void html_list(request_rec *r, const apr_array_header_t *rows,
+                      const list_info_t *l, const char *const *L)
+{
+    apr_pool_t *p = r->pool;
+    const col_info_t *c;
     int i;
+
+    ap_rprintf(r, "<h2>%s</h2><table id=\"%s\"><tr>", L[l->title], l->id);
+    for (c = l->cols; c->name; c++) {
+        ap_rprintf(r, "<th>%s</th>", L[c->label]);
+    }
+    ap_rputs("</tr>", r);
+    for (i = 0; i < rows->nelts; i++) {
+        const char **row = APR_ARRAY_IDX(rows, i, const char **);
+
+        ap_rputs("<tr>", r);
+        for (c = l->cols; c->name; c++) {
+            const char *v = row[c->col];
+
+            switch (c->format) {
+            case COL_TEL:
+                ap_rprintf(r, "<td><a href=\"tel:%s\">%s</a></td>",
+                           ap_escape_html(p, ap_escape_uri(p, v ? v : "")),
+                           esc(p, v));
+                break;
+            case COL_TIME:
+                ap_rprintf(r, "<td>%s</td>",
+                           esc(p, minicc_time_local(p, v, ' ')));
+                break;
+            case COL_COUNT:
+                ap_rprintf(r, "<td class=\"n\">%ld</td>", minicc_num(v));
+                break;
+            case COL_SECONDS:
+                ap_rprintf(r, "<td class=\"n\">%ld %s</td>", minicc_num(v),
+                           L[L_SECONDS]);
+                break;
+            case COL_RECORDING:
+                /* a link only to Twilio's recordings: anything else a
+                 * caller could have sent (javascript:, another site) is
+                 * shown as text */
+                if (v && !strncmp(v, TWILIO_RECORDINGS,
+                                  sizeof(TWILIO_RECORDINGS) - 1)) {
+                    ap_rprintf(r, "<td><a href=\"%s\">%s</a></td>",
+                               esc(p, v), L[L_RECORDING]);
+                }
+                else {
+                    ap_rprintf(r, "<td>%s</td>", esc(p, v));
+                }
+                break;
+            default:
+                ap_rprintf(r, "<td>%s</td>", esc(p, v));
+                break;
+            }
+        }
+        ap_rputs("</tr>", r);
+    }
+    if (!rows->nelts) {
+        ap_rprintf(r, "<tr><td colspan=\"%d\">%s</td></tr>",
+                   (int)(c - l->cols), L[L_NONE]);
+    }
+    ap_rputs("</table>", r);
+}
+
+static void send_html(request_rec *r, const minicc_figures_t *f, int japanese)
+{
+    const char *const *L = japanese ? labels_ja : labels_en;
+    const series_info_t *s;
+    const list_info_t *l;
 
     ap_set_content_type(r, "text/html; charset=utf-8");
     ap_rprintf(r, "<!DOCTYPE html>\n<html lang=\"%s\"><head>"
@@ -421,135 +754,29 @@ static void send_html(request_rec *r, const minicc_figures_t *f, int japanese)
                "<a href=\"?from=%s&amp;to=%s&amp;format=csv\">CSV</a></p>",
                L[L_TITLE], L[L_FROM], f->from_s, L[L_TO], f->to_s, L[L_SHOW],
                L[L_DOWNLOAD], f->from_s, f->to_s, f->from_s, f->to_s);
-    ap_rprintf(r, "<div class=\"tiles\">"
-               "<div class=\"tile\" id=\"offered\">%s<b>%ld</b></div>"
-               "<div class=\"tile\" id=\"answered\">%s<b>%ld</b></div>"
-               "<div class=\"tile\" id=\"abandoned\">%s<b>%ld</b></div>"
-               "<div class=\"tile\" id=\"short_abandoned\">%s<b>%ld</b></div>"
-               "<div class=\"tile\" id=\"abandon_rate\">%s<b>%.1f%%</b></div>"
-               "<div class=\"tile\" id=\"asa_seconds\">%s<b>%.1f %s</b></div>"
-               "<div class=\"tile\" id=\"service_level\">%s (%d %s)<b>%.1f%%"
-               "</b></div>"
-               "<div class=\"tile\" id=\"longest_wait_seconds\">%s<b>%ld %s"
-               "</b></div>"
-               "<div class=\"tile\" id=\"avg_call_seconds\">%s<b>%.1f %s</b>"
-               "</div>"
-               "<div class=\"tile\" id=\"spool_backlog\">%s<b>%d</b></div>"
-               "<div class=\"tile\" id=\"closed_calls\">%s<b>%ld</b></div>"
-               "<div class=\"tile\" id=\"overflowed\">%s<b>%ld</b></div>"
-               "<div class=\"tile\" id=\"voicemails\">%s<b>%ld</b></div>"
-               "<div class=\"tile\" id=\"callbacks_requested\">%s<b>%ld</b>"
-               "</div>"
-               "<div class=\"tile\" id=\"callbacks_completed\">%s<b>%ld</b>"
-               "</div>"
-               "<div class=\"tile\" id=\"callbacks_failed\">%s<b>%ld</b>"
-               "</div>"
-               "<div class=\"tile\" id=\"callbacks_pending\">%s<b>%ld</b>"
-               "</div>"
-               "<div class=\"tile\" id=\"callbacks_mean_seconds\">%s<b>%.1f "
-               "%s</b></div>"
-               "</div>",
-               L[L_OFFERED], f->offered, L[L_ANSWERED], f->answered,
-               L[L_ABANDONED], f->abandoned, L[L_SHORT], f->short_abandoned,
-               L[L_RATE], f->abandon_rate * 100, L[L_ASA], f->asa,
-               L[L_SECONDS], L[L_LEVEL], f->service_level_seconds,
-               L[L_SECONDS], f->service_level * 100, L[L_LONGEST],
-               f->longest_wait, L[L_SECONDS], L[L_AVGCALL], f->avg_call,
-               L[L_SECONDS], L[L_BACKLOG], f->spool_backlog, L[L_CLOSED],
-               f->closed_calls, L[L_OVERFLOWED], f->overflowed,
-               L[L_VOICEMAILS], f->voicemails, L[L_CB_REQUESTED],
-               f->cb_requested, L[L_CB_COMPLETED], f->cb_completed,
-               L[L_CB_FAILED], f->cb_failed, L[L_CB_PENDING], f->cb_pending,
-               L[L_CB_MEAN], f->cb_mean, L[L_SECONDS]);
-    ap_rprintf(r, "<h2>%s</h2><p class=\"legend\"><span><i class=\"offered\""
+    html_tiles(r, f, L);
+    ap_rprintf(r, "<p class=\"legend\"><span><i class=\"offered\""
                " style=\"background:#7a9cc6\"></i>%s</span><span><i "
                "style=\"background:#3c9a5f\"></i>%s</span><span><i "
-               "style=\"background:#d0543c\"></i>%s</span></p>", L[L_BYHOUR],
+               "style=\"background:#d0543c\"></i>%s</span></p>",
                L[L_OFFERED], L[L_ANSWERED], L[L_ABANDONED]);
-    /* an hour is labelled HH, a day MM-DD */
-    chart_counts(r, f->hours, "hours", L[L_BYHOUR], 11, 3, L);
-    if (f->days->nelts > 1) {
-        ap_rprintf(r, "<h2>%s</h2>", L[L_BYDAY]);
-        chart_counts(r, f->days, "days", L[L_BYDAY], 5,
-                     (f->days->nelts + 9) / 10, L);
+    for (s = series_infos; s->json; s++) {
+        const apr_array_header_t *a = series_of(f, s);
+
+        /* one day's chart would repeat the hours' */
+        if (s != series_infos && a->nelts <= 1) {
+            continue;
+        }
+        ap_rprintf(r, "<h2>%s</h2>", L[s->title]);
+        chart_counts(r, a, s->csv, L[s->title], s->skip,
+                     s == series_infos ? 3 : (a->nelts + 9) / 10, L);
     }
     ap_rprintf(r, "<h2>%s</h2>", L[L_WAITS]);
     chart_waits(r, f, L);
-    ap_rprintf(r, "<h2>%s</h2><table id=\"operators\"><tr><th>%s</th>"
-               "<th>%s</th></tr>", L[L_OPERATORS], L[L_OPERATOR],
-               L[L_ANSWERED]);
-    for (i = 0; i < f->operators->nelts; i++) {
-        const char **row = APR_ARRAY_IDX(f->operators, i, const char **);
-
-        ap_rprintf(r, "<tr><td>%s</td><td class=\"n\">%ld</td></tr>",
-                   esc(p, row[0]), minicc_num(row[1]));
+    for (l = list_infos; l->json; l++) {
+        html_list(r, rows_of(f, l), l, L);
     }
-    if (!f->operators->nelts) {
-        ap_rprintf(r, "<tr><td colspan=\"2\">%s</td></tr>", L[L_NONE]);
-    }
-    ap_rprintf(r, "</table><h2>%s</h2><table id=\"callback\"><tr><th>%s"
-               "</th><th>%s</th><th>%s</th></tr>", L[L_CALLBACK],
-               L[L_NUMBER], L[L_TIME], L[L_WAIT]);
-    for (i = 0; i < f->abandoned_calls->nelts; i++) {
-        const char **row = APR_ARRAY_IDX(f->abandoned_calls, i,
-                                         const char **);
-        const char *from = esc(p, row[0]);
-
-        ap_rprintf(r, "<tr><td><a href=\"tel:%s\">%s</a></td><td>%s</td>"
-                   "<td class=\"n\">%ld %s</td></tr>",
-                   ap_escape_html(p, ap_escape_uri(p, row[0] ? row[0] : "")),
-                   from, esc(p, minicc_time_local(p, row[1], ' ')),
-                   minicc_num(row[2]),
-                   L[L_SECONDS]);
-    }
-    if (!f->abandoned_calls->nelts) {
-        ap_rprintf(r, "<tr><td colspan=\"3\">%s</td></tr>", L[L_NONE]);
-    }
-    ap_rprintf(r, "</table><h2>%s</h2><table id=\"voicemails\"><tr><th>%s"
-               "</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>",
-               L[L_VOICEMAILS], L[L_NUMBER], L[L_TIME], L[L_REASON],
-               L[L_LENGTH], L[L_RECORDING]);
-    for (i = 0; i < f->voicemail_list->nelts; i++) {
-        const char **row = APR_ARRAY_IDX(f->voicemail_list, i,
-                                         const char **);
-
-        ap_rprintf(r, "<tr><td><a href=\"tel:%s\">%s</a></td><td>%s</td>"
-                   "<td>%s</td><td class=\"n\">%ld %s</td><td>",
-                   ap_escape_html(p, ap_escape_uri(p, row[0] ? row[0] : "")),
-                   esc(p, row[0]), esc(p, minicc_time_local(p, row[1], ' ')),
-                   esc(p, row[2]), minicc_num(row[3]), L[L_SECONDS]);
-        /* a link only to Twilio's recordings: anything else a caller could
-         * have sent (javascript:, another site) is shown as text */
-        if (row[4] && !strncmp(row[4], TWILIO_RECORDINGS,
-                               sizeof(TWILIO_RECORDINGS) - 1)) {
-            ap_rprintf(r, "<a href=\"%s\">%s</a>", esc(p, row[4]),
-                       L[L_RECORDING]);
-        }
-        else {
-            ap_rputs(esc(p, row[4]), r);
-        }
-        ap_rputs("</td></tr>", r);
-    }
-    if (!f->voicemail_list->nelts) {
-        ap_rprintf(r, "<tr><td colspan=\"5\">%s</td></tr>", L[L_NONE]);
-    }
-    ap_rprintf(r, "</table><h2>%s</h2><table id=\"callback_list\"><tr><th>"
-               "%s</th><th>%s</th><th>%s</th><th>%s</th></tr>", L[L_CB_LIST],
-               L[L_NUMBER], L[L_TIME], L[L_STATUS], L[L_ATTEMPTS]);
-    for (i = 0; i < f->callback_list->nelts; i++) {
-        const char **row = APR_ARRAY_IDX(f->callback_list, i,
-                                         const char **);
-
-        ap_rprintf(r, "<tr><td><a href=\"tel:%s\">%s</a></td><td>%s</td>"
-                   "<td>%s</td><td class=\"n\">%ld</td></tr>",
-                   ap_escape_html(p, ap_escape_uri(p, row[0] ? row[0] : "")),
-                   esc(p, row[0]), esc(p, minicc_time_local(p, row[1], ' ')),
-                   esc(p, row[2]), minicc_num(row[3]));
-    }
-    if (!f->callback_list->nelts) {
-        ap_rprintf(r, "<tr><td colspan=\"4\">%s</td></tr>", L[L_NONE]);
-    }
-    ap_rputs("</table></body></html>\n", r);
+    ap_rputs("</body></html>\n", r);
 }
 
 /* ---- the handler ---- */
@@ -623,9 +850,8 @@ int minicc_report_handler(request_rec *r)
         const char *table = apr_table_get(args, "table");
 
         if (table && !csv_table_known(table)) {
-            return bad_request(r, "table: expected summary, hours, days, "
-                               "operators, abandoned, voicemails or "
-                               "callbacks");
+            return bad_request(r, apr_pstrcat(r->pool, "table: expected ",
+                                              csv_tables(r->pool), NULL));
         }
     }
     minicc_db_long_wait(r);
@@ -640,7 +866,7 @@ int minicc_report_handler(request_rec *r)
     else if (!strcmp(format, "csv")) {
         const char *table = apr_table_get(args, "table");
 
-        send_csv(r, &f, table ? table : csv_tables[0]);
+        send_csv(r, &f, table ? table : CSV_SUMMARY);
     }
     else {
         send_html(r, &f, !strcmp(minicc_conf_text(conf, MINICC_LANGUAGE),

@@ -72,13 +72,13 @@ plan tests =>
   + 1 + 11 + 2                  # MiniCCServiceLevel 30 / MiniCCShortAbandon 10
   + 1                           # ja-JP: the same figures
   + 1 + 3 * 4 + 3 + 2           # across midnight; an empty day; year end and leap day
-  + 5 * 6 + 1 + 1               # CSV
+  + 5 * 6 + 1 + 1 + 1           # CSV
   + 2 * @bad + 3 + 5            # 400s, 405s, HEAD
   + 3                           # the longest range: 366 days
   + 6                           # CSV cells that would be formulas
   + 4 + 4 + 2                   # the HTML as sent: English, Japanese, thresholds
   + 2                           # Chromium is there, its console check works
-  + 31                          # the seeded day's page in Chromium
+  + 32                          # the seeded day's page in Chromium
   + 8                           # the two-day page
   + 3                           # the Japanese page
   + 2;                          # the screenshot
@@ -200,6 +200,15 @@ sub figure_ok {
     return 0 unless defined $got && !ref $got && $got =~ /\A-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?\z/;
     return $int_figure{$k} ? ($got =~ /\A-?\d+\z/ && $got == $want)
                            : abs($got - $want) <= ($tolerance{$k} // 0) + 1e-9;
+}
+
+# The JSON's figures that are not lists: name => value, a figure of an
+# object (callbacks) as object_name.
+sub flat_figures {
+    my ($j) = @_;
+    return map { my $k = $_;
+                 ref $j->{$k} eq 'HASH' ? (map { ("${k}_$_" => $j->{$k}{$_}) } keys %{ $j->{$k} })
+                 : ref $j->{$k} ? () : ($k => $j->{$k}) } keys %{ $j || {} };
 }
 
 # One test per figure.
@@ -457,6 +466,11 @@ for my $r (['2023-12-31', '2024-01-01', 48], ['2024-02-28', '2024-03-01', 72]) {
                                                        : !figure_ok($row{$k}, $json->{$k}, $k) } @scalars;
             ok(!@wrong, 'CSV summary: values equal the JSON')
                 or diag(join "\n", map { "$_: csv " . ($row{$_} // 'undef') . ", json " . ($json->{$_} // 'undef') } @wrong);
+            # report.c writes both from one table: the summary's columns are
+            # exactly the JSON's figures (an object's as object_name)
+            my %flat = flat_figures($json);
+            is_deeply([ sort @$head ], [ sort keys %flat ],
+                      'CSV summary: exactly the JSON\'s figures, no more, no fewer (callbacks.requested as callbacks_requested)');
         } else {
             is_deeply($head, $header{$table}, "CSV $table: header row");
             # a text cell a spreadsheet would run as a formula starts with
@@ -643,6 +657,14 @@ sub hour_bars {
             else { $ok = abs($got - $jv) <= 0.05 + 1e-9 }
         }
         ok($ok, "$name: tile id=$id shows the JSON's " . ($jv // 'undef')) or diag("tile text: '$text'");
+    }
+
+    {
+        my %flat = flat_figures($json);
+        my @tiles = map { $_->value } nodes($doc, '//div[@class="tile"]/@id');
+        my %settings = map { $_ => 1 } qw(from to service_level_seconds short_abandon_seconds);
+        is_deeply([ sort @tiles ], [ sort grep { !$settings{$_} } keys %flat ],
+                  "$name: a tile for every JSON figure but the range and the thresholds, and no other tile");
     }
 
     my @ops = map { my @td = $_->findnodes('./td');

@@ -111,6 +111,43 @@ enum {
 #define MINICC_STMT_UPSERT_ROWS(t, k) \
     (MINICC_STMT_BATCH + (t) * MINICC_BATCH_LEVELS + (k))
 
+/* The columns of the report's SELECTs (sql.c), by name: figures.c and
+ * report.c read a row as row[MINICC_..._X], never by a bare number. */
+enum {                          /* MINICC_STMT_REPORT_HOURS */
+    MINICC_HOURS_HOUR, MINICC_HOURS_OFFERED, MINICC_HOURS_ANSWERED,
+    MINICC_HOURS_ABANDONED, MINICC_HOURS_SHORT, MINICC_HOURS_LONGEST,
+    MINICC_HOURS_COLS
+};
+enum {                          /* MINICC_STMT_REPORT_CALLS */
+    MINICC_CALLS_AVG, MINICC_CALLS_COLS
+};
+enum {                          /* MINICC_STMT_REPORT_WAITS */
+    MINICC_WAITS_BAR, MINICC_WAITS_PICKUPS, MINICC_WAITS_TIMED,
+    MINICC_WAITS_SECONDS, MINICC_WAITS_WITHIN, MINICC_WAITS_COLS
+};
+enum {                          /* MINICC_STMT_REPORT_OPERATORS */
+    MINICC_OPS_TELNUM, MINICC_OPS_ANSWERED, MINICC_OPS_COLS
+};
+enum {                          /* MINICC_STMT_REPORT_ABANDONED */
+    MINICC_ABANDONED_FROM, MINICC_ABANDONED_TIME, MINICC_ABANDONED_WAIT,
+    MINICC_ABANDONED_COLS
+};
+enum {                          /* MINICC_STMT_REPORT_TURNED_AWAY */
+    MINICC_AWAY_REASON, MINICC_AWAY_CALLS, MINICC_AWAY_COLS
+};
+enum {                          /* MINICC_STMT_REPORT_VOICEMAILS */
+    MINICC_VM_FROM, MINICC_VM_TIME, MINICC_VM_REASON, MINICC_VM_DURATION,
+    MINICC_VM_URL, MINICC_VM_TOTAL, MINICC_VM_COLS
+};
+enum {                          /* MINICC_STMT_REPORT_CALLBACKS */
+    MINICC_CBS_REQUESTED, MINICC_CBS_COMPLETED, MINICC_CBS_FAILED,
+    MINICC_CBS_PENDING, MINICC_CBS_MEAN, MINICC_CBS_COLS
+};
+enum {                          /* MINICC_STMT_REPORT_CALLBACK_LIST */
+    MINICC_CBL_FROM, MINICC_CBL_TIME, MINICC_CBL_STATUS, MINICC_CBL_ATTEMPTS,
+    MINICC_CBL_OUTCOME, MINICC_CBL_COLS
+};
+
 /* mod_dbd's label of statement id (static), and its SQL, made in p. */
 const char *minicc_sql_label(int id);
 const char *minicc_sql_text(apr_pool_t *p, int id);
