@@ -124,7 +124,7 @@ int minicc_batch_write(request_rec *r, const minicc_row_t *row)
 {
     batch_t *b = batch_of(r);
     minicc_table_e t = row->table;
-    int own = minicc_db_holds_connection(r);
+    int own = minicc_dbconn_holds(r);
     batch_item_t me = { row, NULL, 0, own, minicc_row_order(row), 0, 0,
                         NULL };
     batch_item_t *items[MINICC_BATCH_MAX];

@@ -217,7 +217,7 @@ minicc_dir_conf *minicc_conf_merge_once(apr_pool_t *pconf,
 typedef struct {
     const char *spool;          /* MiniCCSpool; NULL: none */
     int db_timeout;             /* MiniCCDBTimeout: seconds; 0 unbounded */
-    const struct minicc_db_conf *db;    /* db.c's, from check_config */
+    const struct minicc_dbconn_conf *db;    /* db.c's, from check_config */
     struct minicc_metrics *metrics;     /* this generation's counters
                                          * (post_config; NULL: none) */
     apr_hash_t *child;          /* this child's state of each layer, by

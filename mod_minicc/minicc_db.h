@@ -1,9 +1,9 @@
 /* Licensed under the Apache License, Version 2.0 (see COPYING). */
 
 /*
- * The database layer (db.c), at the bottom of the module: mod_dbd's pooled
- * connections, the statements of sql.c on them, and what makes a database
- * that restarts or hangs cost no caller.  It calls nothing above it.
+ * The database's statements (db.c): sql.c's statements run on dbconn.c's
+ * connections, retried where a retry is the cure.  With dbconn.c, the
+ * bottom of the module: it calls nothing above it.
  */
 #ifndef MINICC_DB_H
 #define MINICC_DB_H
@@ -11,25 +11,8 @@
 #include <apr_dbd.h>     /* mod_dbd.h needs it first */
 #include <mod_dbd.h>
 
+#include "minicc_dbconn.h"
 #include "minicc_sql.h"
-
-/* check_config: registers every statement with mod_dbd for every server;
- * an error string when mod_dbd is not loaded. */
-const char *minicc_db_configure(apr_pool_t *pconf, server_rec *s);
-/* Hooks mod_dbd's post_connect, so that connections remember their
- * session. */
-void minicc_db_register_hooks(void);
-/* This child's state for every server_rec: its memory of a database that
- * hangs and, under a threaded MPM, the connections it keeps. */
-void minicc_db_child_init(apr_pool_t *pchild, server_rec *s);
-
-/* Takes this request's pooled connection early, its statements made
- * current: mod_authn_dbd, which runs before the handler, then gets a
- * connection whose statements survived a database restart.  Zero when
- * there is none. */
-int minicc_db_prepare_request(request_rec *r);
-/* Whether the request holds a connection of its own (taken early). */
-int minicc_db_holds_connection(request_rec *r);
 
 /* Runs a SELECT of sql.c on a connection the child keeps (or the
  * request's), and gives fn each row's ncols values (NULL for SQL NULL;
@@ -74,10 +57,9 @@ void minicc_db_long_wait(request_rec *r);
 apr_array_header_t *minicc_db_select(request_rec *r, int id, int nargs,
                                      const char **args, int ncols);
 
-/* For work without a request (the spool's replay): a connection of s's
- * pool, its statements current, or NULL; a row written on it (0 or the
- * MySQL error number, logged); the connection given back. */
-ap_dbd_t *minicc_db_open(apr_pool_t *p, server_rec *s);
+/* For work without a request (the spool's replay), on a connection of
+ * minicc_dbconn_open: a row written on it (0 or the MySQL error number,
+ * logged). */
 int minicc_db_write_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
                        const minicc_row_t *row, const char *why);
 /* n rows of one table on dbd, MINICC_BATCH_MAX a statement; 0, or the
@@ -91,6 +73,5 @@ int minicc_db_write_rows_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd,
 int minicc_db_run_on(server_rec *s, apr_pool_t *p, ap_dbd_t *dbd, int id,
                      int nargs, const char **args, const char **value,
                      const char *why);
-void minicc_db_close(server_rec *s, ap_dbd_t *dbd);
 
 #endif /* MINICC_DB_H */

@@ -238,7 +238,7 @@ static int minicc_handler(request_rec *r)
 static int minicc_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                                apr_pool_t *ptemp, server_rec *s)
 {
-    const char *err = minicc_db_configure(pconf, s);
+    const char *err = minicc_dbconn_configure(pconf, s);
 
     (void)plog;
     if (!err) {
@@ -291,7 +291,7 @@ static int minicc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
  * the spool's replay thread. */
 static void minicc_child_init(apr_pool_t *pchild, server_rec *s)
 {
-    minicc_db_child_init(pchild, s);
+    minicc_dbconn_child_init(pchild, s);
     minicc_batch_child_init(pchild, s);
     minicc_record_child_init(pchild, s);
     minicc_callers_child_init(pchild, s);
@@ -365,7 +365,7 @@ static int minicc_header_parser(request_rec *r)
 {
     if (apr_table_get(r->headers_in, "Authorization")
         && ap_find_linked_module("mod_authn_dbd.c") && handled_here(r)) {
-        minicc_db_prepare_request(r);
+        minicc_dbconn_prepare_request(r);
     }
     return DECLINED;
 }
@@ -373,7 +373,7 @@ static int minicc_header_parser(request_rec *r)
 static void minicc_register_hooks(apr_pool_t *p)
 {
     (void)p;
-    minicc_db_register_hooks();
+    minicc_dbconn_register_hooks();
     /* before core's, which walks the file system */
     ap_hook_map_to_storage(minicc_map_to_storage, NULL, NULL,
                            APR_HOOK_FIRST);

@@ -156,13 +156,13 @@ static int write_table(polls_t *ps, apr_pool_t *p, apr_hash_t *polls)
         rows[i++] = row;
     }
     qsort(rows, n, sizeof(*rows), by_callsid);
-    if (!(dbd = minicc_db_open(p, ps->s))) {
+    if (!(dbd = minicc_dbconn_open(p, ps->s))) {
         return -1;
     }
     failed = minicc_db_write_rows_on(ps->s, p, dbd, rows, n,
                                      "writing who waits, for the live view")
              != 0;
-    minicc_db_close(ps->s, dbd);
+    minicc_dbconn_close(ps->s, dbd);
     return failed ? -1 : 0;
 }
 
@@ -181,7 +181,7 @@ static apr_time_t purge(polls_t *ps, apr_time_t now)
         return now + PURGE_EVERY;
     }
     before = minicc_time_str(p, now - PURGE_AGE);
-    if ((dbd = minicc_db_open(p, ps->s))) {
+    if ((dbd = minicc_dbconn_open(p, ps->s))) {
         full = !minicc_db_run_on(ps->s, p, dbd, MINICC_STMT_LIVE_PURGE, 1,
                                  &before, NULL, "removing from live_waiting "
                                  "the callers no longer waiting")
@@ -189,7 +189,7 @@ static apr_time_t purge(polls_t *ps, apr_time_t now)
                                  NULL, &deleted, "reading how many callers "
                                  "were removed from live_waiting")
             && deleted && atoi(deleted) >= PURGE_BATCH;
-        minicc_db_close(ps->s, dbd);
+        minicc_dbconn_close(ps->s, dbd);
     }
     apr_pool_destroy(p);
     return now + (full ? EVERY : PURGE_EVERY);

@@ -246,7 +246,7 @@ static int replay(replayer_t *rp, apr_pool_t *p)
     }
     /* the database first (replay_round saw rows): while it is away, the
      * spool is counted (only what was appended since), not read whole */
-    if (!(dbd = minicc_db_open(p, s))) {
+    if (!(dbd = minicc_dbconn_open(p, s))) {
         const char *oldest = NULL;
 
         waiting = minicc_spool_backlog(p, s, &oldest);
@@ -267,11 +267,11 @@ static int replay(replayer_t *rp, apr_pool_t *p)
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, APLOGNO(30505)
                      "reading the spool %s failed", spool);
-        minicc_db_close(s, dbd);
+        minicc_dbconn_close(s, dbd);
         return 0;
     }
     if (!len) {
-        minicc_db_close(s, dbd);
+        minicc_dbconn_close(s, dbd);
         return 1;
     }
     while (!stopped && (rc = minicc_spoolfmt_decode(p, buf, len, &off, &rec))) {
@@ -333,7 +333,7 @@ static int replay(replayer_t *rp, apr_pool_t *p)
         }
         consumed = off;
     }
-    minicc_db_close(s, dbd);
+    minicc_dbconn_close(s, dbd);
     if (consumed) {
         rv = compact(p, spool, consumed);
         if (rv != APR_SUCCESS) {
