@@ -30,7 +30,7 @@ my @keys = ($messages // '') =~ /X\(\w+, "([a-z-]+)",/g;
 my ($urls) = $file{'minicc_config.h'} =~ /#define MINICC_URLS\(X\) \\\n(.*?)\n\n/s;
 my @targets = ($urls // '') =~ /X\(\w+, "([a-z-]+)"\)/g;
 
-plan tests => 3 + keys(%kind) * 3 + @keys + 3 + 1;
+plan tests => 3 + keys(%kind) * 3 + @keys + 3 + 1 + 1;
 
 ok(keys %kind >= 13, 'handlers.c: the table of handlers (' . scalar(keys %kind) . ')');
 ok(@keys >= 20, 'minicc_config.h: the table of messages (' . scalar(@keys) . ')');
@@ -95,6 +95,16 @@ for my $k (@keys) {
                    (grep { $defaults !~ /^\Q$_\E\s/m } @settings, 'MiniCCSpool', 'MiniCCDBTimeout'));
     ok(@settings >= 20 && !@missing, 'doc/DEFAULTS.txt: every message, MiniCCURL target and directive ('
        . scalar(@settings) . ' of MINICC_SETTINGS)') or diag("missing: @missing");
+}
+
+# ---- the core's unit tests: one file per unit ----------------------------------------
+{
+    # dbnative.c works on a live libmariadb handle: t/11 and t/15 test it
+    my @units = grep { $_ ne 'dbnative' } map { /\A(\w+)\.c\z/ ? $1 : () } @core;
+    my $unit = top_dir() . '/tests/unit';
+    my @missing = grep { !-f "$unit/${_}_tests.c" || slurp("$unit/unit_tests.c") !~ /\btest_\Q$_\E\(pool\)/ } @units;
+    ok(@units >= 9 && !@missing, 'tests/unit/: a file of tests for each unit of the core, run by unit_tests.c ('
+       . scalar(@units) . ' units)') or diag("without: @missing");
 }
 
 # ---- the core: APR (libxml2, libcrypto, libmariadb), never httpd --------------------
