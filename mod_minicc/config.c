@@ -20,13 +20,17 @@
 /* The messages' keys and default texts, and the URL targets' names and
  * defaults: one line each of minicc_config.h's MINICC_MESSAGES and
  * MINICC_URLS. */
-#define MESSAGE_KEY(id, key, text) key,
-#define MESSAGE_TEXT(id, key, text) text,
+#define MESSAGE_KEY(id, key, en, ja) key,
+#define MESSAGE_TEXT(id, key, en, ja) en,
+#define MESSAGE_TEXT_JA(id, key, en, ja) ja,
 static const char *const message_keys[MINICC_MSG_COUNT] = {
     MINICC_MESSAGES(MESSAGE_KEY)
 };
 static const char *const default_messages[MINICC_MSG_COUNT] = {
     MINICC_MESSAGES(MESSAGE_TEXT)
+};
+static const char *const default_messages_ja[MINICC_MSG_COUNT] = {
+    MINICC_MESSAGES(MESSAGE_TEXT_JA)
 };
 
 /* Relative on purpose: Twilio resolves them against the URL it requested,
@@ -540,6 +544,21 @@ static const char *parse_key(cmd_parms *cmd, const setting_t *s,
     return NULL;
 }
 
+/* The language of the messages' defaults: en (0) or ja (1). */
+static const char *parse_language_of_messages(cmd_parms *cmd,
+                                              const setting_t *s,
+                                              const char *arg,
+                                              const char **text, int *number)
+{
+    if (strcmp(arg, "en") && strcmp(arg, "ja")) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is neither en (English) "
+                            "nor ja (Japanese)", s->name, arg);
+    }
+    *text = arg;
+    *number = !strcmp(arg, "ja");
+    return NULL;
+}
+
 /* An On|Off directive: Apache reads it (AP_INIT_FLAG), set_flag keeps it. */
 #define parse_flag NULL
 
@@ -620,7 +639,11 @@ int minicc_conf_number(const minicc_dir_conf *c, minicc_setting_e id)
 
 const char *minicc_conf_message(const minicc_dir_conf *c, minicc_msg_e key)
 {
-    return c->messages[key] ? c->messages[key] : default_messages[key];
+    if (c->messages[key]) {
+        return c->messages[key];
+    }
+    return minicc_conf_number(c, MINICC_MESSAGE_DEFAULTS)
+        ? default_messages_ja[key] : default_messages[key];
 }
 
 const char *minicc_conf_url(const minicc_dir_conf *c, minicc_url_e target)
@@ -924,10 +947,11 @@ static const char *set_db_timeout(cmd_parms *cmd, void *dconf,
 #define COMMAND_test_clock COMMAND_VALUE
 #define COMMAND_count COMMAND_VALUE
 #define COMMAND_key COMMAND_VALUE
+#define COMMAND_language_of_messages COMMAND_VALUE
 #define COMMAND(id, name, parse, min, max, text, number, help) \
     COMMAND_##parse(id, name, help)
 /* the keys and targets in the help texts, from their tables */
-#define KEY_HELP(id, key, text) " " key
+#define KEY_HELP(id, key, en, ja) " " key
 #define URL_HELP(id, name) " " name
 const command_rec minicc_cmds[] = {
     MINICC_SETTINGS(COMMAND)

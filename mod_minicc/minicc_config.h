@@ -71,6 +71,10 @@
     X(CALLBACK_IDLE, "MiniCCCallbackIdle", seconds, 5, 600, NULL, 20, \
       "with call-backs on: seconds an operator's Dial waits for a caller " \
       "before the loop comes round to take a call-back (default 20)") \
+    X(MESSAGE_DEFAULTS, "MiniCCMessageDefaults", language_of_messages, 0, \
+      0, "en", 0, \
+      "the texts of messages not set by MiniCCMessage: en (English, the " \
+      "default) or ja (Japanese)") \
     X(TEST_TIME, "MiniCCTestTime", test_time, 0, 0, NULL, 0, \
       "for tests only: the local time (YYYY-MM-DD HH:MM:SS) at which " \
       "MiniCCHours and the holidays are judged, instead of the request's") \
@@ -86,61 +90,97 @@ typedef enum {
 } minicc_setting_e;
 
 /* The messages a caller hears (MiniCCMessage key "text"): a line each,
- * its id (MINICC_MSG_<id>), its key and its default English text.  A new
- * message is one more line here. */
+ * its id (MINICC_MSG_<id>), its key, its default English text and its
+ * default Japanese text (MiniCCMessageDefaults ja; conf/minicc-ja.conf's
+ * lines are these, t/00_house.t holds them to it).  A new message is one
+ * more line here. */
 #define MINICC_MESSAGES(X) \
     X(WELCOME, "welcome", \
       "Thank you for calling. For an operator, press 1. " \
-      "For product information, press 2.") \
+      "For product information, press 2.", \
+      "お電話ありがとうございます。お問い合わせは1を、最新の製品情" \
+      "報は2を押してください。") \
     X(RETRY, "retry", \
       "Sorry, that is not a valid choice. For an operator, press 1. " \
-      "For product information, press 2.") \
+      "For product information, press 2.", \
+      "申し訳ございません。入力が確認できませんでした。お問い合わせ" \
+      "は1を、最新の製品情報は2を押してください。") \
     X(NOINPUT, "noinput", \
-      "We will connect you to an operator.") \
+      "We will connect you to an operator.", \
+      "オペレータにおつなぎします。") \
     X(CONNECTING, "connecting", \
-      "Connecting you to an operator. Please hold.") \
+      "Connecting you to an operator. Please hold.", \
+      "オペレータにおつなぎします。このまま、しばらくお待ちください" \
+      "。") \
     X(TROUBLE, "trouble", \
       "We are sorry, we cannot take your call right now. " \
-      "Please call again later.") \
+      "Please call again later.", \
+      "申し訳ございません。ただいまお電話をお受けすることができませ" \
+      "ん。恐れ入りますが、しばらくしてからおかけ直しください。") \
     X(OPERATOR, "operator", \
       "You are in the operator queue. The next caller will be connected " \
-      "to you.") \
+      "to you.", \
+      "オペレータの待ち受けを開始します。次のお客様におつなぎします" \
+      "。") \
     X(WAIT, "wait", \
-      "Thank you for waiting. You are number {position} in line.") \
+      "Thank you for waiting. You are number {position} in line.", \
+      "大変お待たせしております。お客様の順番は{position}" \
+      "番目です。このまま、しばらくお待ちください。") \
     X(WAIT_GENERAL, "wait-general", \
-      "Thank you for waiting. An operator will be with you shortly.") \
+      "Thank you for waiting. An operator will be with you shortly.", \
+      "大変お待たせしております。オペレータにおつなぎするまで、この" \
+      "まま、しばらくお待ちください。") \
     X(ESTIMATE, "estimate", \
-      "The expected wait is about {minutes} minutes.") \
+      "The expected wait is about {minutes} minutes.", \
+      "お待ちいただく時間は、およそ{minutes}分です。") \
     X(GUIDANCE, "guidance", \
-      "You are now connected to an operator.") \
+      "You are now connected to an operator.", \
+      "お待たせいたしました。オペレータにおつなぎします。") \
     X(INFORMATION, "information", \
       "Thank you for your interest in our products. Our latest product " \
-      "information is available on our web site. Goodbye.") \
+      "information is available on our web site. Goodbye.", \
+      "最新の製品情報をご案内いたします。製品の詳しい情報は、当社の" \
+      "ウェブサイトでご覧いただけます。お電話ありがとうございました" \
+      "。") \
     X(CLOSED, "closed", \
       "Thank you for calling. We are closed now. Please call again during " \
-      "our opening hours.") \
+      "our opening hours.", \
+      "お電話ありがとうございます。ただいまの時間は受付を終了してお" \
+      "ります。恐れ入りますが、受付時間内におかけ直しください。") \
     X(OVERFLOW, "overflow", \
-      "We are sorry, all our operators are busy.") \
+      "We are sorry, all our operators are busy.", \
+      "申し訳ございません。ただいま大変混み合っております。") \
     X(VOICEMAIL, "voicemail", \
       "Please leave a message after the beep, and press the pound key when " \
-      "you are done.") \
+      "you are done.", \
+      "発信音のあとにメッセージをお話しください。終わりましたらシャ" \
+      "ープを押してください。") \
     X(VOICEMAIL_THANKS, "voicemail-thanks", \
-      "Thank you for your message. Goodbye.") \
+      "Thank you for your message. Goodbye.", \
+      "メッセージをお預かりしました。お電話ありがとうございました。") \
     X(CALLBACK_OFFER, "callback-offer", \
       "To be called back instead of waiting, keeping your place in line, " \
-      "press {key}.") \
+      "press {key}.", \
+      "順番はそのままで、お電話を切ってこちらからの折り返しをご希望" \
+      "の方は、{key} を押してください。") \
     X(CALLBACK_CONFIRM, "callback-confirm", \
-      "Thank you. We will call you back when it is your turn. Goodbye.") \
+      "Thank you. We will call you back when it is your turn. Goodbye.", \
+      "承りました。順番になりましたらこちらからお電話いたします。お" \
+      "電話ありがとうございました。") \
     X(CALLBACK_OPERATOR, "callback-operator", \
-      "Calling back a customer who asked for a call-back.") \
+      "Calling back a customer who asked for a call-back.", \
+      "折り返しをご希望のお客様にお電話します。") \
     X(CALLBACK_GREETING, "callback-greeting", \
       "Hello, this is the call-back you asked for. Connecting you to an " \
-      "operator.") \
+      "operator.", \
+      "ご希望の折り返しのお電話です。オペレータにおつなぎします。") \
     X(CALLBACK_IMPOSSIBLE, "callback-impossible", \
       "We are sorry, we cannot call back the number you are calling from. " \
-      "Please stay on the line.")
+      "Please stay on the line.", \
+      "申し訳ございません。おかけの番号には折り返しができません。こ" \
+      "のままお待ちください。")
 
-#define MINICC_MSG_ID(id, key, text) MINICC_MSG_##id,
+#define MINICC_MSG_ID(id, key, en, ja) MINICC_MSG_##id,
 typedef enum {
     MINICC_MESSAGES(MINICC_MSG_ID)
     MINICC_MSG_COUNT

@@ -30,7 +30,7 @@ my @keys = ($messages // '') =~ /X\(\w+, "([a-z-]+)",/g;
 my ($urls) = $file{'minicc_config.h'} =~ /#define MINICC_URLS\(X\) \\\n(.*?)\n\n/s;
 my @targets = ($urls // '') =~ /X\(\w+, "([a-z-]+)"\)/g;
 
-plan tests => 3 + keys(%kind) * 3 + @keys + 3 + 1 + 1;
+plan tests => 3 + keys(%kind) * 3 + @keys + 3 + 1 + 1 + 1;
 
 ok(keys %kind >= 13, 'handlers.c: the table of handlers (' . scalar(keys %kind) . ')');
 ok(@keys >= 20, 'minicc_config.h: the table of messages (' . scalar(@keys) . ')');
@@ -95,6 +95,22 @@ for my $k (@keys) {
                    (grep { $defaults !~ /^\Q$_\E\s/m } @settings, 'MiniCCSpool', 'MiniCCDBTimeout'));
     ok(@settings >= 20 && !@missing, 'doc/DEFAULTS.txt: every message, MiniCCURL target and directive ('
        . scalar(@settings) . ' of MINICC_SETTINGS)') or diag("missing: @missing");
+}
+
+# ---- the messages' Japanese column is conf/minicc-ja.conf's texts ------------------
+{
+    my ($block) = $file{'minicc_config.h'} =~ /#define MINICC_MESSAGES\(X\) \\\n(.*?)\n\n/s;
+    my (%ja, @wrong);
+    while (($block // '') =~ /X\(\w+, "([\w-]+)",((?:\s*\\?\s*"(?:[^"\\]|\\.)*")+),((?:\s*\\?\s*"(?:[^"\\]|\\.)*")+)\)/g) {
+        my ($key, $ja) = ($1, $3);
+        $ja{$key} = join '', $ja =~ /"((?:[^"\\]|\\.)*)"/g;
+    }
+    my %conf = map { /^\s*MiniCCMessage ([\w-]+) "([^"]*)"/ ? ($1 => $2) : () }
+               split /\n/, slurp(top_dir() . '/conf/minicc-ja.conf');
+    @wrong = grep { !defined $conf{$_} || $conf{$_} ne $ja{$_} } @keys;
+    ok(@keys >= 20 && keys(%ja) == @keys && !@wrong,
+       'conf/minicc-ja.conf: every message, its text the Japanese column of MINICC_MESSAGES (' . scalar(keys %ja) . ')')
+        or diag("differ: @wrong; table has " . scalar(keys %ja));
 }
 
 # ---- the core's unit tests: one file per unit ----------------------------------------

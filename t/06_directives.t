@@ -7,7 +7,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use MiniCCTest;
 
-plan tests => 4 * 22 + 4 * 6 + 9;
+plan tests => 4 * 25 + 4 * 6 + 9;
 
 db_wait_up();
 my $operator = '+15550006001';
@@ -61,6 +61,27 @@ twiml_ok(post('/custom/exit', [CallSid => sid(), QueueResult => 'hangup']),
          Response(), 'custom: exit');
 twiml_ok(post('/custom/status', [CallSid => sid(), CallStatus => 'completed']),
          Response(), 'custom: status');
+
+# /ja: MiniCCMessageDefaults ja -------------------------------------------
+{
+    # the Japanese sample's texts, which t/00_house.t holds to the table's
+    # Japanese column
+    open my $fh, '<:encoding(UTF-8)', top_dir() . '/conf/minicc-ja.conf' or die $!;
+    my %ja = map { /^\s*MiniCCMessage ([\w-]+) "([^"]*)"/ ? ($1 => $2) : () } <$fh>;
+    sub JSay { Say($_[0], language => 'ja-JP') }
+    my $enqueue = Enqueue('support', waitUrl => 'wait', waitUrlMethod => 'POST',
+                          action => 'exit', method => 'POST');
+    my $gather = sub {
+        Response(Gather({ numDigits => '1', timeout => '10', action => 'incoming', method => 'POST' },
+                        JSay($_[0])), JSay('Custom noinput.'), $enqueue);
+    };
+    twiml_ok(post('/ja/incoming', [CallSid => sid(), From => '+15551236003']),
+             $gather->($ja{welcome}), 'MiniCCMessageDefaults ja: the Japanese welcome, a noinput set by MiniCCMessage');
+    twiml_ok(post('/ja/incoming', [CallSid => sid(), From => '+15551236003', Digits => '9']),
+             $gather->($ja{retry}), 'MiniCCMessageDefaults ja: the Japanese retry');
+    twiml_ok(post('/ja/information', [CallSid => sid()]),
+             Response(JSay($ja{information})), 'MiniCCMessageDefaults ja: the Japanese information');
+}
 
 # /merge ----------------------------------------------------------------
 my %m = (language => 'fr-FR', voice => 'alice');

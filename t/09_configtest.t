@@ -33,6 +33,8 @@ my @bad = (
     ['MiniCCVoice ""',                  'MiniCCVoice'],
     ['MiniCCHoldMusic ftp://example.com/hold.mp3', 'MiniCCHoldMusic'],
     ['MiniCCHoldMusic http:///hold.mp3', 'MiniCCHoldMusic'],
+    ['MiniCCMessageDefaults jp',        'MiniCCMessageDefaults'],
+    ['MiniCCMessageDefaults ""',        'MiniCCMessageDefaults'],
     ['MiniCCHoldMusic "/hold music.mp3"', 'MiniCCHoldMusic'],
     ['MiniCCServiceLevel 0',            'MiniCCServiceLevel'],
     ['MiniCCServiceLevel 3601',         'MiniCCServiceLevel'],
@@ -61,6 +63,7 @@ for my $case (@bad) {
 my $good = <<'GOOD';
     MiniCCQueue sales
     MiniCCLanguage ja-JP
+    MiniCCMessageDefaults ja
     MiniCCVoice Polly.Mizuki
     MiniCCMessage welcome "Welcome."
     MiniCCMessage retry "Retry."
