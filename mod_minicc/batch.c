@@ -23,6 +23,7 @@
  */
 #include "mod_minicc_private.h"
 #include "minicc_batch.h"
+#include "minicc_child.h"
 #include "minicc_config.h"
 #include "minicc_db.h"
 
@@ -56,7 +57,7 @@ void minicc_batch_child_init(apr_pool_t *pchild, server_rec *s)
 {
     server_rec *sp;
 
-    if (!minicc_mpm_threaded()) {
+    if (!minicc_child_threaded()) {
         return;
     }
     for (sp = s; sp; sp = sp->next) {

@@ -16,6 +16,7 @@
  */
 #include "mod_minicc_private.h"
 #include "minicc_callers.h"
+#include "minicc_child.h"
 #include "minicc_config.h"
 #include "minicc_db.h"
 #include "minicc_lock.h"
@@ -96,7 +97,7 @@ static apr_status_t drop_copy(void *data)
 
 void minicc_callers_child_init(apr_pool_t *pchild, server_rec *s)
 {
-    int threaded = minicc_mpm_threaded();
+    int threaded = minicc_child_threaded();
     server_rec *sp;
 
     for (sp = s; sp; sp = sp->next) {

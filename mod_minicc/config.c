@@ -273,50 +273,6 @@ minicc_srv_conf *minicc_srv_conf_of(server_rec *s)
     return ap_get_module_config(s->module_config, &minicc_module);
 }
 
-typedef struct {
-    server_rec *s;
-    minicc_child_e layer;
-} child_key_t;
-
-int minicc_mpm_threaded(void)
-{
-    int threaded = 0;
-
-    if (ap_mpm_query(AP_MPMQ_IS_THREADED, &threaded) != APR_SUCCESS
-        || threaded == AP_MPMQ_NOT_SUPPORTED) {
-        threaded = 0;
-    }
-    return threaded;
-}
-
-void minicc_child_set(apr_pool_t *pchild, server_rec *s, minicc_child_e layer,
-                      void *state)
-{
-    minicc_srv_conf *sc = minicc_srv_conf_of(s);
-    child_key_t *key = apr_pcalloc(pchild, sizeof(*key));
-
-    if (!sc->child) {
-        sc->child = apr_hash_make(pchild);
-    }
-    key->s = s;
-    key->layer = layer;
-    apr_hash_set(sc->child, key, sizeof(*key), state);
-}
-
-void *minicc_child_get(server_rec *s, minicc_child_e layer)
-{
-    const minicc_srv_conf *sc = minicc_srv_conf_of(s);
-    child_key_t key;
-
-    if (!sc->child) {
-        return NULL;
-    }
-    memset(&key, 0, sizeof(key));
-    key.s = s;
-    key.layer = layer;
-    return apr_hash_get(sc->child, &key, sizeof(key));
-}
-
 /* ---- reading the values ---- */
 
 /* Text that will be spoken: it must survive the trip into XML unchanged,

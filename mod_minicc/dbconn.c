@@ -33,6 +33,7 @@
  * on that one.
  */
 #include "mod_minicc_private.h"
+#include "minicc_child.h"
 #include "minicc_config.h"
 #include "minicc_dbconn.h"
 #include "minicc_dbnative.h"
@@ -152,7 +153,7 @@ static apr_status_t give_back_kept(void *data)
 
 void minicc_dbconn_child_init(apr_pool_t *pchild, server_rec *s)
 {
-    int threaded = minicc_mpm_threaded();
+    int threaded = minicc_child_threaded();
     server_rec *sp;
 
     for (sp = s; sp; sp = sp->next) {

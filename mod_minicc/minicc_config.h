@@ -266,18 +266,6 @@ typedef struct {
 
 minicc_srv_conf *minicc_srv_conf_of(server_rec *s);
 
-/* A layer's state in this child for server s, made by its child_init and
- * read-only after.  A virtual host without directives of ours shares the
- * main server's settings, but may have a mod_dbd pool (and database) of
- * its own: the state is kept per server_rec. */
-typedef enum { MINICC_CHILD_DB, MINICC_CHILD_BATCH,
-               MINICC_CHILD_RECORD, MINICC_CHILD_CALLERS,
-               MINICC_CHILD_POLLS, MINICC_CHILD_SPOOL } minicc_child_e;
-/* Whether the MPM runs threads (a child's state then needs locks). */
-int minicc_mpm_threaded(void);
-void minicc_child_set(apr_pool_t *pchild, server_rec *s, minicc_child_e layer,
-                      void *state);
-void *minicc_child_get(server_rec *s, minicc_child_e layer);
 
 extern const command_rec minicc_cmds[];
 void *minicc_create_dir_conf(apr_pool_t *p, char *dir);

@@ -10,6 +10,7 @@
  * and a figure of the past is of no use to a live view.
  */
 #include "mod_minicc_private.h"
+#include "minicc_child.h"
 #include "minicc_config.h"
 #include "minicc_db.h"
 #include "minicc_lock.h"

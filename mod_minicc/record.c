@@ -10,6 +10,7 @@
  */
 #include "mod_minicc_private.h"
 #include "minicc_batch.h"
+#include "minicc_child.h"
 #include "minicc_config.h"
 #include "minicc_db.h"
 #include "minicc_metrics.h"
@@ -21,7 +22,7 @@
 
 void minicc_record_child_init(apr_pool_t *pchild, server_rec *s)
 {
-    int threaded = minicc_mpm_threaded();
+    int threaded = minicc_child_threaded();
     server_rec *sp;
 
     for (sp = s; sp; sp = sp->next) {

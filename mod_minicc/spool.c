@@ -20,6 +20,7 @@
  * exclude each other as processes do, whatever the MPM.
  */
 #include "mod_minicc_private.h"
+#include "minicc_child.h"
 #include "minicc_config.h"
 #include "minicc_db.h"
 #include "minicc_metrics.h"
