@@ -23,6 +23,7 @@
 #include "minicc_throttle.h"
 
 #include <apr_hash.h>
+#include <apr_lib.h>
 #if APR_HAS_THREADS
 #include <apr_thread_cond.h>
 #endif
@@ -129,9 +130,10 @@ void minicc_callers_child_init(apr_pool_t *pchild, server_rec *s)
 }
 
 /* The one statement of the copy (sql.c's MINICC_STMT_CALLERS): every
- * operator's number (kind 0), every holiday on or after from (kind 1) and
- * every queue with call-backs in line (kind 2), into the copy's tables
- * (keys made in p, values ""); 0, or -1 when it failed (logged). */
+ * operator's number and PIN hash (kind 0), every holiday on or after from
+ * (kind 1) and every queue with call-backs in line (kind 2), into the
+ * copy's tables (keys made in p; values "", or an operator's PIN hash);
+ * 0, or -1 when it failed (logged). */
 typedef struct {
     apr_pool_t *p;
     apr_hash_t *kinds[3];       /* operators, holidays, queues */
@@ -140,11 +142,24 @@ typedef struct {
 static void one_row(void *baton, const char *const *values)
 {
     reading_t *rd = baton;
-    const char *kind = values[0], *value = values[1];
+    const char *kind = values[0], *value = values[1], *pin = values[2];
 
     if (kind && value && *kind >= '0' && *kind <= '2') {
+        char *hash = NULL;
+
         value = apr_pstrdup(rd->p, value);
-        apr_hash_set(rd->kinds[*kind - '0'], value, APR_HASH_KEY_STRING, "");
+        if (*kind == '0' && pin) {
+            /* a hash pasted with the line's end: htpasswd -nbB prints
+             * two */
+            apr_size_t n = strlen(pin);
+
+            while (n && apr_isspace(pin[n - 1])) {
+                n--;
+            }
+            hash = apr_pstrmemdup(rd->p, pin, n);
+        }
+        apr_hash_set(rd->kinds[*kind - '0'], value, APR_HASH_KEY_STRING,
+                     hash ? hash : "");
     }
 }
 
@@ -158,7 +173,7 @@ static int read_callers(request_rec *r, apr_pool_t *p, const char *from,
     rd.kinds[0] = operators;
     rd.kinds[1] = holidays;
     rd.kinds[2] = queues;
-    return minicc_db_each_row(r, MINICC_STMT_CALLERS, 1, &from, 2,
+    return minicc_db_each_row(r, MINICC_STMT_CALLERS, 1, &from, 3,
                               apr_psprintf(r->pool, "reading the operators "
                                            "and the holidays from %s on",
                                            from), one_row, &rd);
@@ -202,14 +217,19 @@ typedef struct {
     const char *date;           /* is this day a holiday */
     const char *queue;          /* has this queue call-backs in line */
     int operator, holiday, callbacks;
+    apr_pool_t *p;              /* where the answer's PIN is copied */
+    const char *pin;            /* the operator's PIN hash, or NULL */
 } question_t;
 
 static void answer(const copy_t *copy, question_t *q)
 {
+    const char *pin = q->telnum ? apr_hash_get(copy->operators, q->telnum,
+                                               APR_HASH_KEY_STRING) : NULL;
+
     q->holiday = q->date && apr_hash_get(copy->holidays, q->date,
                                          APR_HASH_KEY_STRING) != NULL;
-    q->operator = q->telnum && apr_hash_get(copy->operators, q->telnum,
-                                            APR_HASH_KEY_STRING) != NULL;
+    q->operator = pin != NULL;
+    q->pin = pin && *pin && q->p ? apr_pstrdup(q->p, pin) : NULL;
     q->callbacks = q->queue && apr_hash_get(copy->queues, q->queue,
                                             APR_HASH_KEY_STRING) != NULL;
 }
@@ -320,7 +340,7 @@ static int ask(request_rec *r, question_t *q)
 minicc_caller_e minicc_callers_lookup(request_rec *r, const char *telnum,
                                       const char *date, int *holiday)
 {
-    question_t q = { telnum, date, NULL, 0, 0, 0 };
+    question_t q = { telnum, date, NULL, 0, 0, 0, NULL, NULL };
 
     *holiday = 0;
     if (ask(r, &q)) {
@@ -330,10 +350,23 @@ minicc_caller_e minicc_callers_lookup(request_rec *r, const char *telnum,
     return q.operator ? MINICC_OPERATOR : MINICC_CUSTOMER;
 }
 
+minicc_caller_e minicc_callers_pin(request_rec *r, const char *telnum,
+                                   const char *date, const char **pin)
+{
+    question_t q = { telnum, date, NULL, 0, 0, 0, r->pool, NULL };
+
+    *pin = NULL;
+    if (ask(r, &q)) {
+        return MINICC_LOOKUP_FAILED;
+    }
+    *pin = q.pin;
+    return q.operator ? MINICC_OPERATOR : MINICC_CUSTOMER;
+}
+
 int minicc_callers_callbacks_waiting(request_rec *r, const char *queue,
                                      const char *date)
 {
-    question_t q = { NULL, date, queue, 0, 0, 0 };
+    question_t q = { NULL, date, queue, 0, 0, 0, NULL, NULL };
 
     return ask(r, &q) ? -1 : q.callbacks;
 }

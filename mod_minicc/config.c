@@ -115,6 +115,14 @@ void *minicc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
         MERGE_PTR(urls[i]);
     }
     MERGE_PTR(hours);
+    if (add->reasons) {
+        new->reasons = add->reasons;
+        new->nreasons = add->nreasons;
+    }
+    else {
+        new->reasons = base->reasons;
+        new->nreasons = base->nreasons;
+    }
     if (add->tokens) {
         new->tokens = add->tokens;
         new->ntokens = add->ntokens;
@@ -146,7 +154,7 @@ static int sets_nothing(const minicc_dir_conf *c)
             return 0;
         }
     }
-    return !c->tokens && !c->hours;
+    return !c->tokens && !c->hours && !c->reasons;
 }
 
 /* A merge with a section that sets nothing is the other side as it is:
@@ -631,7 +639,82 @@ const char *minicc_conf_key(apr_pool_t *p, const minicc_dir_conf *c)
 
         key = apr_psprintf(p, "%s %" APR_SIZE_T_FMT ":%s", key, strlen(v), v);
     }
+    for (i = 0; i < c->nreasons; i++) {
+        key = apr_psprintf(p, "%s %c%" APR_SIZE_T_FMT ":%s", key,
+                           c->reasons[i].key, strlen(c->reasons[i].name),
+                           c->reasons[i].name);
+    }
     return key;
+}
+
+/* ---- operators' states ---- */
+
+int minicc_conf_operator_menu(const minicc_dir_conf *c)
+{
+    if (c->text[MINICC_OPERATOR_MENU]) {
+        return c->number[MINICC_OPERATOR_MENU];
+    }
+    return minicc_conf_number(c, MINICC_WRAP_UP) > 0 || c->nreasons > 0;
+}
+
+int minicc_conf_operator_states(const minicc_dir_conf *c)
+{
+    return minicc_conf_operator_menu(c)
+        || minicc_conf_number(c, MINICC_WRAP_UP) > 0;
+}
+
+const char *minicc_conf_reason(const minicc_dir_conf *c, char key)
+{
+    int i;
+
+    for (i = 0; i < c->nreasons; i++) {
+        if (c->reasons[i].key == key) {
+            return c->reasons[i].name;
+        }
+    }
+    return NULL;
+}
+
+/* One "KEY Name" of MiniCCBreakReasons, added to what the section said
+ * before: a key from 1 to 9 (0 and the menu's own # and * stay free),
+ * each once, and a name of 1 to 64 characters, as operator_states.Reason
+ * holds it. */
+static const char *set_break_reason(cmd_parms *cmd, void *dconf,
+                                    const char *arg)
+{
+    minicc_dir_conf *c = dconf;
+    minicc_reason_t *all;
+    const char *name = arg + 1;
+    int changed = 0;
+
+    while (*name == ' ' || *name == '\t') {
+        name++;
+    }
+    if (!(arg[0] >= '1' && arg[0] <= '9') || name == arg + 1 || !*name) {
+        return apr_psprintf(cmd->pool, "MiniCCBreakReasons: '%s' is not a "
+                            "key from 1 to 9, a space and a name, as in "
+                            "\"1 Lunch\"", arg);
+    }
+    if (minicc_conf_reason(c, arg[0])) {
+        return apr_psprintf(cmd->pool, "MiniCCBreakReasons: the key %c is "
+                            "given twice", arg[0]);
+    }
+    if (minicc_utf8_length(name) > 64
+        || strcmp(minicc_text_clean(cmd->temp_pool, name, strlen(name), 1,
+                                    &changed), name) || changed) {
+        return apr_psprintf(cmd->pool, "MiniCCBreakReasons: the name of %c "
+                            "must be 1 to 64 characters of UTF-8 without "
+                            "control characters", arg[0]);
+    }
+    all = apr_palloc(cmd->pool, sizeof(*all) * (c->nreasons + 1));
+    if (c->nreasons) {
+        memcpy(all, c->reasons, sizeof(*all) * c->nreasons);
+    }
+    all[c->nreasons].key = arg[0];
+    all[c->nreasons].name = apr_pstrdup(cmd->pool, name);
+    c->reasons = all;
+    c->nreasons++;
+    return NULL;
 }
 
 /* ---- opening hours (time.c's) ---- */
@@ -915,6 +998,9 @@ const command_rec minicc_cmds[] = {
                     "when customers are let in: \"DAYS HH:MM-HH:MM\" ..., "
                     "e.g. \"Mon-Fri 09:00-17:00\" \"Sat 10:00-13:00\" "
                     "(default: always)"),
+    AP_INIT_ITERATE("MiniCCBreakReasons", set_break_reason, NULL, DIR_CONF,
+                    "the reasons of an operator's break, by key: \"1 Lunch\" "
+                    "\"2 Training\" ... (default: a break without a reason)"),
     AP_INIT_TAKE2("MiniCCMessage", set_message, NULL, DIR_CONF,
                   "a message key (" MINICC_MESSAGES(KEY_HELP) " ) and its "
                   "text"),

@@ -10,6 +10,7 @@
  */
 #include "mod_minicc_private.h"
 #include "minicc_docs.h"
+#include "minicc_text.h"
 
 #include <apr_fnmatch.h>
 #include <http_core.h>
@@ -89,21 +90,68 @@ static void menu(minicc_twiml *tw, const minicc_dir_conf *conf,
     enqueue(tw, conf);
 }
 
+static void hangup(minicc_twiml *tw)
+{
+    minicc_twiml_open(tw, "Hangup");
+    minicc_twiml_close(tw);
+}
+
+/* The loop's URL for the PIN's own requests: never marked verified. */
+static const char *pin_url(apr_pool_t *p, const minicc_dir_conf *conf,
+                           const char *query)
+{
+    const char *url = minicc_conf_url(conf, MINICC_URL_OPERATOR);
+
+    return apr_pstrcat(p, url, strchr(url, '?') ? "&" : "?", query, NULL);
+}
+
+const char *minicc_docs_loop_url(apr_pool_t *p, const minicc_dir_conf *conf,
+                                 const char *query)
+{
+    const char *url = minicc_conf_url(conf, MINICC_URL_OPERATOR);
+    const char *sep = strchr(url, '?') ? "&" : "?";
+
+    if (minicc_conf_number(conf, MINICC_OPERATOR_PIN)) {
+        url = apr_pstrcat(p, url, sep, MINICC_LOOP_VERIFIED, NULL);
+        sep = "&";
+    }
+    return query ? apr_pstrcat(p, url, sep, query, NULL) : url;
+}
+
+static void redirect_to(minicc_twiml *tw, const char *url)
+{
+    minicc_twiml_open(tw, "Redirect");
+    minicc_twiml_attr(tw, "method", "POST");
+    minicc_twiml_text(tw, url);
+    minicc_twiml_close(tw);
+}
+
 /* The operators' loop: one caller after another.  With call-backs on, the
  * Dial comes back to the loop after each conversation and after
  * MiniCCCallbackIdle seconds without a caller, so that the loop can send
- * the operator to a call-back (handlers.c). */
+ * the operator to a call-back (handlers.c).  With operators' states
+ * (doc/contract.txt 13) it comes back after each conversation too, marked
+ * after=dial, and with the menu * ends it (hangupOnStar).  With
+ * MiniCCOperatorPIN, the loop's own URLs say that the PIN was keyed. */
 static void operator_loop(minicc_twiml *tw, const minicc_dir_conf *conf,
                           apr_pool_t *p)
 {
+    int states = minicc_conf_operator_states(conf);
+
     say_message(tw, conf, MINICC_MSG_OPERATOR);
     minicc_twiml_open(tw, "Dial");
+    if (minicc_conf_operator_menu(conf)) {
+        minicc_twiml_attr(tw, "hangupOnStar", "true");
+    }
     if (minicc_conf_number(conf, MINICC_CALLBACK)) {
         minicc_twiml_attr(tw, "timeout",
                           apr_itoa(p, minicc_conf_number(
                                           conf, MINICC_CALLBACK_IDLE)));
-        minicc_twiml_attr(tw, "action", minicc_conf_url(conf,
-                                                        MINICC_URL_OPERATOR));
+    }
+    if (states || minicc_conf_number(conf, MINICC_CALLBACK)) {
+        minicc_twiml_attr(tw, "action", minicc_docs_loop_url(
+                              p, conf, states ? MINICC_LOOP_AFTER_DIAL
+                                              : NULL));
         minicc_twiml_attr(tw, "method", "POST");
     }
     minicc_twiml_open(tw, "Queue");
@@ -112,7 +160,64 @@ static void operator_loop(minicc_twiml *tw, const minicc_dir_conf *conf,
     minicc_twiml_text(tw, minicc_conf_text(conf, MINICC_QUEUE));
     minicc_twiml_close(tw);
     minicc_twiml_close(tw);
-    redirect(tw, conf, MINICC_URL_OPERATOR);
+    redirect_to(tw, minicc_docs_loop_url(p, conf, NULL));
+}
+
+/* The break reasons, each by the break-reasons message: "{reason}" its
+ * name, "{key}" its key. */
+static void say_reasons(minicc_twiml *tw, const minicc_dir_conf *conf,
+                        apr_pool_t *p)
+{
+    const char *text = minicc_conf_message(conf, MINICC_MSG_BREAK_REASONS);
+    int i;
+
+    for (i = 0; i < conf->nreasons; i++) {
+        char key[2] = { conf->reasons[i].key, 0 };
+
+        say_text(tw, conf, minicc_fill(p, minicc_fill(p, text, "reason",
+                                                      conf->reasons[i].name),
+                                       "key", key), NULL, 0);
+    }
+}
+
+const minicc_doc_t *minicc_doc_operator(apr_pool_t *p,
+                                        const minicc_dir_conf *conf,
+                                        const minicc_operator_doc_t *d)
+{
+    minicc_twiml *tw = minicc_twiml_start(p);
+
+    if ((int)d->before >= 0) {
+        say_message(tw, conf, d->before);
+    }
+    if (d->action) {
+        minicc_twiml_open(tw, "Gather");
+        if (d->pin) {
+            minicc_twiml_attr(tw, "finishOnKey", "#");
+        }
+        else {
+            minicc_twiml_attr(tw, "numDigits", "1");
+        }
+        minicc_twiml_attr(tw, "timeout", apr_itoa(p, d->timeout));
+        minicc_twiml_attr(tw, "action", d->pin ? pin_url(p, conf, d->action)
+                                               : minicc_docs_loop_url(
+                                                     p, conf, d->action));
+        minicc_twiml_attr(tw, "method", "POST");
+        if ((int)d->prompt >= 0) {
+            say_message(tw, conf, d->prompt);
+        }
+        if (d->reasons) {
+            say_reasons(tw, conf, p);
+        }
+        minicc_twiml_close(tw);
+    }
+    if (d->then) {
+        redirect_to(tw, d->pin ? pin_url(p, conf, d->then)
+                               : minicc_docs_loop_url(p, conf, d->then));
+    }
+    else {
+        hangup(tw);
+    }
+    return minicc_twiml_finish_doc(tw);
 }
 
 /* The call-back offer: its "{key}" is MiniCCCallbackKey. */
@@ -177,12 +282,6 @@ static void waiting(minicc_twiml *tw, const minicc_dir_conf *conf,
     if (callback) {
         minicc_twiml_close(tw);
     }
-}
-
-static void hangup(minicc_twiml *tw)
-{
-    minicc_twiml_open(tw, "Hangup");
-    minicc_twiml_close(tw);
 }
 
 static void say_and_hang_up(minicc_twiml *tw, const minicc_dir_conf *conf,
@@ -313,7 +412,9 @@ const minicc_doc_t *minicc_doc_callback_dial(apr_pool_t *p,
                                              const char *from, const char *to)
 {
     minicc_twiml *tw = minicc_twiml_start(p);
-    const char *loop = minicc_conf_url(conf, MINICC_URL_OPERATOR);
+    const char *loop = minicc_docs_loop_url(
+                           p, conf, minicc_conf_operator_states(conf)
+                                    ? MINICC_LOOP_AFTER_DIAL : NULL);
 
     say_message(tw, conf, MINICC_MSG_CALLBACK_OPERATOR);
     minicc_twiml_open(tw, "Dial");

@@ -18,6 +18,7 @@
 #include "minicc_report.h"
 #include "minicc_rows.h"
 
+#include <apr_md5.h>
 #include <http_protocol.h>
 #include <util_script.h>
 
@@ -103,18 +104,14 @@ static const char *dial_outcome(const char *status)
 /* The operators' loop with call-backs on (doc/contract.txt, 8): the
  * outcome of the call-back this operator dialled, when the Dial's action
  * URL names one (whatever the child's copy says: an outcome is never
- * lost to it); then, when the copy says the queue has call-backs in line,
- * the next one if it is due, claimed in the database.  Without the
- * database, or with none due, the loop goes on with the queue. */
-static void callback_turn(minicc_call_t *call, const char *op)
+ * lost to it); then, when the operator is ready and the copy says the
+ * queue has call-backs in line, the next one if it is due, claimed in the
+ * database.  Without the database, or with none due, the loop goes on
+ * with the queue. */
+static void callback_outcome(minicc_call_t *call, const char *op)
 {
     request_rec *r = call->r;
-    const char *queue = minicc_conf_text(call->conf, MINICC_QUEUE);
     const char *outcome = dial_outcome(param(call, "DialCallStatus"));
-    const char *now = minicc_arrival_time(r);
-    const char **claimed;
-    minicc_when_t when;
-    int failed;
 
     if (outcome) {
         apr_table_t *args;
@@ -126,9 +123,21 @@ static void callback_turn(minicc_call_t *call, const char *op)
             minicc_callbacks_outcome(r, op, dialled, outcome,
                                      apr_itoa(r->pool, minicc_conf_number(
                                          call->conf,
-                                         MINICC_CALLBACK_ATTEMPTS)), now);
+                                         MINICC_CALLBACK_ATTEMPTS)),
+                                     minicc_arrival_time(r));
         }
     }
+}
+
+static void callback_turn(minicc_call_t *call, const char *op)
+{
+    request_rec *r = call->r;
+    const char *queue = minicc_conf_text(call->conf, MINICC_QUEUE);
+    const char *now = minicc_arrival_time(r);
+    const char **claimed;
+    minicc_when_t when;
+    int failed;
+
     minicc_conf_when(call->conf, minicc_now(r), &when);
     if (minicc_callers_callbacks_waiting(r, queue, when.date) <= 0) {
         return;
@@ -145,21 +154,307 @@ static void callback_turn(minicc_call_t *call, const char *op)
     }
 }
 
-/* minicc-operator: the operators' loop, one caller after another. */
+/* ---- operators' states (doc/contract.txt 13) ---- */
+
+#define STATE_READY "ready"
+#define STATE_TALKING "talking"
+#define STATE_WRAPUP "wrap-up"
+#define STATE_BREAK "break"
+#define STATE_OFFLINE "offline"
+
+/* How many PINs an operator may key before the call ends. */
+#define PIN_TRIES 3
+/* The menu after a conversation without wrap-up, and the menu reached
+ * from the loop: seconds for a key after the prompt. */
+#define MENU_AFTER_CALL 3
+#define MENU_TIMEOUT 10
+/* A break's Gather: its message again after this many seconds. */
+#define BREAK_TIMEOUT 30
+
+/* The operator call of row is in state (reason: a break's; NULL) from
+ * since (NULL: now) on: its row of operator_sessions, whose triggers keep
+ * operator_states (sql/minicc.sql).  Only reports and the live view need
+ * it: the operator hears the answer whatever the database says. */
+static void enter_state(minicc_call_t *call, minicc_row_t *row,
+                        const char *state, const char *reason,
+                        const char *since)
+{
+    minicc_row_set(row, "State", state);
+    minicc_row_set(row, "Reason", reason);
+    minicc_row_set(row, "Since", since ? since : minicc_arrival_time(call->r));
+    minicc_record(call->r, row);
+}
+
+/* An answer written for this operator's request (docs.c); 1: answered
+ * (as the functions below return 1 when they answered, 0 when the
+ * operator goes back to the callers). */
+static int operator_doc(minicc_call_t *call, minicc_msg_e before,
+                        minicc_msg_e prompt, const char *action, int timeout,
+                        const char *then)
+{
+    minicc_operator_doc_t d;
+
+    memset(&d, 0, sizeof(d));
+    d.before = before;
+    d.prompt = prompt;
+    d.action = action;
+    d.timeout = timeout;
+    d.then = then;
+    d.reasons = prompt == MINICC_MSG_BREAK_REASONS;
+    d.pin = prompt == MINICC_MSG_PIN;
+    if (d.reasons) {
+        d.prompt = (minicc_msg_e)-1;
+    }
+    call->own = minicc_doc_operator(call->r->pool, call->conf, &d);
+    return 1;
+}
+
+/* The menu: 1 ready, 2 a break, 9 log out (doc/contract.txt 13). */
+static int operator_menu(minicc_call_t *call, minicc_msg_e before,
+                         int timeout)
+{
+    return operator_doc(call, before, MINICC_MSG_OPERATOR_MENU, "menu=main",
+                        timeout, "menu=main");
+}
+
+static int on_break(minicc_call_t *call, minicc_row_t *row, const char *key,
+                    const char *reason)
+{
+    const char *q = apr_pstrcat(call->r->pool, "menu=break&reason=", key,
+                                NULL);
+
+    enter_state(call, row, STATE_BREAK, reason, NULL);
+    return operator_doc(call, (minicc_msg_e)-1, MINICC_MSG_ON_BREAK, q,
+                        BREAK_TIMEOUT, q);
+}
+
+static int log_out(minicc_call_t *call, minicc_row_t *row)
+{
+    enter_state(call, row, STATE_OFFLINE, NULL, NULL);
+    return operator_doc(call, MINICC_MSG_OPERATOR_GOODBYE, (minicc_msg_e)-1,
+                        NULL, 0, NULL);
+}
+
+/* A break: its reasons first where there are any. */
+static int take_break(minicc_call_t *call, minicc_row_t *row)
+{
+    if (call->conf->nreasons) {
+        return operator_doc(call, (minicc_msg_e)-1, MINICC_MSG_BREAK_REASONS,
+                            "menu=reason", MENU_TIMEOUT, "menu=reason");
+    }
+    return on_break(call, row, "", NULL);
+}
+
+/* A key of the operator's menus (menu= of the Gather's action URL).  No
+ * key at all comes as the Redirect after the Gather: from the menu, the
+ * loop; from a break, the break again. */
+static int menu_key(minicc_call_t *call, minicc_row_t *row, const char *menu,
+                    apr_table_t *args)
+{
+    const char *digits = param(call, "Digits");
+    char key = digits && strlen(digits) == 1 ? digits[0] : 0;
+
+    if (!strcmp(menu, "break")) {
+        const char *k = apr_table_get(args, "reason");
+        const char *reason = k && strlen(k) == 1
+            ? minicc_conf_reason(call->conf, k[0]) : NULL;
+
+        if (key == '1') {
+            return 0;
+        }
+        if (key == '9') {
+            return log_out(call, row);
+        }
+        return on_break(call, row, reason ? k : "", reason);
+    }
+    if (!strcmp(menu, "reason")) {
+        const char *reason = key ? minicc_conf_reason(call->conf, key) : NULL;
+        char k[2] = { key, 0 };
+
+        if (reason) {
+            return on_break(call, row, apr_pstrdup(call->r->pool, k), reason);
+        }
+        return take_break(call, row);
+    }
+    if (!strcmp(menu, "wrapup") && !digits) {
+        return 0;       /* the wrap-up's time is over */
+    }
+    switch (key) {
+    case '1':
+    case '#':
+        return 0;
+    case '2':
+        return take_break(call, row);
+    case '9':
+        return log_out(call, row);
+    default:
+        if (!digits && !strcmp(menu, "main")) {
+            return 0;   /* no key: back to the callers */
+        }
+        /* a wrong key: the same menu again */
+        return operator_menu(call, (minicc_msg_e)-1, MENU_TIMEOUT);
+    }
+}
+
+/* Back from the loop's Dial (after=dial): a conversation ended (Twilio
+ * says DialBridged, or a DialCallDuration), by the caller or by the
+ * operator's *, which Twilio tells apart by nothing (doc/contract.txt 13):
+ * the wrap-up, or without one a short menu.  Not bridged: the Dial's
+ * timeout (no-answer) goes on with the callers; a Dial that "completed"
+ * without a bridge is the * of an idle operator: the menu.  0: the loop
+ * again. */
+static int after_dial(minicc_call_t *call, minicc_row_t *row)
+{
+    request_rec *r = call->r;
+    const char *status = param(call, "DialCallStatus");
+    const char *bridged = param(call, "DialBridged");
+    const char *duration = param(call, "DialCallDuration");
+    long seconds = duration && minicc_is_int32(duration) ? atol(duration) : 0;
+    int wrapup = minicc_conf_number(call->conf, MINICC_WRAP_UP);
+
+    if ((bridged && !strcasecmp(bridged, "true")) || seconds > 0) {
+        apr_table_t *args;
+
+        ap_args_to_table(r, &args);
+        if (apr_table_get(args, "callback") && seconds > 0) {
+            /* a call-back's conversation: no guidance request said when
+             * it began */
+            minicc_row_t *talk = minicc_row_from_request(
+                                     r, call->params,
+                                     MINICC_TABLE_OPERATOR_SESSION);
+
+            if (talk) {
+                enter_state(call, talk, STATE_TALKING, NULL,
+                            minicc_time_str(r->pool, minicc_now(r)
+                                            - apr_time_from_sec(seconds)));
+            }
+        }
+        if (wrapup > 0) {
+            enter_state(call, row, STATE_WRAPUP, NULL, NULL);
+            return operator_doc(call, (minicc_msg_e)-1, MINICC_MSG_WRAPUP,
+                                "menu=wrapup", wrapup, "menu=wrapup");
+        }
+        if (minicc_conf_operator_menu(call->conf)) {
+            enter_state(call, row, STATE_WRAPUP, NULL, NULL);
+            return operator_menu(call, (minicc_msg_e)-1, MENU_AFTER_CALL);
+        }
+        return 0;
+    }
+    if (status && (!strcmp(status, "completed") || !strcmp(status, "answered"))
+        && minicc_conf_operator_menu(call->conf)) {
+        return operator_menu(call, (minicc_msg_e)-1, MENU_TIMEOUT);
+    }
+    return 0;
+}
+
+/* MiniCCOperatorPIN: the PIN keyed (pin=N: the tries before this one).
+ * 1 with the answer, or 0 when the operator may take callers. */
+static int pin_turn(minicc_call_t *call, minicc_row_t *row, apr_table_t *args)
+{
+    request_rec *r = call->r;
+    const char *tried = apr_table_get(args, "pin");
+    const char *from = param(call, "From");
+    const char *digits = param(call, "Digits");
+    const char *hash = NULL;
+    minicc_when_t when;
+    int tries;
+
+    if (!tried) {
+        return operator_doc(call, (minicc_msg_e)-1, MINICC_MSG_PIN, "pin=0",
+                            MENU_TIMEOUT, "pin=0");
+    }
+    minicc_conf_when(call->conf, minicc_now(r), &when);
+    switch (minicc_callers_pin(r, from ? from : "", when.date, &hash)) {
+    case MINICC_LOOKUP_FAILED:
+        /* the cause is logged */
+        return operator_doc(call, MINICC_MSG_TROUBLE, (minicc_msg_e)-1,
+                            NULL, 0, NULL);
+    case MINICC_CUSTOMER:
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, APLOGNO(30905)
+                      "operator PIN: caller ID %s (CallSid %s) is not in "
+                      "operators; hung up", from ? ap_escape_logitem(
+                          r->pool, from) : "(none)", row->values[0]);
+        return operator_doc(call, MINICC_MSG_TROUBLE, (minicc_msg_e)-1,
+                            NULL, 0, NULL);
+    case MINICC_OPERATOR:
+        break;
+    }
+    if (!hash) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30906)
+                      "operator PIN: operator %s has no PIN and "
+                      "MiniCCOperatorPIN is On; hung up.  Set one: UPDATE "
+                      "operators SET PIN = '<hash>' WHERE telnum = '%s', the "
+                      "hash from htpasswd -nbB x PIN | cut -d: -f2",
+                      ap_escape_logitem(r->pool, from),
+                      ap_escape_logitem(r->pool, from));
+        return operator_doc(call, MINICC_MSG_TROUBLE, (minicc_msg_e)-1,
+                            NULL, 0, NULL);
+    }
+    if (digits && *digits && apr_password_validate(digits, hash)
+                             == APR_SUCCESS) {
+        return 0;
+    }
+    tries = atoi(tried) + 1;
+    if (tries >= PIN_TRIES) {
+        /* the digits are never logged */
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, APLOGNO(30907)
+                      "operator PIN: %d wrong PINs from caller ID %s "
+                      "(CallSid %s); hung up", tries,
+                      ap_escape_logitem(r->pool, from), row->values[0]);
+        return operator_doc(call, MINICC_MSG_PIN_WRONG, (minicc_msg_e)-1,
+                            NULL, 0, NULL);
+    }
+    return operator_doc(call, MINICC_MSG_PIN_WRONG, MINICC_MSG_PIN,
+                        apr_psprintf(r->pool, "pin=%d", tries), MENU_TIMEOUT,
+                        apr_psprintf(r->pool, "pin=%d", tries));
+}
+
+/* minicc-operator: the operators' loop, one caller after another; with
+ * the states of doc/contract.txt 13, the menu, the wrap-up and breaks
+ * too, marked in the query of the URLs the loop writes for itself. */
 static int operator(minicc_call_t *call)
 {
-    minicc_row_t *row = minicc_row_from_request(call->r, call->params,
+    request_rec *r = call->r;
+    minicc_row_t *row = minicc_row_from_request(r, call->params,
                                                 MINICC_TABLE_OPERATOR_SESSION);
+    int states = minicc_conf_operator_states(call->conf);
 
     call->doc = MINICC_DOC_OPERATOR;
+    if (!row) {
+        return OK;      /* no call to follow: the loop, as before */
+    }
+    /* a call-back's outcome counts whatever comes next */
+    if (minicc_conf_number(call->conf, MINICC_CALLBACK)) {
+        callback_outcome(call, row->values[0]);
+    }
+    if (states || minicc_conf_number(call->conf, MINICC_OPERATOR_PIN)) {
+        apr_table_t *args;
+        const char *menu;
+
+        ap_args_to_table(r, &args);
+        if (minicc_conf_number(call->conf, MINICC_OPERATOR_PIN)
+            && !apr_table_get(args, "verified")) {
+            if (pin_turn(call, row, args)) {
+                return OK;
+            }
+            call->own = NULL;
+        }
+        else if (states && (menu = apr_table_get(args, "menu"))) {
+            if (menu_key(call, row, menu, args)) {
+                return OK;
+            }
+            call->own = NULL;
+        }
+        else if (states && apr_table_get(args, "after")
+                 && after_dial(call, row)) {
+            return OK;
+        }
+    }
     /* before this loop's row: the claim reads when the last one came */
-    if (row && minicc_conf_number(call->conf, MINICC_CALLBACK)) {
+    if (minicc_conf_number(call->conf, MINICC_CALLBACK)) {
         callback_turn(call, row->values[0]);
     }
-    /* Only reports need this row: the operator is connected regardless. */
-    if (row) {
-        minicc_record(call->r, row);
-    }
+    enter_state(call, row, STATE_READY, NULL, NULL);
     return OK;
 }
 
@@ -227,11 +522,27 @@ static int record_row(minicc_call_t *call, minicc_table_e table)
     return OK;
 }
 
-/* minicc-guidance: Queue's url, heard as an operator picks up. */
+/* minicc-guidance: Queue's url, heard as an operator picks up: the
+ * caller's row, and the operator call (DequeingCallSid) talking. */
 static int guidance(minicc_call_t *call)
 {
+    const char *op = param(call, "DequeingCallSid");
+    int rc;
+
     call->doc = MINICC_DOC_GUIDANCE;
-    return record_row(call, MINICC_TABLE_QUEUE);
+    rc = record_row(call, MINICC_TABLE_QUEUE);
+    if (rc == OK && minicc_is_sid(op)) {
+        minicc_row_t *row = minicc_row_from_request(
+                                call->r, call->params,
+                                MINICC_TABLE_OPERATOR_SESSION);
+
+        if (row) {
+            minicc_row_set(row, "CallSid", op);
+            minicc_row_set(row, "telnum", NULL);
+            enter_state(call, row, STATE_TALKING, NULL, NULL);
+        }
+    }
+    return rc;
 }
 
 /* Whether the caller who left the queue asked for a call-back.  When the
@@ -372,10 +683,44 @@ static int callback_answer(minicc_call_t *call)
     return OK;
 }
 
-/* minicc-status: the number's Status Callback URL. */
+/* Whether a call with this CallStatus has ended. */
+static int call_ended(const char *status)
+{
+    static const char *const ended[] = { "completed", "busy", "failed",
+                                         "no-answer", "canceled" };
+    apr_size_t i;
+
+    for (i = 0; status && i < sizeof(ended) / sizeof(ended[0]); i++) {
+        if (!strcmp(status, ended[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* minicc-status: the number's Status Callback URL.  An operator's call
+ * that ended is offline from then on. */
 static int status(minicc_call_t *call)
 {
-    return record_row(call, MINICC_TABLE_STATUS);
+    int rc = record_row(call, MINICC_TABLE_STATUS);
+    const char *from = param(call, "From");
+    minicc_when_t when;
+    int holiday;
+
+    if (rc == OK && call_ended(param(call, "CallStatus")) && from) {
+        minicc_conf_when(call->conf, minicc_now(call->r), &when);
+        if (minicc_callers_lookup(call->r, from, when.date, &holiday)
+            == MINICC_OPERATOR) {
+            minicc_row_t *row = minicc_row_from_request(
+                                    call->r, call->params,
+                                    MINICC_TABLE_OPERATOR_SESSION);
+
+            if (row) {
+                enter_state(call, row, STATE_OFFLINE, NULL, NULL);
+            }
+        }
+    }
+    return rc;
 }
 
 /* minicc-information: menu key 2. */

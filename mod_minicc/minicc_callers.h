@@ -25,6 +25,11 @@ void minicc_callers_child_init(apr_pool_t *pchild, server_rec *s);
 minicc_caller_e minicc_callers_lookup(request_rec *r, const char *telnum,
                                       const char *date, int *holiday);
 
+/* As minicc_callers_lookup, and for an operator the hash of their PIN
+ * (operators.PIN, in r->pool; NULL: none set). */
+minicc_caller_e minicc_callers_pin(request_rec *r, const char *telnum,
+                                   const char *date, const char **pin);
+
 /* Whether queue has call-backs in line (pending, or being dialled), by
  * the same copy (date: today); -1 when there is no copy to answer from. */
 int minicc_callers_callbacks_waiting(request_rec *r, const char *queue,

@@ -71,6 +71,15 @@
     X(CALLBACK_IDLE, "MiniCCCallbackIdle", seconds, 5, 600, NULL, 20, \
       "with call-backs on: seconds an operator's Dial waits for a caller " \
       "before the loop comes round to take a call-back (default 20)") \
+    X(WRAP_UP, "MiniCCWrapUp", seconds, 0, 3600, NULL, 0, \
+      "seconds after each conversation in which an operator takes no " \
+      "caller, or until they press # (default 0: none)") \
+    X(OPERATOR_MENU, "MiniCCOperatorMenu", flag, 0, 1, NULL, 0, \
+      "On: operators reach their menu (ready, break, log out) with *; " \
+      "the default is On where MiniCCWrapUp or MiniCCBreakReasons is set") \
+    X(OPERATOR_PIN, "MiniCCOperatorPIN", flag, 0, 1, NULL, 0, \
+      "On: an operator who calls in keys their PIN (operators.PIN) " \
+      "before taking callers") \
     X(MESSAGE_DEFAULTS, "MiniCCMessageDefaults", language_of_messages, 0, \
       0, "en", 0, \
       "the texts of messages not set by MiniCCMessage: en (English, the " \
@@ -178,7 +187,32 @@ typedef enum {
       "We are sorry, we cannot call back the number you are calling from. " \
       "Please stay on the line.", \
       "申し訳ございません。おかけの番号には折り返しができません。こ" \
-      "のままお待ちください。")
+      "のままお待ちください。") \
+    X(OPERATOR_MENU, "operator-menu", \
+      "Operator menu. To take callers, press 1. For a break, press " \
+      "2. To log out, press 9.", \
+      "オペレータメニューです。受付を始めるには1を、休憩は2を、ロ" \
+      "グアウトは9を押してください。") \
+    X(BREAK_REASONS, "break-reasons", \
+      "For {reason}, press {key}.", \
+      "{reason}は{key}を押してください。") \
+    X(ON_BREAK, "on-break", \
+      "You are on a break. To take callers again, press 1.", \
+      "休憩中です。受付を再開するには1を押してください。") \
+    X(WRAPUP, "wrapup", \
+      "Wrap-up. Press the pound key when you are ready for the next" \
+      " caller.", \
+      "後処理の時間です。次のお客様を受ける準備ができたらシャープを" \
+      "押してください。") \
+    X(PIN, "pin", \
+      "Please enter your PIN, then press the pound key.", \
+      "暗証番号を入力し、最後にシャープを押してください。") \
+    X(PIN_WRONG, "pin-wrong", \
+      "That PIN is not correct.", \
+      "暗証番号が正しくありません。") \
+    X(OPERATOR_GOODBYE, "operator-goodbye", \
+      "You are logged out. Goodbye.", \
+      "ログアウトしました。お疲れさまでした。")
 
 #define MINICC_MSG_ID(id, key, en, ja) MINICC_MSG_##id,
 typedef enum {
@@ -205,6 +239,13 @@ typedef enum {
     MINICC_URL_COUNT
 } minicc_url_e;
 
+/* A reason an operator can give for a break (MiniCCBreakReasons "1
+ * Lunch" ...): the key they press, and its name (operator_states.Reason). */
+typedef struct {
+    char key;
+    const char *name;
+} minicc_reason_t;
+
 /* The TwiML written for a configuration at startup (docs.c). */
 struct minicc_docs;
 
@@ -217,6 +258,9 @@ typedef struct minicc_dir_conf {
     const char *messages[MINICC_MSG_COUNT];
     const char *urls[MINICC_URL_COUNT];
     const minicc_hours_t *hours;        /* NULL: always open */
+    const minicc_reason_t *reasons;     /* MiniCCBreakReasons; NULL: a
+                                         * break has no reason */
+    int nreasons;
     const char *const *tokens;  /* Twilio auth tokens; NULL: not checked */
     int ntokens;
     /* Made at startup, never merged: the TwiML of this object (NULL:
@@ -235,6 +279,14 @@ void minicc_conf_when(const minicc_dir_conf *c, apr_time_t request_time,
                       minicc_when_t *when);
 /* Whether MiniCCHours let customers in at when (no MiniCCHours: always). */
 int minicc_conf_open(const minicc_dir_conf *c, const minicc_when_t *when);
+
+/* Whether operators have the menu of doc/contract.txt 13 (MiniCCOperatorMenu,
+ * or by default MiniCCWrapUp or MiniCCBreakReasons), and whether their
+ * Dial comes back after each conversation (the menu, or a wrap-up). */
+int minicc_conf_operator_menu(const minicc_dir_conf *c);
+int minicc_conf_operator_states(const minicc_dir_conf *c);
+/* The reason of key (NULL: none) */
+const char *minicc_conf_reason(const minicc_dir_conf *c, char key);
 
 const char *minicc_conf_text(const minicc_dir_conf *c, minicc_setting_e id);
 int minicc_conf_number(const minicc_dir_conf *c, minicc_setting_e id);

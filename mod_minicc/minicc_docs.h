@@ -71,4 +71,28 @@ const minicc_doc_t *minicc_doc_callback_dial(apr_pool_t *p,
                                              const char *from,
                                              const char *to);
 
+/* The operators' loop URL (MiniCCURL operator) with query added (NULL:
+ * none); with MiniCCOperatorPIN it says the PIN was keyed
+ * (MINICC_LOOP_VERIFIED), as every URL of the loop's own does. */
+#define MINICC_LOOP_VERIFIED "verified=1"
+#define MINICC_LOOP_AFTER_DIAL "after=dial"
+const char *minicc_docs_loop_url(apr_pool_t *p, const minicc_dir_conf *conf,
+                                 const char *query);
+
+/* An operator's document outside the loop's Dial (doc/contract.txt 13),
+ * written for the request: a message (before; -1: none), then, with an
+ * action, a Gather of one key (of digits ended by #, for the PIN) to the
+ * loop URL with action's query, timeout seconds, saying prompt (-1: none)
+ * and the break reasons; then a Redirect to the loop URL with then's
+ * query, or (then NULL) Hangup.  The PIN's URLs (pin) are never marked
+ * verified. */
+typedef struct {
+    minicc_msg_e before, prompt;
+    int reasons, pin, timeout;
+    const char *action, *then;
+} minicc_operator_doc_t;
+const minicc_doc_t *minicc_doc_operator(apr_pool_t *p,
+                                        const minicc_dir_conf *conf,
+                                        const minicc_operator_doc_t *d);
+
 #endif /* MINICC_DOCS_H */

@@ -101,6 +101,8 @@ minicc_row_t *minicc_row_from_request(request_rec *r, minicc_params_t *params,
         case MINICC_COL_TURNED_AWAY:
             v = callsid;    /* the key of turned_away's row */
             break;
+        case MINICC_COL_STATE:
+            break;          /* the webhook's to set (minicc_row_set) */
         }
         if (why) {
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, APLOGNO(30102)

@@ -277,6 +277,7 @@ static int replay(replayer_t *rp, apr_pool_t *p)
     }
     while (!stopped && (rc = minicc_spoolfmt_decode(p, buf, len, &off, &rec))) {
         minicc_table_e table;
+        const char **values;
         int err;
 
         if (rc < 0) {
@@ -288,15 +289,18 @@ static int replay(replayer_t *rp, apr_pool_t *p)
             continue;
         }
         table = minicc_table_by_name(rec.table);
-        if (table == MINICC_TABLE_COUNT
-            || rec.nvalues != minicc_table(table)->ncolumns) {
+        values = table == MINICC_TABLE_COUNT ? NULL
+               : minicc_table_values(p, table, (const char **)rec.values,
+                                     rec.nvalues);
+        if (!values) {
             /* not a row this version can write (another version's spool?):
              * a human's to look at, like a refused one */
             err = 1146;     /* ER_NO_SUCH_TABLE */
             table = MINICC_TABLE_COUNT;
         }
         else {
-            minicc_row_t row = { table, rec.values, rec.nvalues };
+            minicc_row_t row = { table, values,
+                                 minicc_table(table)->ncolumns };
 
             err = minicc_db_write_on(s, p, dbd, &row, "replaying the spool");
         }

@@ -6,8 +6,14 @@
 -- being cut by the server.
 
 CREATE TABLE IF NOT EXISTS operators (
-    telnum        VARCHAR(20)  NOT NULL PRIMARY KEY    -- E.164, as Twilio sends From
+    telnum        VARCHAR(20)  NOT NULL PRIMARY KEY,   -- E.164, as Twilio sends From
+    -- MiniCCOperatorPIN On: the PIN as a hash apr_password_validate checks
+    -- (htpasswd -nbB operator 4711 | cut -d: -f2), never the digits
+    PIN           VARCHAR(255) NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+-- a database made before the PIN
+ALTER TABLE operators ADD COLUMN IF NOT EXISTS
+    PIN VARCHAR(255) NULL AFTER telnum;
 
 -- One row per customer leaving the queue (Enqueue action).
 CREATE TABLE IF NOT EXISTS enqueue_data (
@@ -70,8 +76,36 @@ CREATE TABLE IF NOT EXISTS operator_sessions (
     CallSid   VARCHAR(34) NOT NULL PRIMARY KEY,
     telnum    VARCHAR(64) NULL,
     Started   DATETIME(6) NOT NULL,
+    -- the call's state now (ready, talking, wrap-up, break, offline), its
+    -- reason (a break's) and since when; operator_states keeps each one
+    State     VARCHAR(16) NULL,
+    Reason    VARCHAR(64) NULL,
+    Since     DATETIME(6) NULL,
     LastSeen  DATETIME(6) NOT NULL,
     KEY operator_sessions_telnum (telnum)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+-- a database made before the states
+ALTER TABLE operator_sessions
+    ADD COLUMN IF NOT EXISTS State VARCHAR(16) NULL AFTER Started,
+    ADD COLUMN IF NOT EXISTS Reason VARCHAR(64) NULL AFTER State,
+    ADD COLUMN IF NOT EXISTS Since DATETIME(6) NULL AFTER Reason;
+
+-- One row per state an operator's call entered (doc/contract.txt 13):
+-- written by operator_sessions' triggers (below) whenever the call's
+-- State or Reason changes, Ended when the next one began (or the call's
+-- end: offline).  The module writes operator_sessions only; a state that
+-- reaches the database late (the spool's replay) still gets its row, in
+-- its place.
+CREATE TABLE IF NOT EXISTS operator_states (
+    CallSid   VARCHAR(34) NOT NULL,
+    Began     DATETIME(6) NOT NULL,
+    telnum    VARCHAR(64) NULL,
+    State     VARCHAR(16) NOT NULL,
+    Reason    VARCHAR(64) NULL,
+    Ended     DATETIME(6) NULL,
+    PRIMARY KEY (CallSid, Began),
+    KEY operator_states_began (Began),
+    KEY operator_states_telnum (telnum, Began)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- Days the line is closed to customers (operators are let in), whatever
@@ -449,6 +483,63 @@ END//
 CREATE OR REPLACE TRIGGER operator_sessions_report_delete AFTER DELETE
     ON operator_sessions FOR EACH ROW
     CALL minicc_count_operator_call(OLD.CallSid, OLD.telnum, -1)//
+
+-- operator_states from operator_sessions: a call's first row begins its
+-- first state; each later row whose State or Reason differs ends the
+-- current state and begins the next; one with the same goes on with it
+-- (Since kept).  A row older than the current state (the spool's replay,
+-- behind rows written since) is not the current state: its state gets a
+-- row of its own, in its place between the others.
+CREATE OR REPLACE PROCEDURE minicc_state_begins(sid VARCHAR(34),
+        t_began DATETIME(6), who VARCHAR(64), st VARCHAR(16), why VARCHAR(64))
+    MODIFIES SQL DATA
+BEGIN
+    DECLARE prev DATETIME(6);
+    DECLARE later DATETIME(6);
+
+    SELECT MAX(Began) INTO prev FROM operator_states
+    WHERE CallSid = sid AND Began < t_began;
+    SELECT MIN(Began) INTO later FROM operator_states
+    WHERE CallSid = sid AND Began > t_began;
+    INSERT INTO operator_states (CallSid, Began, telnum, State, Reason, Ended)
+    VALUES (sid, t_began, who, st, why, later)
+    ON DUPLICATE KEY UPDATE CallSid = CallSid;
+    UPDATE operator_states SET Ended = t_began
+    WHERE CallSid = sid AND Began = prev;
+END//
+
+CREATE OR REPLACE TRIGGER operator_sessions_state_insert AFTER INSERT
+    ON operator_sessions FOR EACH ROW
+BEGIN
+    IF NEW.State IS NOT NULL AND NEW.Since IS NOT NULL THEN
+        CALL minicc_state_begins(NEW.CallSid, NEW.Since, NEW.telnum,
+                                 NEW.State, NEW.Reason);
+    END IF;
+END//
+CREATE OR REPLACE TRIGGER operator_sessions_state_update BEFORE UPDATE
+    ON operator_sessions FOR EACH ROW
+BEGIN
+    DECLARE who VARCHAR(64) DEFAULT COALESCE(NEW.telnum, OLD.telnum);
+
+    IF NEW.State IS NULL OR NEW.Since IS NULL THEN
+        SET NEW.State = OLD.State, NEW.Reason = OLD.Reason,
+            NEW.Since = OLD.Since;
+    ELSEIF OLD.Since IS NOT NULL AND NEW.Since < OLD.Since THEN
+        CALL minicc_state_begins(NEW.CallSid, NEW.Since, who, NEW.State,
+                                 NEW.Reason);
+        SET NEW.State = OLD.State, NEW.Reason = OLD.Reason,
+            NEW.Since = OLD.Since;
+    ELSEIF NEW.State = OLD.State AND NEW.Reason <=> OLD.Reason THEN
+        SET NEW.Since = OLD.Since;
+    ELSE
+        CALL minicc_state_begins(NEW.CallSid, NEW.Since, who, NEW.State,
+                                 NEW.Reason);
+    END IF;
+    IF OLD.telnum IS NULL AND NEW.telnum IS NOT NULL THEN
+        UPDATE operator_states SET telnum = NEW.telnum
+        WHERE CallSid = NEW.CallSid AND telnum IS NULL;
+    END IF;
+END//
 
 CREATE OR REPLACE TRIGGER statuscallback_data_report_insert AFTER INSERT
     ON statuscallback_data FOR EACH ROW

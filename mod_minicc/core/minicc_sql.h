@@ -27,9 +27,14 @@ typedef enum {
     MINICC_COL_ARRIVAL,         /* when the webhook arrived; the later
                                  * arrival wins */
     MINICC_COL_FIRST_ARRIVAL,   /* when the first webhook arrived; kept */
-    MINICC_COL_TURNED_AWAY      /* why the call was turned away, from the
+    MINICC_COL_TURNED_AWAY,     /* why the call was turned away, from the
                                  * rows of the row's CallSid (the value bound
                                  * is the CallSid; sql.c) */
+    MINICC_COL_STATE            /* an operator's state, set by the webhook:
+                                 * stored as sent, NULL included, for the
+                                 * table's trigger to order (sql/minicc.sql:
+                                 * a state replayed late is not the current
+                                 * one, but still a row of operator_states) */
 } minicc_column_kind_e;
 
 /* A row whose CallSid is stored already: */
@@ -59,6 +64,13 @@ typedef struct {
 const minicc_table_t *minicc_table(minicc_table_e table);
 /* The table called name; MINICC_TABLE_COUNT when there is none. */
 minicc_table_e minicc_table_by_name(const char *name);
+
+/* A row's values as this version writes them: values when there are as
+ * many as the table has columns; a row an older version spooled, before
+ * the operators' states (the columns of kind MINICC_COL_STATE), with NULL
+ * in their places (in p); NULL when nvalues fits neither. */
+const char **minicc_table_values(apr_pool_t *p, minicc_table_e table,
+                                 const char **values, int nvalues);
 
 /* A row of one table: a value per column, NULL for SQL NULL. */
 typedef struct {

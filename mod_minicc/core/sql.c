@@ -49,10 +49,16 @@ static const minicc_column_t status_columns[] = {
     { "Time",              NULL,                MINICC_COL_ARRIVAL,  0 }
 };
 
+/* An operator's call: who (telnum: a webhook that does not know sends
+ * NULL, which leaves it), since when, and its state (doc/contract.txt 13:
+ * ready, talking, wrap-up, break and its reason, offline) since Since. */
 static const minicc_column_t operator_session_columns[] = {
     { "CallSid",  "CallSid", MINICC_COL_CALLSID,       34 },
     { "telnum",   "From",    MINICC_COL_TEXT,          64 },
     { "Started",  NULL,      MINICC_COL_FIRST_ARRIVAL,  0 },
+    { "State",    NULL,      MINICC_COL_STATE,         16 },
+    { "Reason",   NULL,      MINICC_COL_STATE,         64 },
+    { "Since",    NULL,      MINICC_COL_STATE,          0 },
     { "LastSeen", NULL,      MINICC_COL_ARRIVAL,        0 }
 };
 
@@ -106,12 +112,37 @@ static const minicc_table_t tables[MINICC_TABLE_COUNT] = {
     TABLE("enqueue_data", enqueue_columns, MINICC_UPSERT_LATER),
     TABLE("queue_data", queue_columns, MINICC_UPSERT_LATER),
     TABLE("statuscallback_data", status_columns, MINICC_UPSERT_LATER),
-    TABLE("operator_sessions", operator_session_columns, MINICC_UPSERT_LATER),
+    TABLE("operator_sessions", operator_session_columns, MINICC_UPSERT_MERGE),
     TABLE("turned_away", turned_away_columns, MINICC_UPSERT_LATER),
     TABLE("voicemails", voicemail_columns, MINICC_UPSERT_MERGE),
     TABLE("callbacks", callback_columns, MINICC_UPSERT_FIRST),
     TABLE("live_waiting", live_columns, MINICC_UPSERT_LATER)
 };
+
+const char **minicc_table_values(apr_pool_t *p, minicc_table_e table,
+                                 const char **values, int nvalues)
+{
+    const minicc_table_t *t = minicc_table(table);
+    const char **all;
+    int i, j, added = 0;
+
+    if (nvalues == t->ncolumns) {
+        return values;
+    }
+    for (i = 0; i < t->ncolumns; i++) {
+        added += t->columns[i].kind == MINICC_COL_STATE;
+    }
+    if (!added || nvalues != t->ncolumns - added) {
+        return NULL;
+    }
+    all = apr_pcalloc(p, sizeof(char *) * t->ncolumns);
+    for (i = j = 0; i < t->ncolumns; i++) {
+        if (t->columns[i].kind != MINICC_COL_STATE) {
+            all[i] = values[j++];
+        }
+    }
+    return all;
+}
 
 /* mod_dbd's labels, by statement id. */
 #define BATCH_LABELS(single) \
@@ -235,6 +266,10 @@ static const char *upsert(apr_pool_t *p, const minicc_table_t *t, int nrows)
             updates = apr_psprintf(p, "%s`%s` = LEAST(`%s`, VALUES(`%s`)), ",
                                    updates, c, c, c);
             break;
+        case MINICC_COL_STATE:
+            updates = apr_psprintf(p, "%s`%s` = VALUES(`%s`), ", updates, c,
+                                   c);
+            break;
         default:
             updates = t->upsert == MINICC_UPSERT_MERGE
                 ? apr_psprintf(p, "%s`%s` = COALESCE(VALUES(`%s`), `%s`), ",
@@ -271,9 +306,9 @@ static const char *const statements[] = {
      * call-backs in line (kind 2), for callers.c's copy; the holidays of
      * the past are left out, so that the copy does not grow with the
      * years */
-    "SELECT 0, telnum FROM operators UNION ALL "
-    "SELECT 1, CAST(`Day` AS CHAR) FROM holidays WHERE `Day` >= %s "
-    "UNION ALL SELECT DISTINCT 2, Queue FROM callbacks "
+    "SELECT 0, telnum, PIN FROM operators UNION ALL "
+    "SELECT 1, CAST(`Day` AS CHAR), NULL FROM holidays WHERE `Day` >= %s "
+    "UNION ALL SELECT DISTINCT 2, Queue, NULL FROM callbacks "
     "WHERE Status IN ('pending', 'dialling')",
     /* MINICC_STMT_REPORT_HOURS: from, to, short abandon (twice), from, to:
      * per UTC hour (report.c places it in its local hour) */

@@ -1,0 +1,249 @@
+# Operators' states (doc/contract.txt 13): the loop with * to the menu, the
+# wrap-up (ended by # and by its time), breaks with and without reasons,
+# log-out, a wrong key, the PIN's three tries, the status callback that
+# ends an operator's call, and the rows: operator_sessions' state and
+# operator_states, one row per state entered, each ended when the next
+# began, also when rows reach the database late (the spool's replay).
+# Real Apache, module and MariaDB; TwiML parsed.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use File::Temp qw(tempdir);
+use MiniCCTest;
+use MiniCCSpoolTest;
+
+my %MSG = (
+    menu => 'Operator menu. To take callers, press 1. For a break, press 2. To log out, press 9.',
+    break => 'You are on a break. To take callers again, press 1.',
+    wrapup => 'Wrap-up. Press the pound key when you are ready for the next caller.',
+    pin => 'Please enter your PIN, then press the pound key.',
+    wrong => 'That PIN is not correct.',
+    bye => 'You are logged out. Goodbye.',
+);
+
+my @bad = (
+    ['MiniCCWrapUp -1', 'MiniCCWrapUp'], ['MiniCCWrapUp 3601', 'MiniCCWrapUp'], ['MiniCCWrapUp soon', 'MiniCCWrapUp'],
+    ['MiniCCOperatorPIN maybe', 'MiniCCOperatorPIN'], ['MiniCCOperatorMenu 2', 'MiniCCOperatorMenu'],
+    ['MiniCCBreakReasons "0 Lunch"', 'MiniCCBreakReasons'], ['MiniCCBreakReasons "1"', 'MiniCCBreakReasons'],
+    ['MiniCCBreakReasons "1Lunch"', 'MiniCCBreakReasons'], ['MiniCCBreakReasons "# Lunch"', 'MiniCCBreakReasons'],
+    ['MiniCCBreakReasons "1 Lunch" "1 Coffee"', 'MiniCCBreakReasons'],
+    ['MiniCCBreakReasons "1 ' . ('x' x 65) . '"', 'MiniCCBreakReasons'],
+    ['MiniCCMessage on-breaks "x"', 'MiniCCMessage'],
+);
+
+# twiml_ok: 4 tests each
+plan tests => @bad * 2 + 4 * 30 + 23;
+
+my $tmp = tempdir('minicc-states-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+configtest_rejects($tmp, \@bad);
+
+db_wait_up();
+my ($op1, $op2, $op3, $op4) = ('+15557770001', '+15557770002', '+15557770003', '+15557770004');
+my $hash = `htpasswd -nbB x 4711`;
+$hash =~ s/\s+\z/\n/;   # as pasted, with a line end: the module trims it
+$hash =~ s/\Ax://;
+db_do('DELETE FROM operators WHERE telnum IN (?, ?, ?, ?)', $op1, $op2, $op3, $op4);
+db_do('INSERT INTO operators (telnum, PIN) VALUES (?, NULL), (?, NULL), (?, ?), (?, NULL)',
+      $op1, $op2, $op3, $hash, $op4);
+callers_changed();
+
+# what a call's rows say: its state now, and its states in order
+sub session { dbh()->selectrow_hashref('SELECT State, Reason FROM operator_sessions WHERE CallSid = ?', undef, $_[0]) // {} }
+sub states {
+    my ($cs) = @_;
+    my $rows = dbh()->selectall_arrayref('SELECT State, Reason, Began, Ended FROM operator_states WHERE CallSid = ? '
+                                         . 'ORDER BY Began', undef, $cs);
+    return join ' ', map { $_->[0] . ($_->[1] ? "($_->[1])" : '') } @$rows;
+}
+# every state ended where the next began, the last one open
+sub chained {
+    my ($cs) = @_;
+    my $rows = dbh()->selectall_arrayref('SELECT Began, Ended FROM operator_states WHERE CallSid = ? ORDER BY Began',
+                                         undef, $cs);
+    for my $i (0 .. $#$rows) {
+        my $want = $i < $#$rows ? $rows->[$i + 1][0] : undef;
+        return 0 unless ($rows->[$i][1] // 'open') eq ($want // 'open');
+    }
+    return @$rows > 0;
+}
+
+my $dial = sub {
+    my ($where, $q) = @_;
+    [ 'Dial', { hangupOnStar => 'true', action => 'operator?after=dial', method => 'POST' },
+      Queue($q, url => 'guidance', method => 'POST') ];
+};
+my $loop = Response(Say(DEFAULT_MSG('operator')), $dial->('states', 'stq'), Redirect('operator', method => 'POST'));
+sub gather { my ($action, $timeout, @k) = @_; Gather({ numDigits => '1', timeout => $timeout, action => $action, method => 'POST' }, @k) }
+my $menu = Response(gather('operator?menu=main', '10', Say($MSG{menu})), Redirect('operator?menu=main', method => 'POST'));
+my $reasons = Response(gather('operator?menu=reason', '10', Say('For Lunch, press 1.'), Say('For Training, press 2.')),
+                       Redirect('operator?menu=reason', method => 'POST'));
+my $lunch = Response(gather('operator?menu=break&reason=1', '30', Say($MSG{break})),
+                     Redirect('operator?menu=break&reason=1', method => 'POST'));
+my $wrapup = Response(gather('operator?menu=wrapup', '20', Say($MSG{wrapup})),
+                      Redirect('operator?menu=wrapup', method => 'POST'));
+my $goodbye = Response(Say($MSG{bye}), Hangup());
+
+# ---- a shift at /states: wrap-up 20 s, breaks for lunch and training ------------------
+my $a = sid();
+my @a = (CallSid => $a, From => $op1, To => '+15559990050');
+my $bridged = sub { (DialCallStatus => 'completed', DialBridged => 'true', DialCallDuration => $_[0]) };
+
+twiml_ok(post('/states/operator', [@a]), $loop,
+         'the loop: * ends the Dial (hangupOnStar), which comes back after=dial');
+is(states($a), 'ready', 'logged in: ready, one operator_states row');
+twiml_ok(post('/states/guidance', [CallSid => sid(), From => '+15551110001', DequeingCallSid => $a, QueueTime => 7]),
+         Response(Say(DEFAULT_MSG('guidance'))), 'a caller is put through');
+is(session($a)->{State}, 'talking', 'the guidance request: talking');
+twiml_ok(post('/states/operator?after=dial', [@a, $bridged->(65)]), $wrapup,
+         'the conversation ended: the wrap-up, MiniCCWrapUp seconds for a key');
+twiml_ok(post('/states/operator?menu=wrapup', [@a, Digits => '#']), $loop, '# in the wrap-up: ready at once');
+is(states($a), 'ready talking wrap-up ready', 'ready, talking, wrap-up, ready');
+
+post('/states/guidance', [CallSid => sid(), From => '+15551110002', DequeingCallSid => $a, QueueTime => 3]);
+post('/states/operator?after=dial', [@a, $bridged->(40)]);
+twiml_ok(post('/states/operator?menu=wrapup', [@a]), $loop,
+         'the wrap-up\'s time over (the Redirect after its Gather, no Digits): ready');
+twiml_ok(post('/states/operator?after=dial', [@a, DialCallStatus => 'no-answer', DialBridged => 'false']), $loop,
+         'an idle Dial\'s timeout: the loop again');
+is(states($a), 'ready talking wrap-up ready talking wrap-up ready', '... still ready: no row for the idle timeout');
+
+twiml_ok(post('/states/operator?after=dial', [@a, DialCallStatus => 'completed', DialBridged => 'false']), $menu,
+         '* while no caller was put through: the menu');
+twiml_ok(post('/states/operator?menu=main', [@a, Digits => '7']), $menu, 'a wrong key: the menu again');
+twiml_ok(post('/states/operator?menu=main', [@a, Digits => '2']), $reasons, '2: the break\'s reasons, each with its key');
+twiml_ok(post('/states/operator?menu=reason', [@a, Digits => '5']), $reasons, 'a key without a reason: the reasons again');
+twiml_ok(post('/states/operator?menu=reason', [@a, Digits => '1']), $lunch, '1: on a break for lunch');
+is(join(' ', map { $_ // 'NULL' } @{ session($a) }{qw(State Reason)}), 'break Lunch', '... break, reason Lunch');
+twiml_ok(post('/states/operator?menu=break&reason=1', [@a]), $lunch, 'the break goes on (its Redirect, no key)');
+twiml_ok(post('/states/operator?menu=break&reason=1', [@a, Digits => '2']), $lunch, '... and with any key but 1 and 9');
+twiml_ok(post('/states/operator?menu=break&reason=1', [@a, Digits => '1']), $loop, '1: ready again');
+twiml_ok(post('/states/operator?after=dial', [@a, DialCallStatus => 'completed', DialBridged => 'false']), $menu,
+         '* again: the menu');
+twiml_ok(post('/states/operator?menu=main', [@a]), $loop, 'no key in the menu: back to the callers');
+post('/states/operator?after=dial', [@a, DialCallStatus => 'completed', DialBridged => 'false']);
+twiml_ok(post('/states/operator?menu=main', [@a, Digits => '9']), $goodbye, '9: logged out, goodbye and Hangup');
+is(states($a), 'ready talking wrap-up ready talking wrap-up ready break(Lunch) ready offline',
+   'the shift in operator_states: one row per state entered');
+ok(chained($a), '... each ended when the next began; offline open');
+
+# The status callback of an operator's call ends it; a customer's does not
+# make an operator session.
+{
+    my $b = sid();
+    post('/states/operator', [CallSid => $b, From => $op2]);
+    twiml_ok(post('/states/status', [CallSid => $b, From => $op2, CallStatus => 'completed', CallDuration => 300]),
+             Response(), 'the status callback of an operator\'s call');
+    is(states($b), 'ready offline', '... offline from then on');
+    my $c = sid();
+    post('/states/status', [CallSid => $c, From => '+15551110009', CallStatus => 'completed', CallDuration => 30]);
+    is(db_count('operator_sessions', $c), 0, 'a customer\'s call: no operator session');
+}
+
+# ---- /menu: the menu without a wrap-up or reasons -----------------------------------
+{
+    my $m = sid();
+    my @m = (CallSid => $m, From => $op2);
+    my $mloop = Response(Say(DEFAULT_MSG('operator')), $dial->('menu', 'mnq'), Redirect('operator', method => 'POST'));
+    twiml_ok(post('/menu/operator', [@m]), $mloop, 'MiniCCOperatorMenu On: the loop with hangupOnStar');
+    post('/menu/guidance', [CallSid => sid(), DequeingCallSid => $m, QueueTime => 1]);
+    twiml_ok(post('/menu/operator?after=dial', [@m, $bridged->(30)]),
+             Response(gather('operator?menu=main', '3', Say($MSG{menu})), Redirect('operator?menu=main', method => 'POST')),
+             'a conversation ended without a wrap-up: the menu for 3 s');
+    twiml_ok(post('/menu/operator?menu=main', [@m, Digits => '2']),
+             Response(gather('operator?menu=break&reason=', '30', Say($MSG{break})),
+                      Redirect('operator?menu=break&reason=', method => 'POST')),
+             '2 without reasons: on a break at once');
+    is(states($m), 'ready talking wrap-up break', 'ready, talking, wrap-up (the menu after the call), break without a reason');
+    twiml_ok(post('/menu/operator?menu=break&reason=', [@m, Digits => '9']), $goodbye, '9 on a break: logged out');
+}
+
+# ---- /pin: MiniCCOperatorPIN ----------------------------------------------------------
+{
+    my $p = sid();
+    my @p = (CallSid => $p, From => $op3);
+    my $ask = sub { my ($n, @before) = @_;
+                    Response(@before, Gather({ finishOnKey => '#', timeout => '10', action => "operator?pin=$n", method => 'POST' },
+                                             Say($MSG{pin})),
+                             Redirect("operator?pin=$n", method => 'POST')) };
+    twiml_ok(post('/pin/incoming', [@p]), Response(Redirect('operator', method => 'POST')),
+             'an operator calls in: to the loop, as before');
+    twiml_ok(post('/pin/operator', [@p]), $ask->(0), 'the loop without the PIN: the PIN is asked for');
+    twiml_ok(post('/pin/operator?pin=0', [@p, Digits => '1234']), $ask->(1, Say($MSG{wrong})), 'a wrong PIN: asked again');
+    my $mark = error_log_size();
+    twiml_ok(post('/pin/operator?pin=1', [@p, Digits => '4711']),
+             Response(Say(DEFAULT_MSG('operator')),
+                      [ 'Dial', {}, Queue('pnq', url => 'guidance', method => 'POST') ],
+                      Redirect('operator?verified=1', method => 'POST')),
+             'the right PIN: the loop, whose URLs say the PIN was keyed');
+    is(session($p)->{State}, 'ready', '... ready');
+    twiml_ok(post('/pin/operator?verified=1', [@p]),
+             Response(Say(DEFAULT_MSG('operator')),
+                      [ 'Dial', {}, Queue('pnq', url => 'guidance', method => 'POST') ],
+                      Redirect('operator?verified=1', method => 'POST')),
+             'the loop after the PIN: no PIN again');
+
+    my $q = sid();
+    my @q = (CallSid => $q, From => $op3);
+    post('/pin/operator?pin=0', [@q, Digits => '1111']);
+    post('/pin/operator?pin=1', [@q]);
+    twiml_ok(post('/pin/operator?pin=2', [@q, Digits => '2222']), Response(Say($MSG{wrong}), Hangup()),
+             'the third wrong PIN (a missing one counts): a message and Hangup');
+    my $log = join '', error_log_since($mark);
+    ok($log =~ /AH30907.*3 wrong PINs from caller ID \Q$op3\E/ && $log !~ /1111|2222|1234|4711/,
+       'one log line with the caller ID, never the digits') or diag($log);
+    is(db_count('operator_sessions', $q), 0, '... and the call never became an operator session');
+
+    my $n = sid();
+    $mark = error_log_size();
+    post('/pin/operator', [CallSid => $n, From => $op4]);
+    twiml_ok(post('/pin/operator?pin=0', [CallSid => $n, From => $op4, Digits => '4711']),
+             Response(Say(DEFAULT_MSG('trouble')), Hangup()), 'an operator without a PIN: refused');
+    ok(join('', error_log_since($mark)) =~ /AH30906.*\Q$op4\E has no PIN.*htpasswd -nbB/,
+       '... and the log says what the administrator must do');
+}
+
+# ---- rows that reach the database late: operator_states in their places -----------------
+{
+    my $l = sid();
+    # the current state first (written live), then two older ones (the
+    # spool's replay, behind it)
+    my $ins = 'INSERT INTO operator_sessions (CallSid, telnum, Started, State, Reason, Since, LastSeen) '
+            . 'VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE telnum = COALESCE(VALUES(telnum), telnum), '
+            . 'Started = LEAST(Started, VALUES(Started)), State = VALUES(State), Reason = VALUES(Reason), '
+            . 'Since = VALUES(Since), LastSeen = GREATEST(LastSeen, VALUES(LastSeen))';
+    db_do($ins, $l, $op1, '2026-01-05 10:00:00', 'ready', undef, '2026-01-05 10:00:00', '2026-01-05 10:00:00');
+    db_do($ins, $l, $op1, '2026-01-05 10:30:00', 'break', 'Lunch', '2026-01-05 10:30:00', '2026-01-05 10:30:00');
+    db_do($ins, $l, undef, '2026-01-05 10:10:00', 'talking', undef, '2026-01-05 10:10:00', '2026-01-05 10:10:00');
+    db_do($ins, $l, $op1, '2026-01-05 10:20:00', 'wrap-up', undef, '2026-01-05 10:20:00', '2026-01-05 10:20:00');
+    is(states($l), 'ready talking wrap-up break(Lunch)', 'states replayed late take their places');
+    ok(chained($l), '... each ended where the next began');
+    is(join(' ', map { $_ // 'NULL' } @{ session($l) }{qw(State Reason)}), 'break Lunch',
+       '... and the call\'s state now is still the latest');
+    is(scalar dbh()->selectrow_array('SELECT COUNT(*) FROM operator_states WHERE CallSid = ? AND telnum = ?', undef, $l, $op1), 4,
+       '... every row names the operator');
+}
+
+# ---- across an outage: rows spooled, then written in order -----------------------------
+# MiniCCSpool is server-wide: a server of its own (t/lib/MiniCCSpoolTest.pm).
+{
+    my $srv = httpd_start(name => 'states', mpm => 'event',
+                          extra => "<Location /minicc>\n    MiniCCWrapUp 20\n</Location>\n");
+    ok($srv, 'a server with a spool and MiniCCWrapUp 20');
+    my $o = sid();
+    my @o = (CallSid => $o, From => $op2);
+    http_post($srv, '/minicc/operator', [@o]) if $srv;
+    ok(poll(sub { states($o) eq 'ready' }, 10, 0.1) && mariadb_private('stop'),
+       'ready written; the database stops');
+    my $res = $srv ? http_post($srv, '/minicc/guidance', [CallSid => sid(), DequeingCallSid => $o, QueueTime => 2]) : undef;
+    $res = http_post($srv, '/minicc/operator?after=dial', [@o, $bridged->(20)]) if $srv;
+    twiml_ok($res, $wrapup, 'the database down: the wrap-up all the same');
+    http_post($srv, '/minicc/operator?menu=wrapup', [@o, Digits => '#']) if $srv;
+    ok(mariadb_private('start'), 'the database is back');
+    my $got = '';
+    poll(sub { $got = states($o); $got eq 'ready talking wrap-up ready' }, 60, 0.5);
+    is($got, 'ready talking wrap-up ready', 'the spool written: every state, in order');
+    ok(chained($o), '... each ended when the next began');
+    httpd_stop($srv) if $srv;
+}
