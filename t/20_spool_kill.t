@@ -92,7 +92,7 @@ is(scalar @missing, 0, 'no row whose request got a 200 is missing') or diag(join
 
 # every row there has exactly the values sent (a torn record never replayed
 # as garbage), and there is no row that was not sent
-my %arrival = map { $_ => 1 } qw(Time Started LastSeen);
+my %arrival = map { $_ => 1 } qw(Time Started Since LastSeen);
 my @differ;
 for my $r (@$reqs) {
     my $row = $found->{$r->{table}}{$r->{sid}} or next;

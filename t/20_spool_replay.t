@@ -60,6 +60,7 @@ sub sta {
 sub ops {
     my ($sid, %o) = @_;
     my %v = (CallSid => $sid, telnum => '+15550400004', Started => '2026-01-02 03:00:00.000000',
+             State => 'ready', Reason => undef, Since => '2026-01-02 03:09:00.000000',
              LastSeen => '2026-01-02 03:09:00.000000', %o);
     return \%v;
 }
@@ -147,11 +148,15 @@ sub logged_counts {
         [statuscallback_data => sta(sid(), Time => 'not a time')],      # 1292
         [enqueue_data => enq(undef)],                                    # 1048: NULL key
     );
+    # a row the version before the operators' states spooled: 4 values
+    my $old = ops(sid(), State => undef, Reason => undef, Since => undef);
     my $dir = server_dir('rejects');
     spool_write("$dir/spool/rows",
                 rec(@{ $good[0] }),
                 map({ spool_record($_->[0], vals($COLS{$_->[0] eq 'no_such_table' ? 'enqueue_data' : $_->[0]}, %{ $_->[1] })) } @bad),
-                rec(@{ $good[1] }), rec(@{ $good[2] }));
+                rec(@{ $good[1] }), rec(@{ $good[2] }),
+                spool_record('operator_sessions', vals(OPSESSION_COLS_V2, %$old)));
+    push @good, [operator_sessions => $old];
     my $srv = httpd_start(name => 'rejects', dir => $dir);
     ok($srv, 'rejects: httpd started on a spool with refusable rows');
     SKIP: {
