@@ -423,6 +423,7 @@ static int operator(minicc_call_t *call)
     if (!row) {
         return OK;      /* no call to follow: the loop, as before */
     }
+    minicc_row_set(row, "Queue", minicc_conf_text(call->conf, MINICC_QUEUE));
     /* a call-back's outcome counts whatever comes next */
     if (minicc_conf_number(call->conf, MINICC_CALLBACK)) {
         callback_outcome(call, row->values[0]);
@@ -454,7 +455,9 @@ static int operator(minicc_call_t *call)
     if (minicc_conf_number(call->conf, MINICC_CALLBACK)) {
         callback_turn(call, row->values[0]);
     }
-    enter_state(call, row, STATE_READY, NULL, NULL);
+    /* dialling a call-back is the operator's conversation */
+    enter_state(call, row, call->own ? STATE_TALKING : STATE_READY, NULL,
+                NULL);
     return OK;
 }
 

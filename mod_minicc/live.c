@@ -25,10 +25,24 @@
 /* The page asks again this often: about one wait poll. */
 #define REFRESH_SECONDS 5
 
+/* The states an operator on the line can be in (doc/contract.txt 13),
+ * each counted as operators_NAME in JSON and minicc_operators{state} in
+ * the metrics. */
+static const struct {
+    const char *state, *json;
+} states[] = {
+    { "ready", "operators_ready" },
+    { "talking", "operators_talking" },
+    { "wrap-up", "operators_wrapup" },
+    { "break", "operators_on_break" }
+};
+#define NSTATES ((int)(sizeof(states) / sizeof(states[0])))
+
 typedef struct {
     apr_array_header_t *queues; /* const char *[4]: queue, waiting,
                                  * longest wait, call-backs in line */
-    long online, talking;
+    apr_array_header_t *operators;  /* MINICC_LIVE_OP_* */
+    long online, in[NSTATES];
     minicc_figures_t today;
 } live_t;
 
@@ -37,12 +51,13 @@ static int gather(request_rec *r, live_t *l)
 {
     const minicc_dir_conf *conf = ap_get_module_config(r->per_dir_config,
                                                        &minicc_module);
-    apr_array_header_t *ops;
     apr_time_exp_t now;
     minicc_date_t today;
     /* now, in UTC as the rows have it */
     const char *at = minicc_arrival_time(r);
     const char *twice[] = { at, at };
+    const char *thrice[] = { at, at, at };
+    int i, k;
 
     apr_time_exp_lt(&now, minicc_now(r));
     today.y = now.tm_year + 1900;
@@ -50,14 +65,22 @@ static int gather(request_rec *r, live_t *l)
     today.d = now.tm_mday;
     if (!(l->queues = minicc_db_select(r, MINICC_STMT_LIVE_QUEUES, 2, twice,
                                        4))
-        || !(ops = minicc_db_select(r, MINICC_STMT_LIVE_OPERATORS, 1, &at,
-                                    2))
-        || !ops->nelts
+        || !(l->operators = minicc_db_select(r, MINICC_STMT_LIVE_OPERATORS,
+                                             3, thrice, MINICC_LIVE_OP_COLS))
         || !minicc_figures_gather(r, conf, today, today, &l->today)) {
         return 0;
     }
-    l->online = minicc_num(APR_ARRAY_IDX(ops, 0, const char **)[0]);
-    l->talking = minicc_num(APR_ARRAY_IDX(ops, 0, const char **)[1]);
+    l->online = l->operators->nelts;
+    memset(l->in, 0, sizeof(l->in));
+    for (i = 0; i < l->operators->nelts; i++) {
+        const char **op = APR_ARRAY_IDX(l->operators, i, const char **);
+
+        for (k = 0; k < NSTATES; k++) {
+            if (!strcmp(op[MINICC_LIVE_OP_STATE], states[k].state)) {
+                l->in[k]++;
+            }
+        }
+    }
     return 1;
 }
 
@@ -75,32 +98,69 @@ static void send_json(request_rec *r, const live_t *l)
                    i ? "," : "", minicc_json_str(r->pool, q[0]),
                    minicc_num(q[1]), minicc_num(q[2]), minicc_num(q[3]));
     }
-    ap_rprintf(r, "],\"operators_online\":%ld,\"operators_talking\":%ld,"
-               "\"today\":{\"offered\":%ld,\"answered\":%ld,"
+    ap_rputs("],\"operators\":[", r);
+    for (i = 0; i < l->operators->nelts; i++) {
+        const char **op = APR_ARRAY_IDX(l->operators, i, const char **);
+
+        ap_rprintf(r, "%s{\"operator\":%s,\"state\":%s,\"reason\":%s,"
+                   "\"since_seconds\":%ld,\"queue\":%s}", i ? "," : "",
+                   minicc_json_str(r->pool, op[MINICC_LIVE_OP_TELNUM]),
+                   minicc_json_str(r->pool, op[MINICC_LIVE_OP_STATE]),
+                   minicc_json_str(r->pool, op[MINICC_LIVE_OP_REASON]),
+                   minicc_num(op[MINICC_LIVE_OP_SECONDS]),
+                   minicc_json_str(r->pool, op[MINICC_LIVE_OP_QUEUE]));
+    }
+    ap_rprintf(r, "],\"operators_online\":%ld", l->online);
+    for (i = 0; i < NSTATES; i++) {
+        ap_rprintf(r, ",\"%s\":%ld", states[i].json, l->in[i]);
+    }
+    ap_rprintf(r, ",\"today\":{\"offered\":%ld,\"answered\":%ld,"
                "\"abandoned\":%ld,\"service_level\":%.4f},"
-               "\"spool_backlog\":%d}\n", l->online, l->talking,
+               "\"spool_backlog\":%d}\n",
                l->today.offered, l->today.answered, l->today.abandoned,
                l->today.service_level, l->today.spool_backlog);
 }
 
-enum {
-    L_TITLE, L_QUEUE, L_WAITING, L_LONGEST, L_CALLBACKS, L_ONLINE,
-    L_TALKING, L_TODAY, L_OFFERED, L_ANSWERED, L_ABANDONED, L_LEVEL,
-    L_BACKLOG, L_NONE, L_SECONDS, L_COUNT
-};
+/* The page's words: English and Japanese side by side. */
+#define MINICC_LIVE_LABELS(X) \
+    X(L_TITLE, "MiniCC now", "コールセンターの現在") \
+    X(L_QUEUE, "Queue", "キュー") \
+    X(L_WAITING, "Waiting", "待ち人数") \
+    X(L_LONGEST, "Longest wait", "最長待ち時間") \
+    X(L_CALLBACKS, "Call-backs waiting", "折り返し待ち") \
+    X(L_ONLINE, "Operators on the line", "接続中のオペレータ") \
+    X(L_READY, "Operators ready", "受付可能なオペレータ") \
+    X(L_TALKING, "Operators talking", "通話中のオペレータ") \
+    X(L_WRAPUP, "Operators in wrap-up", "後処理中のオペレータ") \
+    X(L_ON_BREAK, "Operators on a break", "休憩中のオペレータ") \
+    X(L_TODAY, "Today so far", "本日の累計") \
+    X(L_OFFERED, "Offered", "着信数") \
+    X(L_ANSWERED, "Answered", "応答数") \
+    X(L_ABANDONED, "Abandoned", "放棄呼") \
+    X(L_LEVEL, "Service level", "サービスレベル") \
+    X(L_BACKLOG, "Rows waiting in the spool", "スプール待ち行数") \
+    X(L_NONE, "No one is waiting.", "待っているお客様はいません。") \
+    X(L_SECONDS, "s", "秒") \
+    X(L_OPERATOR, "Operator", "オペレータ") \
+    X(L_STATE, "State", "状態") \
+    X(L_REASON, "Reason", "理由") \
+    X(L_SINCE, "For", "経過") \
+    X(L_NO_OPERATORS, "No operator is on the line.", \
+      "接続中のオペレータはいません。")
 
+#define LABEL_ID(id, en, ja) id,
+#define LABEL_EN(id, en, ja) en,
+#define LABEL_JA(id, en, ja) ja,
+enum { MINICC_LIVE_LABELS(LABEL_ID) L_COUNT };
 static const char *const labels_en[L_COUNT] = {
-    "MiniCC now", "Queue", "Waiting", "Longest wait", "Call-backs waiting",
-    "Operators on the line", "Operators talking", "Today so far",
-    "Offered", "Answered", "Abandoned", "Service level",
-    "Rows waiting in the spool", "No one is waiting.", "s"
+    MINICC_LIVE_LABELS(LABEL_EN)
 };
-
 static const char *const labels_ja[L_COUNT] = {
-    "コールセンターの現在", "キュー", "待ち人数", "最長待ち時間",
-    "折り返し待ち", "接続中のオペレータ", "通話中のオペレータ", "本日の累計",
-    "着信数", "応答数", "放棄呼", "サービスレベル", "スプール待ち行数",
-    "待っているお客様はいません。", "秒"
+    MINICC_LIVE_LABELS(LABEL_JA)
+};
+/* the tiles of the states, in states[]' order */
+static const int state_labels[NSTATES] = {
+    L_READY, L_TALKING, L_WRAPUP, L_ON_BREAK
 };
 
 static void send_html(request_rec *r, const live_t *l, int japanese)
@@ -145,16 +205,40 @@ static void send_html(request_rec *r, const live_t *l, int japanese)
         ap_rprintf(r, "<tr><td colspan=\"4\">%s</td></tr>", L[L_NONE]);
     }
     ap_rprintf(r, "</table><div class=\"tiles\">"
-               "<div class=\"tile\" id=\"operators_online\">%s<b>%ld</b></div>"
-               "<div class=\"tile\" id=\"operators_talking\">%s<b>%ld</b>"
-               "</div><div class=\"tile\" id=\"spool_backlog\">%s<b>%d</b>"
+               "<div class=\"tile\" id=\"operators_online\">%s<b>%ld</b></div>",
+               L[L_ONLINE], l->online);
+    for (i = 0; i < NSTATES; i++) {
+        ap_rprintf(r, "<div class=\"tile\" id=\"%s\">%s<b>%ld</b></div>",
+                   states[i].json, L[state_labels[i]], l->in[i]);
+    }
+    ap_rprintf(r, "</div><table id=\"operators\"><tr><th>%s</th><th>%s"
+               "</th><th>%s</th><th>%s</th><th>%s</th></tr>", L[L_OPERATOR],
+               L[L_STATE], L[L_REASON], L[L_SINCE], L[L_QUEUE]);
+    for (i = 0; i < l->operators->nelts; i++) {
+        const char **op = APR_ARRAY_IDX(l->operators, i, const char **);
+        const char *reason = op[MINICC_LIVE_OP_REASON];
+        const char *queue = op[MINICC_LIVE_OP_QUEUE];
+
+        ap_rprintf(r, "<tr><td>%s</td><td>%s</td><td>%s</td>"
+                   "<td class=\"n\">%ld %s</td><td>%s</td></tr>",
+                   ap_escape_html(r->pool, op[MINICC_LIVE_OP_TELNUM]),
+                   ap_escape_html(r->pool, op[MINICC_LIVE_OP_STATE]),
+                   reason ? ap_escape_html(r->pool, reason) : "",
+                   minicc_num(op[MINICC_LIVE_OP_SECONDS]), L[L_SECONDS],
+                   queue ? ap_escape_html(r->pool, queue) : "");
+    }
+    if (!l->operators->nelts) {
+        ap_rprintf(r, "<tr><td colspan=\"5\">%s</td></tr>",
+                   L[L_NO_OPERATORS]);
+    }
+    ap_rprintf(r, "</table><div class=\"tiles\">"
+               "<div class=\"tile\" id=\"spool_backlog\">%s<b>%d</b>"
                "</div></div><h2>%s</h2><div class=\"tiles\">"
                "<div class=\"tile\" id=\"offered\">%s<b>%ld</b></div>"
                "<div class=\"tile\" id=\"answered\">%s<b>%ld</b></div>"
                "<div class=\"tile\" id=\"abandoned\">%s<b>%ld</b></div>"
                "<div class=\"tile\" id=\"service_level\">%s<b>%.1f%%</b>"
                "</div></div></body></html>\n",
-               L[L_ONLINE], l->online, L[L_TALKING], l->talking,
                L[L_BACKLOG], l->today.spool_backlog, L[L_TODAY],
                L[L_OFFERED], l->today.offered, L[L_ANSWERED],
                l->today.answered, L[L_ABANDONED], l->today.abandoned,
@@ -234,7 +318,7 @@ int minicc_metrics_handler(request_rec *r)
 {
     const minicc_srv_conf *sc = minicc_srv_conf_of(r->server);
     live_t l;
-    int up, backlog;
+    int up, backlog, i;
 
     if (r->method_number != M_GET) {
         ap_allow_methods(r, REPLACE_ALLOW, "GET", "HEAD", NULL);
@@ -264,7 +348,12 @@ int minicc_metrics_handler(request_rec *r)
     gauge(r, "minicc_operators_online", "Operator calls on the line.");
     ap_rprintf(r, "minicc_operators_online %ld\n", l.online);
     gauge(r, "minicc_operators_talking", "Operators in a conversation.");
-    ap_rprintf(r, "minicc_operators_talking %ld\n", l.talking);
+    ap_rprintf(r, "minicc_operators_talking %ld\n", l.in[1]);
+    gauge(r, "minicc_operators", "Operators on the line, by state.");
+    for (i = 0; i < NSTATES; i++) {
+        ap_rprintf(r, "minicc_operators{state=\"%s\"} %ld\n", states[i].state,
+                   l.in[i]);
+    }
     gauge(r, "minicc_today_offered", "Calls offered today so far.");
     ap_rprintf(r, "minicc_today_offered %ld\n", l.today.offered);
     gauge(r, "minicc_today_answered", "Calls answered today so far.");

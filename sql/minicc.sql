@@ -81,6 +81,7 @@ CREATE TABLE IF NOT EXISTS operator_sessions (
     State     VARCHAR(16) NULL,
     Reason    VARCHAR(64) NULL,
     Since     DATETIME(6) NULL,
+    Queue     VARCHAR(64) NULL,                -- the loop's MiniCCQueue
     LastSeen  DATETIME(6) NOT NULL,
     KEY operator_sessions_telnum (telnum)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
@@ -88,7 +89,8 @@ CREATE TABLE IF NOT EXISTS operator_sessions (
 ALTER TABLE operator_sessions
     ADD COLUMN IF NOT EXISTS State VARCHAR(16) NULL AFTER Started,
     ADD COLUMN IF NOT EXISTS Reason VARCHAR(64) NULL AFTER State,
-    ADD COLUMN IF NOT EXISTS Since DATETIME(6) NULL AFTER Reason;
+    ADD COLUMN IF NOT EXISTS Since DATETIME(6) NULL AFTER Reason,
+    ADD COLUMN IF NOT EXISTS Queue VARCHAR(64) NULL AFTER Since;
 
 -- One row per state an operator's call entered (doc/contract.txt 13):
 -- written by operator_sessions' triggers (below) whenever the call's

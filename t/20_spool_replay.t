@@ -60,7 +60,7 @@ sub sta {
 sub ops {
     my ($sid, %o) = @_;
     my %v = (CallSid => $sid, telnum => '+15550400004', Started => '2026-01-02 03:00:00.000000',
-             State => 'ready', Reason => undef, Since => '2026-01-02 03:09:00.000000',
+             State => 'ready', Reason => undef, Since => '2026-01-02 03:09:00.000000', Queue => 'support',
              LastSeen => '2026-01-02 03:09:00.000000', %o);
     return \%v;
 }
@@ -149,7 +149,7 @@ sub logged_counts {
         [enqueue_data => enq(undef)],                                    # 1048: NULL key
     );
     # a row the version before the operators' states spooled: 4 values
-    my $old = ops(sid(), State => undef, Reason => undef, Since => undef);
+    my $old = ops(sid(), State => undef, Reason => undef, Since => undef, Queue => undef);
     my $dir = server_dir('rejects');
     spool_write("$dir/spool/rows",
                 rec(@{ $good[0] }),

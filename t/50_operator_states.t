@@ -13,6 +13,14 @@ use Apache::Test qw(-withtestmore);
 use File::Temp qw(tempdir);
 use MiniCCTest;
 use MiniCCSpoolTest;
+use JSON::PP ();
+use Apache::TestRequest ();
+use LWP::UserAgent ();
+
+sub http_get {
+    my ($srv, $path) = @_;
+    return LWP::UserAgent->new(timeout => 30)->get("http://127.0.0.1:$srv->{port}$path");
+}
 
 my %MSG = (
     menu => 'Operator menu. To take callers, press 1. For a break, press 2. To log out, press 9.',
@@ -34,7 +42,7 @@ my @bad = (
 );
 
 # twiml_ok: 4 tests each
-plan tests => @bad * 2 + 4 * 30 + 23;
+plan tests => @bad * 2 + 4 * 30 + 28;
 
 my $tmp = tempdir('minicc-states-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 configtest_rejects($tmp, \@bad);
@@ -141,6 +149,42 @@ ok(chained($a), '... each ended when the next began; offline open');
     is(db_count('operator_sessions', $c), 0, 'a customer\'s call: no operator session');
 }
 
+# ---- the live view and the metrics: each operator's state, the same on two servers ------
+my ($op5, $op6, $op7) = ('+15557770005', '+15557770006', '+15557770007');
+db_do('INSERT IGNORE INTO operators (telnum) VALUES (?), (?), (?)', $op5, $op6, $op7);
+callers_changed();
+my ($c5, $c6, $c7) = (sid(), sid(), sid());
+post('/states/operator', [CallSid => $c5, From => $op5]);
+post('/states/operator', [CallSid => $c6, From => $op6]);
+post('/states/guidance', [CallSid => sid(), DequeingCallSid => $c6, QueueTime => 4]);
+post('/states/operator', [CallSid => $c7, From => $op7]);
+post('/states/operator?menu=reason', [CallSid => $c7, From => $op7, Digits => '2']);
+sub live_ops {
+    my ($get) = @_;
+    my $res = $get->('/minicc/live?format=json');
+    my $j = $res && $res->code == 200 ? eval { JSON::PP::decode_json($res->content) } : undef;
+    my %by = map { $_->{operator} => $_ } grep { $_->{operator} =~ /\A\+1555777000[567]\z/ } @{ $j->{operators} || [] };
+    return ($j, join ' ', map { my $o = $by{$_}; $o ? "$o->{state}/" . ($o->{reason} // '-') . "/$o->{queue}" : 'none' }
+                           $op5, $op6, $op7);
+}
+{
+    my ($j, $seen) = live_ops(sub { Apache::TestRequest::GET($_[0]) });
+    is($seen, 'ready/-/stq talking/-/stq break/Training/stq',
+       'the live view: each operator, their state, reason and queue');
+    my @since = grep { !defined $_->{since_seconds} || $_->{since_seconds} !~ /\A\d+\z/ || $_->{since_seconds} > 60 }
+                grep { $_->{operator} =~ /\A\+1555777000[567]\z/ } @{ $j->{operators} || [] };
+    ok(!@since, '... and the whole seconds in it');
+    ok($j && $j->{operators_ready} >= 1 && $j->{operators_talking} >= 1 && $j->{operators_on_break} >= 1
+       && defined $j->{operators_wrapup} && $j->{operators_online} == @{ $j->{operators} },
+       'operators_ready, _talking, _on_break, _wrapup beside operators_online (the list\'s length)');
+    my $m = Apache::TestRequest::GET('/minicc/metrics')->content;
+    my %g = $m =~ /^minicc_operators\{state="([\w-]+)"\} (\d+)$/mg;
+    ok($m =~ /^# TYPE minicc_operators gauge$/m && keys(%g) == 4 && $g{ready} == $j->{operators_ready}
+       && $g{break} == $j->{operators_on_break} && $g{'wrap-up'} == $j->{operators_wrapup},
+       'minicc_operators{state} for ready, talking, wrap-up and break, as the live view counts them')
+        or diag($m =~ /^(minicc_operators.*)$/mg);
+}
+
 # ---- /menu: the menu without a wrap-up or reasons -----------------------------------
 {
     my $m = sid();
@@ -229,8 +273,12 @@ ok(chained($a), '... each ended when the next began; offline open');
 # MiniCCSpool is server-wide: a server of its own (t/lib/MiniCCSpoolTest.pm).
 {
     my $srv = httpd_start(name => 'states', mpm => 'event',
-                          extra => "<Location /minicc>\n    MiniCCWrapUp 20\n</Location>\n");
+                          extra => "<Location /minicc>\n    MiniCCWrapUp 20\n</Location>\n"
+                                   . "<Location /minicc/live>\n    SetHandler minicc-live\n</Location>\n");
     ok($srv, 'a server with a spool and MiniCCWrapUp 20');
+    my (undef, $here) = live_ops(sub { Apache::TestRequest::GET($_[0]) });
+    my (undef, $there) = $srv ? live_ops(sub { http_get($srv, $_[0]) }) : (undef, 'no server');
+    is($there, $here, 'another server\'s live view: the same operators in the same states');
     my $o = sid();
     my @o = (CallSid => $o, From => $op2);
     http_post($srv, '/minicc/operator', [@o]) if $srv;

@@ -52,6 +52,8 @@ typedef struct {
                                  * webhook, or the time */
     minicc_column_kind_e kind;
     int maxchars;               /* VARCHAR(maxchars) in sql/minicc.sql */
+    int later;                  /* 1: added with the operators' states; a
+                                 * row an older version spooled lacks it */
 } minicc_column_t;
 
 typedef struct {
@@ -67,8 +69,8 @@ minicc_table_e minicc_table_by_name(const char *name);
 
 /* A row's values as this version writes them: values when there are as
  * many as the table has columns; a row an older version spooled, before
- * the operators' states (the columns of kind MINICC_COL_STATE), with NULL
- * in their places (in p); NULL when nvalues fits neither. */
+ * the operators' states (the columns marked later), with NULL in their
+ * places (in p); NULL when nvalues fits neither. */
 const char **minicc_table_values(apr_pool_t *p, minicc_table_e table,
                                  const char **values, int nvalues);
 
@@ -154,6 +156,10 @@ enum {                          /* MINICC_STMT_REPORT_VOICEMAILS */
 enum {                          /* MINICC_STMT_REPORT_CALLBACKS */
     MINICC_CBS_REQUESTED, MINICC_CBS_COMPLETED, MINICC_CBS_FAILED,
     MINICC_CBS_PENDING, MINICC_CBS_MEAN, MINICC_CBS_COLS
+};
+enum {                          /* MINICC_STMT_LIVE_OPERATORS */
+    MINICC_LIVE_OP_TELNUM, MINICC_LIVE_OP_STATE, MINICC_LIVE_OP_REASON,
+    MINICC_LIVE_OP_SECONDS, MINICC_LIVE_OP_QUEUE, MINICC_LIVE_OP_COLS
 };
 enum {                          /* MINICC_STMT_REPORT_CALLBACK_LIST */
     MINICC_CBL_FROM, MINICC_CBL_TIME, MINICC_CBL_STATUS, MINICC_CBL_ATTEMPTS,

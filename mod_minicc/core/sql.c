@@ -15,94 +15,96 @@
 #include "minicc_sql.h"
 
 #define CALL_COLUMNS \
-    { "CallSid",       "CallSid",       MINICC_COL_CALLSID, 34 }, \
-    { "From",          "From",          MINICC_COL_TEXT,    64 }, \
-    { "To",            "To",            MINICC_COL_TEXT,    64 }, \
-    { "CallStatus",    "CallStatus",    MINICC_COL_TEXT,    32 }, \
-    { "ApiVersion",    "ApiVersion",    MINICC_COL_TEXT,    16 }, \
-    { "Direction",     "Direction",     MINICC_COL_TEXT,    32 }, \
-    { "ForwardedFrom", "ForwardedFrom", MINICC_COL_TEXT,    64 }, \
-    { "CallerName",    "CallerName",    MINICC_COL_TEXT,   128 }
+    { "CallSid",       "CallSid",       MINICC_COL_CALLSID, 34, 0 }, \
+    { "From",          "From",          MINICC_COL_TEXT,    64, 0 }, \
+    { "To",            "To",            MINICC_COL_TEXT,    64, 0 }, \
+    { "CallStatus",    "CallStatus",    MINICC_COL_TEXT,    32, 0 }, \
+    { "ApiVersion",    "ApiVersion",    MINICC_COL_TEXT,    16, 0 }, \
+    { "Direction",     "Direction",     MINICC_COL_TEXT,    32, 0 }, \
+    { "ForwardedFrom", "ForwardedFrom", MINICC_COL_TEXT,    64, 0 }, \
+    { "CallerName",    "CallerName",    MINICC_COL_TEXT,   128, 0 }
 
 static const minicc_column_t enqueue_columns[] = {
     CALL_COLUMNS,
-    { "QueueResult", "QueueResult", MINICC_COL_TEXT,    32 },
-    { "QueueSid",    "QueueSid",    MINICC_COL_SID,     34 },
-    { "QueueTime",   "QueueTime",   MINICC_COL_INT,      0 },
-    { "Time",        NULL,          MINICC_COL_ARRIVAL,  0 }
+    { "QueueResult", "QueueResult", MINICC_COL_TEXT,    32, 0 },
+    { "QueueSid",    "QueueSid",    MINICC_COL_SID,     34, 0 },
+    { "QueueTime",   "QueueTime",   MINICC_COL_INT,      0, 0 },
+    { "Time",        NULL,          MINICC_COL_ARRIVAL,  0, 0 }
 };
 
 static const minicc_column_t queue_columns[] = {
     CALL_COLUMNS,
-    { "QueueSid",        "QueueSid",        MINICC_COL_SID,     34 },
-    { "QueueTime",       "QueueTime",       MINICC_COL_INT,      0 },
-    { "DequeingCallSid", "DequeingCallSid", MINICC_COL_SID,     34 },
-    { "Time",            NULL,              MINICC_COL_ARRIVAL,  0 }
+    { "QueueSid",        "QueueSid",        MINICC_COL_SID,     34, 0 },
+    { "QueueTime",       "QueueTime",       MINICC_COL_INT,      0, 0 },
+    { "DequeingCallSid", "DequeingCallSid", MINICC_COL_SID,     34, 0 },
+    { "Time",            NULL,              MINICC_COL_ARRIVAL,  0, 0 }
 };
 
 static const minicc_column_t status_columns[] = {
     CALL_COLUMNS,
-    { "CallDuration",      "CallDuration",      MINICC_COL_INT,      0 },
-    { "RecordingUrl",      "RecordingUrl",      MINICC_COL_TEXT,  1024 },
-    { "RecordingSid",      "RecordingSid",      MINICC_COL_SID,     34 },
-    { "RecordingDuration", "RecordingDuration", MINICC_COL_INT,      0 },
-    { "Time",              NULL,                MINICC_COL_ARRIVAL,  0 }
+    { "CallDuration",      "CallDuration",      MINICC_COL_INT,      0, 0 },
+    { "RecordingUrl",      "RecordingUrl",      MINICC_COL_TEXT,  1024, 0 },
+    { "RecordingSid",      "RecordingSid",      MINICC_COL_SID,     34, 0 },
+    { "RecordingDuration", "RecordingDuration", MINICC_COL_INT,      0, 0 },
+    { "Time",              NULL,                MINICC_COL_ARRIVAL,  0, 0 }
 };
 
 /* An operator's call: who (telnum: a webhook that does not know sends
- * NULL, which leaves it), since when, and its state (doc/contract.txt 13:
- * ready, talking, wrap-up, break and its reason, offline) since Since. */
+ * NULL, which leaves it), since when, its state (doc/contract.txt 13:
+ * ready, talking, wrap-up, break and its reason, offline) since Since, and
+ * the queue its loop serves (NULL leaves it). */
 static const minicc_column_t operator_session_columns[] = {
-    { "CallSid",  "CallSid", MINICC_COL_CALLSID,       34 },
-    { "telnum",   "From",    MINICC_COL_TEXT,          64 },
-    { "Started",  NULL,      MINICC_COL_FIRST_ARRIVAL,  0 },
-    { "State",    NULL,      MINICC_COL_STATE,         16 },
-    { "Reason",   NULL,      MINICC_COL_STATE,         64 },
-    { "Since",    NULL,      MINICC_COL_STATE,          0 },
-    { "LastSeen", NULL,      MINICC_COL_ARRIVAL,        0 }
+    { "CallSid",  "CallSid", MINICC_COL_CALLSID,       34, 0 },
+    { "telnum",   "From",    MINICC_COL_TEXT,          64, 0 },
+    { "Started",  NULL,      MINICC_COL_FIRST_ARRIVAL,  0, 0 },
+    { "State",    NULL,      MINICC_COL_STATE,         16, 1 },
+    { "Reason",   NULL,      MINICC_COL_STATE,         64, 1 },
+    { "Since",    NULL,      MINICC_COL_STATE,          0, 1 },
+    { "Queue",    NULL,      MINICC_COL_TEXT,          64, 1 },
+    { "LastSeen", NULL,      MINICC_COL_ARRIVAL,        0, 0 }
 };
 
 /* A customer's call that was not let into the queue, and why (Reason:
  * closed, holiday; set by the webhook, not a parameter). */
 static const minicc_column_t turned_away_columns[] = {
-    { "CallSid", "CallSid", MINICC_COL_CALLSID, 34 },
-    { "From",    "From",    MINICC_COL_TEXT,    64 },
-    { "To",      "To",      MINICC_COL_TEXT,    64 },
-    { "Reason",  NULL,      MINICC_COL_TEXT,    16 },
-    { "Time",    NULL,      MINICC_COL_ARRIVAL,  0 }
+    { "CallSid", "CallSid", MINICC_COL_CALLSID, 34, 0 },
+    { "From",    "From",    MINICC_COL_TEXT,    64, 0 },
+    { "To",      "To",      MINICC_COL_TEXT,    64, 0 },
+    { "Reason",  NULL,      MINICC_COL_TEXT,    16, 0 },
+    { "Time",    NULL,      MINICC_COL_ARRIVAL,  0, 0 }
 };
 
 /* A message left by a caller turned away: the Record action and its
  * status callback each bring part of it, in either order. */
 static const minicc_column_t voicemail_columns[] = {
-    { "CallSid",           "CallSid",           MINICC_COL_CALLSID,     34 },
-    { "From",              "From",              MINICC_COL_TEXT,        64 },
-    { "Reason",            NULL,                MINICC_COL_TURNED_AWAY, 16 },
-    { "RecordingSid",      "RecordingSid",      MINICC_COL_SID,         34 },
-    { "RecordingUrl",      "RecordingUrl",      MINICC_COL_TEXT,      1024 },
-    { "RecordingDuration", "RecordingDuration", MINICC_COL_INT,          0 },
-    { "Time",              NULL,                MINICC_COL_ARRIVAL,      0 }
+    { "CallSid",           "CallSid",           MINICC_COL_CALLSID,     34, 0 },
+    { "From",              "From",              MINICC_COL_TEXT,        64, 0 },
+    { "Reason",            NULL,                MINICC_COL_TURNED_AWAY, 16, 0 },
+    { "RecordingSid",      "RecordingSid",      MINICC_COL_SID,         34, 0 },
+    { "RecordingUrl",      "RecordingUrl",      MINICC_COL_TEXT,      1024, 0 },
+    { "RecordingDuration", "RecordingDuration", MINICC_COL_INT,          0, 0 },
+    { "Time",              NULL,                MINICC_COL_ARRIVAL,      0, 0 }
 };
 
 /* A waiting caller's request to be called back (minicc-callback): Queue
  * is the webhook's MiniCCQueue; the operators' loop keeps the rest of the
  * row (sql/minicc.sql). */
 static const minicc_column_t callback_columns[] = {
-    { "CallSid",   "CallSid",   MINICC_COL_CALLSID, 34 },
-    { "From",      "From",      MINICC_COL_TEXT,    64 },
-    { "To",        "To",        MINICC_COL_TEXT,    64 },
-    { "Queue",     NULL,        MINICC_COL_TEXT,    64 },
-    { "QueueTime", "QueueTime", MINICC_COL_INT,      0 },
-    { "Time",      NULL,        MINICC_COL_ARRIVAL,  0 }
+    { "CallSid",   "CallSid",   MINICC_COL_CALLSID, 34, 0 },
+    { "From",      "From",      MINICC_COL_TEXT,    64, 0 },
+    { "To",        "To",        MINICC_COL_TEXT,    64, 0 },
+    { "Queue",     NULL,        MINICC_COL_TEXT,    64, 0 },
+    { "QueueTime", "QueueTime", MINICC_COL_INT,      0, 0 },
+    { "Time",      NULL,        MINICC_COL_ARRIVAL,  0, 0 }
 };
 
 /* A caller seen waiting (the wait loop's polls, written by polls.c): the
  * latest poll of each call; Queue is the poll's MiniCCQueue. */
 static const minicc_column_t live_columns[] = {
-    { "CallSid",   "CallSid",   MINICC_COL_CALLSID, 34 },
-    { "Queue",     NULL,        MINICC_COL_TEXT,    64 },
-    { "QueueTime", "QueueTime", MINICC_COL_INT,      0 },
-    { "Time",      NULL,        MINICC_COL_ARRIVAL,  0 }
+    { "CallSid",   "CallSid",   MINICC_COL_CALLSID, 34, 0 },
+    { "Queue",     NULL,        MINICC_COL_TEXT,    64, 0 },
+    { "QueueTime", "QueueTime", MINICC_COL_INT,      0, 0 },
+    { "Time",      NULL,        MINICC_COL_ARRIVAL,  0, 0 }
 };
 
 #define TABLE(name, cols, upsert) \
@@ -130,14 +132,14 @@ const char **minicc_table_values(apr_pool_t *p, minicc_table_e table,
         return values;
     }
     for (i = 0; i < t->ncolumns; i++) {
-        added += t->columns[i].kind == MINICC_COL_STATE;
+        added += t->columns[i].later;
     }
     if (!added || nvalues != t->ncolumns - added) {
         return NULL;
     }
     all = apr_pcalloc(p, sizeof(char *) * t->ncolumns);
     for (i = j = 0; i < t->ncolumns; i++) {
-        if (t->columns[i].kind != MINICC_COL_STATE) {
+        if (!t->columns[i].later) {
             all[i] = values[j++];
         }
     }
@@ -420,16 +422,21 @@ static const char *const statements[] = {
     "UNION ALL SELECT Queue, 0, 0, COUNT(*) FROM callbacks "
     "WHERE Status IN ('pending', 'dialling') GROUP BY Queue) x "
     "WHERE q IS NOT NULL GROUP BY q ORDER BY q",
-    /* MINICC_STMT_LIVE_OPERATORS: now: operator calls on the line (seen in
-     * the last 12 hours, no status callback yet: the call has not ended), and
-     * of them those talking (a caller picked up since their last loop, or
-     * a call-back being dialled) */
-    "SELECT COUNT(*), COALESCE(SUM(EXISTS (SELECT 1 FROM queue_data q "
-    "WHERE q.DequeingCallSid = s.CallSid AND q.`Time` >= s.LastSeen) "
-    "OR EXISTS (SELECT 1 FROM callbacks b WHERE b.Operator = s.CallSid "
-    "AND b.Status = 'dialling')), 0) FROM operator_sessions s "
-    "WHERE s.LastSeen >= %s - INTERVAL 12 HOUR AND NOT EXISTS "
-    "(SELECT 1 FROM statuscallback_data c WHERE c.CallSid = s.CallSid)",
+    /* MINICC_STMT_LIVE_OPERATORS: now four times: each operator's call on
+     * the line (seen in the last 12 hours, no status callback yet, not
+     * logged out; ready or on a break and no loop request for 10 minutes:
+     * gone without a status callback), its state (a call from before the
+     * states: ready), reason, seconds in it, and the queue its loop
+     * serves */
+    "SELECT s.telnum, COALESCE(s.State, 'ready'), s.Reason, "
+    "GREATEST(TIMESTAMPDIFF(SECOND, COALESCE(s.Since, s.Started), %s), 0), "
+    "s.Queue FROM operator_sessions s "
+    "WHERE s.LastSeen >= %s - INTERVAL 12 HOUR AND s.telnum IS NOT NULL "
+    "AND COALESCE(s.State, '') <> 'offline' "
+    "AND NOT (COALESCE(s.State, 'ready') IN ('ready', 'break') "
+    "AND s.LastSeen < %s - INTERVAL 10 MINUTE) "
+    "AND NOT EXISTS (SELECT 1 FROM statuscallback_data c "
+    "WHERE c.CallSid = s.CallSid) ORDER BY s.telnum, s.CallSid",
     /* MINICC_STMT_LIVE_PURGE: a time: the callers seen waiting that no
      * live view will count again (their last poll came before it), a
      * batch of 1,000 at a time, by the live_waiting_time index: the

@@ -47,7 +47,7 @@ use constant QUEUE_COLS => [qw(CallSid From To CallStatus ApiVersion Direction
 use constant STATUS_COLS => [qw(CallSid From To CallStatus ApiVersion Direction
     ForwardedFrom CallerName CallDuration RecordingUrl RecordingSid
     RecordingDuration Time)];
-use constant OPSESSION_COLS => [qw(CallSid telnum Started State Reason Since LastSeen)];
+use constant OPSESSION_COLS => [qw(CallSid telnum Started State Reason Since Queue LastSeen)];
 # the same before the operators' states (a spool an older version left)
 use constant OPSESSION_COLS_V2 => [qw(CallSid telnum Started LastSeen)];
 
@@ -592,7 +592,7 @@ sub call_requests {
             my $op = "+1555031" . sprintf('%04d', $i);
             @pairs = (CallSid => $sid, From => $op, To => $tag, CallStatus => 'in-progress');
             # the loop's request: the operator is ready (Since: when it came)
-            %expect = (CallSid => $sid, telnum => $op, State => 'ready', Reason => undef);
+            %expect = (CallSid => $sid, telnum => $op, State => 'ready', Reason => undef, Queue => 'support');
         }
         elsif ($kind eq 'voicemail') {
             my $url = "https://api.twilio.com/2010-04-01/Accounts/AC0123/Recordings/RE$i";
