@@ -12,6 +12,7 @@
 #include "minicc_rows.h"
 #include "minicc_spool.h"
 
+#include <apr_hash.h>
 #include <apr_lib.h>
 #include <time.h>
 
@@ -28,6 +29,120 @@ long minicc_num(const char *s)
 static double number(const char *s)
 {
     return s ? atof(s) : 0;
+}
+
+/* ---- the operators' figures ---- */
+
+typedef struct {
+    const char *telnum;
+    long answered;
+    double talk, wrapup, brk, ready, logged;
+    long breaks;
+} op_t;
+
+static op_t *op_of(apr_pool_t *p, apr_hash_t *ops, apr_array_header_t *order,
+                   const char *telnum)
+{
+    op_t *op = apr_hash_get(ops, telnum, APR_HASH_KEY_STRING);
+
+    if (!op) {
+        op = apr_pcalloc(p, sizeof(*op));
+        op->telnum = telnum;
+        apr_hash_set(ops, telnum, APR_HASH_KEY_STRING, op);
+        APR_ARRAY_PUSH(order, op_t *) = op;
+    }
+    return op;
+}
+
+/* Most pick-ups first, then by number. */
+static int by_answered(const void *a, const void *b)
+{
+    const op_t *x = *(op_t *const *)a, *y = *(op_t *const *)b;
+
+    if (x->answered != y->answered) {
+        return x->answered > y->answered ? -1 : 1;
+    }
+    return strcmp(x->telnum, y->telnum);
+}
+
+/* f->operators and f->breaks, from the pick-ups per operator and the
+ * seconds of their states; 0 when a statement failed (logged). */
+static int operator_figures(request_rec *r, const char *lo, const char *hi,
+                            minicc_figures_t *f)
+{
+    apr_pool_t *p = r->pool;
+    const char *now = minicc_arrival_time(r);
+    const char *range_args[] = { lo, hi };
+    const char *state_args[] = { lo, now, now, hi, lo, hi, hi, lo };
+    apr_array_header_t *picked, *states;
+    apr_array_header_t *order = apr_array_make(p, 16, sizeof(op_t *));
+    apr_hash_t *ops = apr_hash_make(p);
+    int i;
+
+    if (!(picked = minicc_db_select(r, MINICC_STMT_REPORT_OPERATORS, 2,
+                                    range_args, MINICC_OPS_COLS))
+        || !(states = minicc_db_select(r, MINICC_STMT_REPORT_OPERATOR_STATES,
+                                       8, state_args, MINICC_OPST_COLS))) {
+        return 0;
+    }
+    for (i = 0; i < picked->nelts; i++) {
+        const char **row = APR_ARRAY_IDX(picked, i, const char **);
+
+        op_of(p, ops, order, row[MINICC_OPS_TELNUM]
+                             ? row[MINICC_OPS_TELNUM] : "")->answered
+            = minicc_num(row[MINICC_OPS_ANSWERED]);
+    }
+    f->breaks = apr_array_make(p, 8, sizeof(const char **));
+    for (i = 0; i < states->nelts; i++) {
+        const char **row = APR_ARRAY_IDX(states, i, const char **);
+        op_t *op = op_of(p, ops, order, row[MINICC_OPST_TELNUM]);
+        const char *state = row[MINICC_OPST_STATE];
+        double seconds = number(row[MINICC_OPST_SECONDS]);
+
+        op->logged += seconds;
+        if (!strcmp(state, "talking")) {
+            op->talk += seconds;
+        }
+        else if (!strcmp(state, "wrap-up")) {
+            op->wrapup += seconds;
+        }
+        else if (!strcmp(state, "ready")) {
+            op->ready += seconds;
+        }
+        else if (!strcmp(state, "break")) {
+            const char **b = apr_pcalloc(p, sizeof(char *) * MINICC_BRK_COLS);
+
+            op->brk += seconds;
+            op->breaks += minicc_num(row[MINICC_OPST_ENTERED]);
+            b[MINICC_BRK_TELNUM] = op->telnum;
+            b[MINICC_BRK_REASON] = row[MINICC_OPST_REASON];
+            b[MINICC_BRK_COUNT] = row[MINICC_OPST_ENTERED];
+            b[MINICC_BRK_SECONDS] = apr_psprintf(p, "%.0f", seconds);
+            APR_ARRAY_PUSH(f->breaks, const char **) = b;
+        }
+    }
+    qsort(order->elts, order->nelts, sizeof(op_t *), by_answered);
+    f->operators = apr_array_make(p, order->nelts, sizeof(const char **));
+    for (i = 0; i < order->nelts; i++) {
+        const op_t *op = APR_ARRAY_IDX(order, i, op_t *);
+        const char **row = apr_pcalloc(p, sizeof(char *) * MINICC_OPF_COLS);
+
+        row[MINICC_OPF_TELNUM] = *op->telnum ? op->telnum : NULL;
+        row[MINICC_OPF_ANSWERED] = apr_ltoa(p, op->answered);
+        row[MINICC_OPF_TALK] = apr_psprintf(p, "%.0f", op->talk);
+        row[MINICC_OPF_WRAPUP] = apr_psprintf(p, "%.0f", op->wrapup);
+        row[MINICC_OPF_BREAK] = apr_psprintf(p, "%.0f", op->brk);
+        row[MINICC_OPF_BREAKS] = apr_ltoa(p, op->breaks);
+        row[MINICC_OPF_LOGGED_IN] = apr_psprintf(p, "%.0f", op->logged);
+        row[MINICC_OPF_HANDLE] = apr_psprintf(
+            p, "%.1f", op->answered ? (op->talk + op->wrapup) / op->answered
+                                    : 0.0);
+        row[MINICC_OPF_OCCUPANCY] = apr_psprintf(
+            p, "%.4f", op->talk + op->ready > 0
+                       ? op->talk / (op->talk + op->ready) : 0.0);
+        APR_ARRAY_PUSH(f->operators, const char **) = row;
+    }
+    return 1;
 }
 
 int minicc_figures_gather(request_rec *r, const minicc_dir_conf *conf,
@@ -155,8 +270,7 @@ int minicc_figures_gather(request_rec *r, const minicc_dir_conf *conf,
     f->abandon_rate = (f->answered + f->abandoned)
         ? (double)f->abandoned / (double)(f->answered + f->abandoned) : 0;
     f->service_level = f->pickups ? (double)f->within_level / f->pickups : 0;
-    if (!(f->operators = minicc_db_select(r, MINICC_STMT_REPORT_OPERATORS, 2,
-                                          range_args, MINICC_OPS_COLS))
+    if (!operator_figures(r, lo, hi, f)
         || !(f->abandoned_calls = minicc_db_select(r,
                                      MINICC_STMT_REPORT_ABANDONED, 3,
                                      abandoned_args, MINICC_ABANDONED_COLS))

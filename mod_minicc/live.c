@@ -10,6 +10,7 @@
  */
 #include "mod_minicc_private.h"
 #include "minicc_config.h"
+#include "minicc_labels.h"
 #include "minicc_db.h"
 #include "minicc_figures.h"
 #include "minicc_live.h"
@@ -148,16 +149,7 @@ static void send_json(request_rec *r, const live_t *l)
     X(L_NO_OPERATORS, "No operator is on the line.", \
       "接続中のオペレータはいません。")
 
-#define LABEL_ID(id, en, ja) id,
-#define LABEL_EN(id, en, ja) en,
-#define LABEL_JA(id, en, ja) ja,
-enum { MINICC_LIVE_LABELS(LABEL_ID) L_COUNT };
-static const char *const labels_en[L_COUNT] = {
-    MINICC_LIVE_LABELS(LABEL_EN)
-};
-static const char *const labels_ja[L_COUNT] = {
-    MINICC_LIVE_LABELS(LABEL_JA)
-};
+MINICC_LABELS_DEFINE(MINICC_LIVE_LABELS, L_COUNT);
 /* the tiles of the states, in states[]' order */
 static const int state_labels[NSTATES] = {
     L_READY, L_TALKING, L_WRAPUP, L_ON_BREAK

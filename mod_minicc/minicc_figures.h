@@ -25,6 +25,21 @@ typedef struct {
     long offered, answered, abandoned;
 } minicc_counts_t;
 
+/* An operator's figures (doc/contract.txt 13), as text: the pick-ups and
+ * the seconds of each state in the range; handle: (talk + wrap-up) per
+ * pick-up; occupancy: talk / (talk + ready). */
+enum {
+    MINICC_OPF_TELNUM, MINICC_OPF_ANSWERED, MINICC_OPF_TALK,
+    MINICC_OPF_WRAPUP, MINICC_OPF_BREAK, MINICC_OPF_BREAKS,
+    MINICC_OPF_LOGGED_IN, MINICC_OPF_HANDLE, MINICC_OPF_OCCUPANCY,
+    MINICC_OPF_COLS
+};
+/* An operator's breaks of one reason: how many, how long. */
+enum {
+    MINICC_BRK_TELNUM, MINICC_BRK_REASON, MINICC_BRK_COUNT,
+    MINICC_BRK_SECONDS, MINICC_BRK_COLS
+};
+
 typedef struct {
     const char *from_s, *to_s;
     long offered, answered, abandoned, short_abandoned, longest_wait;
@@ -36,7 +51,8 @@ typedef struct {
     apr_array_header_t *days;       /* minicc_counts_t, every day: the
                                      * hours' sums */
     long waits[MINICC_WAIT_BUCKETS];    /* pick-ups per bar of queue time */
-    apr_array_header_t *operators;  /* const char *[2]: telnum, answered */
+    apr_array_header_t *operators;  /* const char *[MINICC_OPF_COLS] */
+    apr_array_header_t *breaks;     /* const char *[MINICC_BRK_COLS] */
     apr_array_header_t *abandoned_calls; /* const char *[3]: from, time, wait */
     long closed_calls;              /* turned away: closed, holiday */
     long overflowed;                /* overflow, max-wait, queue-full */

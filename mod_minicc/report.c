@@ -8,6 +8,7 @@
  */
 #include "mod_minicc_private.h"
 #include "minicc_config.h"
+#include "minicc_labels.h"
 #include "minicc_db.h"
 #include "minicc_figures.h"
 #include "minicc_report.h"
@@ -74,18 +75,18 @@
       "折り返し待ち・失敗の一覧（新しい順）") \
     X(L_STATUS, "Status", "状態") \
     X(L_ATTEMPTS, "Attempts", "試行回数") \
-    X(L_OUTCOME, "Last outcome", "最後の結果")
+    X(L_OUTCOME, "Last outcome", "最後の結果") \
+    X(L_TALK, "Talking", "通話時間") \
+    X(L_WRAPUP, "Wrap-up", "後処理時間") \
+    X(L_BREAK, "On a break", "休憩時間") \
+    X(L_BREAKS, "Breaks", "休憩回数") \
+    X(L_LOGGED_IN, "Logged in", "ログイン時間") \
+    X(L_HANDLE, "Handle time per call", "平均処理時間") \
+    X(L_OCCUPANCY, "Occupancy", "稼働率") \
+    X(L_BREAK_LIST, "Breaks by reason", "理由別の休憩")
 
-#define LABEL_ID(id, en, ja) id,
-#define LABEL_EN(id, en, ja) en,
-#define LABEL_JA(id, en, ja) ja,
-enum { MINICC_REPORT_LABELS(LABEL_ID) L_COUNT, NO_TILE = -1 };
-static const char *const labels_en[L_COUNT] = {
-    MINICC_REPORT_LABELS(LABEL_EN)
-};
-static const char *const labels_ja[L_COUNT] = {
-    MINICC_REPORT_LABELS(LABEL_JA)
-};
+MINICC_LABELS_DEFINE(MINICC_REPORT_LABELS, L_COUNT);
+enum { NO_TILE = -1 };
 
 /* How a figure is written. */
 typedef enum {
@@ -164,7 +165,12 @@ typedef enum {
     COL_TIME,       /* a stored UTC time, shown in local time */
     COL_COUNT,      /* a whole number */
     COL_SECONDS,    /* a whole number of seconds */
-    COL_RECORDING   /* a recording's URL: a link only to Twilio's */
+    COL_RECORDING,  /* a recording's URL: a link only to Twilio's */
+    COL_DECIMAL,    /* seconds with one decimal */
+    COL_RATE,       /* a fraction, 0..1: four decimals; a percentage in
+                     * HTML */
+    COL_BREAKS      /* an operator's breaks: a count; in JSON the breaks
+                     * by reason of the same operator (breaks_infos) */
 } col_format_e;
 
 typedef struct {
@@ -184,8 +190,22 @@ typedef struct {
 } list_info_t;
 
 static const col_info_t operator_cols[] = {
-    { "telnum", L_OPERATOR, COL_TEXT, MINICC_OPS_TELNUM },
-    { "answered", L_ANSWERED, COL_COUNT, MINICC_OPS_ANSWERED },
+    { "telnum", L_OPERATOR, COL_TEXT, MINICC_OPF_TELNUM },
+    { "answered", L_ANSWERED, COL_COUNT, MINICC_OPF_ANSWERED },
+    { "talk_seconds", L_TALK, COL_SECONDS, MINICC_OPF_TALK },
+    { "wrapup_seconds", L_WRAPUP, COL_SECONDS, MINICC_OPF_WRAPUP },
+    { "break_seconds", L_BREAK, COL_SECONDS, MINICC_OPF_BREAK },
+    { "breaks", L_BREAKS, COL_BREAKS, MINICC_OPF_BREAKS },
+    { "logged_in_seconds", L_LOGGED_IN, COL_SECONDS, MINICC_OPF_LOGGED_IN },
+    { "handle_seconds", L_HANDLE, COL_DECIMAL, MINICC_OPF_HANDLE },
+    { "occupancy", L_OCCUPANCY, COL_RATE, MINICC_OPF_OCCUPANCY },
+    { NULL, 0, 0, 0 }
+};
+static const col_info_t break_cols[] = {
+    { "telnum", L_OPERATOR, COL_TEXT, MINICC_BRK_TELNUM },
+    { "reason", L_REASON, COL_TEXT, MINICC_BRK_REASON },
+    { "breaks", L_BREAKS, COL_COUNT, MINICC_BRK_COUNT },
+    { "seconds", L_LENGTH, COL_SECONDS, MINICC_BRK_SECONDS },
     { NULL, 0, 0, 0 }
 };
 static const col_info_t abandoned_cols[] = {
@@ -214,6 +234,8 @@ static const col_info_t callback_cols[] = {
 static const list_info_t list_infos[] = {
     { "operators", "operators", "operators", L_OPERATORS,
       APR_OFFSETOF(minicc_figures_t, operators), operator_cols },
+    { "operator_breaks", "breaks", "breaks", L_BREAK_LIST,
+      APR_OFFSETOF(minicc_figures_t, breaks), break_cols },
     { "abandoned_calls", "abandoned", "callback", L_CALLBACK,
       APR_OFFSETOF(minicc_figures_t, abandoned_calls), abandoned_cols },
     { "voicemail_list", "voicemails", "voicemails", L_VOICEMAILS,
@@ -282,6 +304,27 @@ static void json_series(request_rec *r, const minicc_figures_t *f,
     ap_rputc(']', r);
 }
 
+/* An operator's breaks by reason: [{reason, breaks, seconds}, ...]. */
+static void json_breaks(request_rec *r, const minicc_figures_t *f,
+                        const char *telnum)
+{
+    int i, n = 0;
+
+    ap_rputc('[', r);
+    for (i = 0; telnum && i < f->breaks->nelts; i++) {
+        const char **b = APR_ARRAY_IDX(f->breaks, i, const char **);
+
+        if (!strcmp(b[MINICC_BRK_TELNUM], telnum)) {
+            ap_rprintf(r, "%s{\"reason\":%s,\"breaks\":%ld,\"seconds\":%ld}",
+                       n++ ? "," : "", minicc_json_str(r->pool,
+                                                       b[MINICC_BRK_REASON]),
+                       minicc_num(b[MINICC_BRK_COUNT]),
+                       minicc_num(b[MINICC_BRK_SECONDS]));
+        }
+    }
+    ap_rputc(']', r);
+}
+
 static void json_list(request_rec *r, const minicc_figures_t *f,
                       const list_info_t *l)
 {
@@ -301,6 +344,12 @@ static void json_list(request_rec *r, const minicc_figures_t *f,
             ap_rprintf(r, "%s\"%s\":", c == l->cols ? "" : ",", c->name);
             if (c->format == COL_COUNT || c->format == COL_SECONDS) {
                 ap_rprintf(r, "%ld", minicc_num(v));
+            }
+            else if (c->format == COL_DECIMAL || c->format == COL_RATE) {
+                ap_rputs(v ? v : "0", r);
+            }
+            else if (c->format == COL_BREAKS) {
+                json_breaks(r, f, row[MINICC_OPF_TELNUM]);
             }
             else if (c->format == COL_TIME) {
                 ap_rprintf(r, "\"%s\"", minicc_time_local(p, v, 'T'));
@@ -462,8 +511,12 @@ static void csv_list(request_rec *r, const apr_array_header_t *rows,
             const char *v = row[c->col];
 
             ap_rputs(c == l->cols ? "" : ",", r);
-            if (c->format == COL_COUNT || c->format == COL_SECONDS) {
+            if (c->format == COL_COUNT || c->format == COL_SECONDS
+                || c->format == COL_BREAKS) {
                 ap_rprintf(r, "%ld", minicc_num(v));
+            }
+            else if (c->format == COL_DECIMAL || c->format == COL_RATE) {
+                ap_rputs(v ? v : "0", r);
             }
             else if (c->format == COL_TIME) {
                 ap_rputs(minicc_time_local(p, v, 'T'), r);
@@ -685,7 +738,16 @@ static void html_list(request_rec *r, const apr_array_header_t *rows,
                            esc(p, minicc_time_local(p, v, ' ')));
                 break;
             case COL_COUNT:
+            case COL_BREAKS:
                 ap_rprintf(r, "<td class=\"n\">%ld</td>", minicc_num(v));
+                break;
+            case COL_DECIMAL:
+                ap_rprintf(r, "<td class=\"n\">%s %s</td>", v ? v : "0",
+                           L[L_SECONDS]);
+                break;
+            case COL_RATE:
+                ap_rprintf(r, "<td class=\"n\">%.1f%%</td>",
+                           v ? atof(v) * 100 : 0.0);
                 break;
             case COL_SECONDS:
                 ap_rprintf(r, "<td class=\"n\">%ld %s</td>", minicc_num(v),

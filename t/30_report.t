@@ -88,7 +88,7 @@ plan tests =>
 my @data_tables = qw(enqueue_data queue_data statuscallback_data operator_sessions);
 # TRUNCATE fires no trigger: the report's summaries are emptied with them.
 db_do("TRUNCATE TABLE $_") for @data_tables, qw(report_hours report_hangups report_pickups
-                                                report_operators);
+                                                report_operators operator_states);
 is_deeply({ map { $_ => scalar dbh()->selectrow_array("SELECT COUNT(*) FROM $_") } @data_tables },
           { map { $_ => 0 } @data_tables }, 'the data tables are empty');
 
@@ -235,7 +235,18 @@ sub norm_calls {
     my ($list) = @_;
     return [ map { { from => $_->{from}, time => iso($_->{time}), wait_seconds => $_->{wait_seconds} } } @{ $list // [] } ];
 }
-sub sort_ops { [ sort { ($a->{telnum} // '') cmp ($b->{telnum} // '') } @{ $_[0] // [] } ] }
+# A report without what moves with the clock: the seconds of operators'
+# states not ended yet count until the request (their figures: t/50).
+sub stable {
+    my ($j) = @_;
+    return $j unless ref $j eq 'HASH';
+    return { %$j, operators => sort_ops($j->{operators}),
+             operator_breaks => [ map { +{ %$_, seconds => 'moves' } } @{ $j->{operator_breaks} || [] } ] };
+}
+
+# the pick-ups per operator (the states' figures are t/50's)
+sub sort_ops { [ sort { ($a->{telnum} // '') cmp ($b->{telnum} // '') }
+                 map { +{ telnum => $_->{telnum}, answered => $_->{answered} } } @{ $_[0] // [] } ] }
 
 # ---------------------------------------------------------------------------
 # The seeded day: every figure of the JSON.
@@ -299,7 +310,7 @@ is_deeply(norm_calls($json && $json->{abandoned_calls}), $want_abandoned, 'JSON:
     ok($d && $today{ $d->{from} // '' } && ($d->{to} // '') eq $d->{from}, 'no from/to: from = to = today')
         or diag('got ' . ($d ? ($d->{from} // 'undef') . ' .. ' . ($d->{to} // 'undef') : 'nothing') . ', today: ' . join(' or ', sort keys %today));
     my (undef, $e) = report_json('/minicc/report', from => $d ? $d->{from} : '', to => $d ? $d->{from} : '');
-    is_deeply($d, $e, 'no from/to: the same report as from=to=today');
+    is_deeply(stable($d), stable($e), 'no from/to: the same report as from=to=today');
 }
 
 
@@ -322,7 +333,7 @@ is_deeply(norm_calls($json && $json->{abandoned_calls}), $want_abandoned, 'JSON:
 # The language changes the page, not the figures.
 {
     my (undef, $d) = report_json('/report-ja/report', @range);
-    is_deeply($d, $json, 'ja-JP location: the same JSON');
+    is_deeply(stable($d), stable($json), 'ja-JP location: the same JSON');
 }
 
 # ---------------------------------------------------------------------------
@@ -433,7 +444,8 @@ for my $r (['2023-12-31', '2024-01-01', 48], ['2024-02-28', '2024-03-01', 72]) {
 # CSV, one table at a time, read back with Text::CSV: the JSON's values.
 {
     my %header = (hours => [qw(hour offered answered abandoned)], days => [qw(day offered answered abandoned)],
-                  operators => [qw(telnum answered)],
+                  operators => [qw(telnum answered talk_seconds wrapup_seconds break_seconds breaks
+                                   logged_in_seconds handle_seconds occupancy)],
                   abandoned => [qw(from time wait_seconds)]);
     # the figures doc/contract.txt, 5 names (the JSON may carry more)
     my @scalars = ('from', 'to', grep { !ref $json->{$_} } grep { $_ !~ /\A(?:by_hour|operators|abandoned_calls)\z/ } @required);
@@ -478,6 +490,13 @@ for my $r (['2023-12-31', '2024-01-01', 48], ['2024-02-28', '2024-03-01', 72]) {
             my @got = map { my %h; @h{@$head} = map { defined $_ ? s/\A'(?=[=+\-\@\t\r])//r : $_ } @$_; \%h }
                       @{ $rows || [] };
             my $want = $json_rows{$table} // [];
+            if ($table eq 'operators') {
+                # the seconds of states not ended yet move with the clock
+                # between the two requests: the pick-ups (t/50 checks the
+                # states' figures, in all three formats)
+                $want = sort_ops($want);
+                @got = @{ sort_ops(\@got) };
+            }
             if ($table eq 'abandoned') {
                 $_->{time} = iso($_->{time}) for @got;
                 $want = norm_calls($want);

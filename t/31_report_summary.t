@@ -137,7 +137,9 @@ sub report_is {
            sprintf('%s: %s = %.6g', $name, $k, $e->{$k}))
             or diag('got ' . ($j->{$k} // 'undef'));
     }
-    is_deeply($j->{operators}, $e->{operators}, "$name: operators");
+    # (an operator logged in without a pick-up is listed too: with 0)
+    is_deeply([ map { +{ telnum => $_->{telnum}, answered => $_->{answered} } } grep { $_->{answered} } @{ $j->{operators} || [] } ],
+              $e->{operators}, "$name: operators (their pick-ups)");
     my %got = map { $_->{hour} => { offered => $_->{offered}, answered => $_->{answered},
                                     abandoned => $_->{abandoned} } }
               grep { $_->{offered} || $_->{answered} || $_->{abandoned} } @{ $j->{by_hour} || [] };
@@ -250,4 +252,8 @@ system("'" . MiniCCTest::top_dir() . "/scripts/mariadb-private' sql '$dbdir' < '
 my $again = summary_rows();
 is_deeply($again, $kept, 'sql/minicc.sql run again: the summaries unchanged');
 my ($res, $j) = report_json('/minicc/report', from => $from, to => $to);
-is_deeply($j, $busy, 'the report after the upgrade is the report before');
+# (less what moves with the clock: the seconds of states not ended yet)
+sub stable { my ($x) = @_; return $x unless ref $x eq 'HASH';
+             return { %$x, operators => [ map { +{ telnum => $_->{telnum}, answered => $_->{answered} } } @{ $x->{operators} || [] } ],
+                      operator_breaks => [ map { +{ %$_, seconds => 'moves' } } @{ $x->{operator_breaks} || [] } ] } }
+is_deeply(stable($j), stable($busy), 'the report after the upgrade is the report before');

@@ -42,7 +42,7 @@ my @bad = (
 );
 
 # twiml_ok: 4 tests each
-plan tests => @bad * 2 + 4 * 30 + 28;
+plan tests => @bad * 2 + 4 * 30 + 33;
 
 my $tmp = tempdir('minicc-states-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 configtest_rejects($tmp, \@bad);
@@ -183,6 +183,74 @@ sub live_ops {
        && $g{break} == $j->{operators_on_break} && $g{'wrap-up'} == $j->{operators_wrapup},
        'minicc_operators{state} for ready, talking, wrap-up and break, as the live view counts them')
         or diag($m =~ /^(minicc_operators.*)$/mg);
+}
+
+# ---- a day of two operators: the report's figures, computed by hand --------------------
+# /shift/HHMM answers at 2026-11-02 HH:MM UTC (t/conf/extra.conf.in).
+{
+    my ($op8, $op9) = ('+15557770008', '+15557770009');
+    db_do('INSERT IGNORE INTO operators (telnum) VALUES (?), (?)', $op8, $op9);
+    callers_changed();
+    my ($ca, $cb) = (sid(), sid());
+    my $at = sub { my ($t, $h, $call, $op, @p) = @_; post("/shift/$t/$h", [CallSid => $call, From => $op, @p]) };
+    my @idle_star = (DialCallStatus => 'completed', DialBridged => 'false');
+    # operator 8: 10:00 ready, 10:10-10:15 talking, 1 min wrap-up ended by #,
+    # 10:31-11:31 lunch, 11:40-11:50 talking, 2 min wrap-up to its end,
+    # 12:00 the call ends
+    $at->('1000', 'operator', $ca, $op8);
+    post('/shift/1010/guidance', [CallSid => sid(), DequeingCallSid => $ca, QueueTime => 5]);
+    $at->('1015', 'operator?after=dial', $ca, $op8, $bridged->(300));
+    $at->('1016', 'operator?menu=wrapup', $ca, $op8, Digits => '#');
+    $at->('1030', 'operator?after=dial', $ca, $op8, @idle_star);
+    $at->('1030', 'operator?menu=main', $ca, $op8, Digits => '2');
+    $at->('1031', 'operator?menu=reason', $ca, $op8, Digits => '1');
+    $at->('1131', 'operator?menu=break&reason=1', $ca, $op8, Digits => '1');
+    post('/shift/1140/guidance', [CallSid => sid(), DequeingCallSid => $ca, QueueTime => 9]);
+    $at->('1150', 'operator?after=dial', $ca, $op8, $bridged->(600));
+    $at->('1152', 'operator?menu=wrapup', $ca, $op8);
+    $at->('1200', 'status', $ca, $op8, CallStatus => 'completed', CallDuration => 7200);
+    # operator 9: 10:00 ready, 10:05-10:35 training, 10:40-11:00 talking,
+    # 1 min wrap-up, 11:30 the call ends
+    $at->('1000', 'operator', $cb, $op9);
+    $at->('1005', 'operator?after=dial', $cb, $op9, @idle_star);
+    $at->('1005', 'operator?menu=main', $cb, $op9, Digits => '2');
+    $at->('1005', 'operator?menu=reason', $cb, $op9, Digits => '2');
+    $at->('1035', 'operator?menu=break&reason=2', $cb, $op9, Digits => '1');
+    post('/shift/1040/guidance', [CallSid => sid(), DequeingCallSid => $cb, QueueTime => 12]);
+    $at->('1100', 'operator?after=dial', $cb, $op9, $bridged->(1200));
+    $at->('1101', 'operator?menu=wrapup', $cb, $op9, Digits => '#');
+    $at->('1130', 'status', $cb, $op9, CallStatus => 'completed', CallDuration => 5400);
+    is(states($ca) . ' | ' . states($cb),
+       'ready talking wrap-up ready break(Lunch) ready talking wrap-up ready offline | '
+       . 'ready break(Training) ready talking wrap-up ready offline', 'the two shifts in operator_states');
+
+    my %want = (
+        $op8 => { telnum => $op8, answered => 2, talk_seconds => 900, wrapup_seconds => 180, break_seconds => 3600,
+                  breaks => [ { reason => 'Lunch', breaks => 1, seconds => 3600 } ],
+                  logged_in_seconds => 7200, handle_seconds => 540, occupancy => 0.2632 },
+        $op9 => { telnum => $op9, answered => 1, talk_seconds => 1200, wrapup_seconds => 60, break_seconds => 1800,
+                  breaks => [ { reason => 'Training', breaks => 1, seconds => 1800 } ],
+                  logged_in_seconds => 5400, handle_seconds => 1260, occupancy => 0.339 },
+    );
+    my @range = (from => '2026-11-01', to => '2026-11-03');
+    my $res = Apache::TestRequest::GET('/minicc/report?' . join '&', map { "$range[$_*2]=$range[$_*2+1]" } 0 .. 1);
+    my $html = $res->content;
+    my $j = eval { JSON::PP::decode_json(Apache::TestRequest::GET('/minicc/report?format=json&from=2026-11-01&to=2026-11-03')->content) };
+    my %got = map { $_->{telnum} => { %$_, handle_seconds => 0 + $_->{handle_seconds}, occupancy => 0 + $_->{occupancy} } }
+              grep { $_->{telnum} eq $op8 || $_->{telnum} eq $op9 } @{ $j->{operators} || [] };
+    is_deeply(\%got, \%want, 'JSON operators: pick-ups, talk, wrap-up, breaks by reason, logged in, handle time, occupancy')
+        or diag(explain(\%got));
+    my $csv = Apache::TestRequest::GET('/minicc/report?format=csv&table=operators&from=2026-11-01&to=2026-11-03')->content;
+    my ($line8) = $csv =~ /^(\Q"'$op8"\E,[^\r]*)\r$/m;
+    is($line8, qq{"'$op8",2,900,180,3600,1,7200,540.0,0.2632}, 'CSV table=operators: the same figures');
+    my $brk = Apache::TestRequest::GET('/minicc/report?format=csv&table=breaks&from=2026-11-01&to=2026-11-03')->content;
+    ok($brk =~ /\Atelnum,reason,breaks,seconds\r\n/ && $brk =~ /^\Q"'$op9"\E,Training,1,1800\r$/m,
+       'CSV table=breaks: a row per operator and reason') or diag($brk);
+    my ($table) = $html =~ m{(<table id="operators">.*?</table>)}s;
+    my $row8 = "<tr><td>$op8</td>" . join('', map { qq{<td class="n">$_</td>} }
+                                          2, '900 s', '180 s', '3600 s', 1, '7200 s', '540.0 s', '26.3%') . '</tr>';
+    ok(defined $table && index($table, $row8) >= 0,
+       'the HTML table of operators: the same figures') or diag($html =~ m{(<table id="operators">.*?</table>)}s);
 }
 
 # ---- /menu: the menu without a wrap-up or reasons -----------------------------------

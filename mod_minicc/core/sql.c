@@ -159,7 +159,8 @@ static const char *const labels[MINICC_STMT_COUNT] = {
     "minicc_report_waits", "minicc_report_operators",
     "minicc_report_abandoned", "minicc_report_turned_away",
     "minicc_report_voicemails", "minicc_report_callbacks",
-    "minicc_report_callback_list", "minicc_callback_asked",
+    "minicc_report_callback_list", "minicc_report_operator_states",
+    "minicc_callback_asked",
     "minicc_callback_outcome", "minicc_callback_claim",
     "minicc_callback_claimed", "minicc_live_queues", "minicc_live_operators",
     "minicc_live_purge", "minicc_live_purged",
@@ -365,6 +366,20 @@ static const char *const statements[] = {
     "SELECT `From`, `Time`, Status, Attempts, Outcome FROM callbacks "
     "WHERE Status <> 'completed' AND " IN_RANGE("`Time`")
     " ORDER BY `Time` DESC LIMIT 1000",
+    /* MINICC_STMT_REPORT_OPERATOR_STATES: from, now, now, to, from, to, to,
+     * from: per operator, state and reason, the seconds of the range in
+     * it (a state not ended yet lasts until now while its call is seen,
+     * else until the call was last seen) and how many times it was
+     * entered in the range (doc/contract.txt 13) */
+    "SELECT s.telnum, s.State, COALESCE(s.Reason, ''), "
+    "SUM(GREATEST(TIMESTAMPDIFF(MICROSECOND, GREATEST(s.Began, %s), "
+    "LEAST(COALESCE(s.Ended, IF(o.LastSeen >= %s - INTERVAL 15 MINUTE, %s, "
+    "o.LastSeen)), %s)), 0)) / 1000000, "
+    "SUM(s.Began >= %s AND s.Began < %s) FROM operator_states s "
+    "LEFT JOIN operator_sessions o ON o.CallSid = s.CallSid "
+    "WHERE s.Began < %s AND (s.Ended IS NULL OR s.Ended > %s) "
+    "AND s.State <> 'offline' AND s.telnum IS NOT NULL "
+    "GROUP BY s.telnum, s.State, COALESCE(s.Reason, '')",
     /* MINICC_STMT_CALLBACK_ASKED: a CallSid: did its caller ask for a
      * call-back (minicc-exit after a leave) */
     "SELECT 1 FROM callbacks WHERE CallSid = %s",
