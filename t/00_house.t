@@ -30,7 +30,7 @@ my @keys = ($messages // '') =~ /X\(\w+, "([a-z-]+)",/g;
 my ($urls) = $file{'minicc_config.h'} =~ /#define MINICC_URLS\(X\) \\\n(.*?)\n\n/s;
 my @targets = ($urls // '') =~ /X\(\w+, "([a-z-]+)"\)/g;
 
-plan tests => 3 + keys(%kind) * 3 + @keys + 3 + 1 + 1 + 1;
+plan tests => 3 + keys(%kind) * 3 + @keys + 3 + 1 + 1 + 1 + 1;
 
 ok(keys %kind >= 13, 'handlers.c: the table of handlers (' . scalar(keys %kind) . ')');
 ok(@keys >= 20, 'minicc_config.h: the table of messages (' . scalar(@keys) . ')');
@@ -111,6 +111,12 @@ for my $k (@keys) {
     ok(@keys >= 20 && keys(%ja) == @keys && !@wrong,
        'conf/minicc-ja.conf: every message, its text the Japanese column of MINICC_MESSAGES (' . scalar(keys %ja) . ')')
         or diag("differ: @wrong; table has " . scalar(keys %ja));
+}
+
+# ---- the README is for administrators: under 20 KB ------------------------------------
+{
+    my $size = -s top_dir() . '/README';
+    ok($size && $size < 20_000, "README: $size bytes, under 20,000 (design notes and figures belong in doc/)");
 }
 
 # ---- the core's unit tests: one file per unit ----------------------------------------
