@@ -42,7 +42,7 @@ my @bad = (
 );
 
 # twiml_ok: 4 tests each
-plan tests => @bad * 2 + 4 * 30 + 33;
+plan tests => @bad * 2 + 4 * 32 + 41;
 
 my $tmp = tempdir('minicc-states-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 configtest_rejects($tmp, \@bad);
@@ -271,6 +271,33 @@ sub live_ops {
     twiml_ok(post('/menu/operator?menu=break&reason=', [@m, Digits => '9']), $goodbye, '9 on a break: logged out');
 }
 
+# ---- call-backs are claimed by a ready operator only ------------------------------------
+{
+    db_do("DELETE FROM callbacks WHERE Queue = 'stcbq'");
+    my $k = sid();
+    post('/stcb/callback', [CallSid => $k, From => '+15552220001', To => '+15559990050', Digits => '1', QueueTime => 300]);
+    callers_changed();
+    my $op = sid();
+    my @op = (CallSid => $op, From => $op1);
+    post('/stcb/operator', [@op]);
+    post('/stcb/guidance', [CallSid => sid(), DequeingCallSid => $op, QueueTime => 5]);
+    twiml_ok(post('/stcb/operator?after=dial', [@op, $bridged->(50)]),
+             Response(gather('operator?menu=wrapup', '10', Say($MSG{wrapup})),
+                      Redirect('operator?menu=wrapup', method => 'POST')),
+             'with a call-back due, an operator whose conversation ended is in wrap-up');
+    is(scalar dbh()->selectrow_array('SELECT Status FROM callbacks WHERE CallSid = ?', undef, $k), 'pending',
+       '... and the call-back is not claimed');
+    twiml_ok(post('/stcb/operator?menu=wrapup', [@op, Digits => '#']),
+             Response(Say('Calling back a customer who asked for a call-back.'),
+                      [ 'Dial', { callerId => '+15559990050', timeout => '30', action => "operator?after=dial&callback=$k",
+                                  method => 'POST' },
+                        [ 'Number', { url => 'callback-answer', method => 'POST' }, '+15552220001' ] ]),
+             'ready (#): the call-back is claimed and dialled; its outcome comes back after=dial');
+    is(join(' ', map { $_ // 'NULL' } dbh()->selectrow_array('SELECT Status, Operator FROM callbacks WHERE CallSid = ?', undef, $k)),
+       "dialling $op", '... by this operator');
+    is(session($op)->{State}, 'talking', '... who is talking (dialling a call-back)');
+}
+
 # ---- /pin: MiniCCOperatorPIN ----------------------------------------------------------
 {
     my $p = sid();
@@ -362,4 +389,27 @@ sub live_ops {
     is($got, 'ready talking wrap-up ready', 'the spool written: every state, in order');
     ok(chained($o), '... each ended when the next began');
     httpd_stop($srv) if $srv;
+}
+
+# ---- sql/minicc.sql on a database made before the states: they are added --------------
+{
+    my $sessions = scalar dbh()->selectrow_array('SELECT COUNT(*) FROM operator_sessions');
+    ok(defined root_sql('ALTER TABLE minicc.operators DROP COLUMN PIN; '
+                        . 'ALTER TABLE minicc.operator_sessions DROP COLUMN State, DROP COLUMN Reason, '
+                        . 'DROP COLUMN Since, DROP COLUMN Queue; DROP TABLE minicc.operator_states'),
+       'a database as the version before the states left it');
+    my $schema = top_dir() . '/sql/minicc.sql';
+    my $run = sub { system("'" . top_dir() . "/scripts/mariadb-private' sql '$ENV{MINICC_TEST_DB_DIR}' < '$schema'") == 0 };
+    ok($run->() && $run->(), 'sql/minicc.sql runs on it, and again');
+    my %cols = map { $_->[0] => 1 } @{ dbh()->selectall_arrayref(
+        q{SELECT CONCAT(TABLE_NAME, '.', COLUMN_NAME) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'minicc'
+          AND TABLE_NAME IN ('operators', 'operator_sessions', 'operator_states')}) };
+    is(join(' ', grep { !$cols{$_} } qw(operators.PIN operator_sessions.State operator_sessions.Reason
+                                         operator_sessions.Since operator_sessions.Queue operator_states.Ended)),
+       '', 'operators.PIN, operator_sessions\' state and operator_states are there');
+    is(scalar dbh()->selectrow_array('SELECT COUNT(*) FROM operator_sessions'), $sessions, '... and every session row kept');
+    callers_changed();
+    my $u = sid();
+    post('/states/operator', [CallSid => $u, From => $op1]);
+    is(states($u), 'ready', 'the states are recorded again');
 }
