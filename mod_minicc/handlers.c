@@ -525,27 +525,13 @@ static int record_row(minicc_call_t *call, minicc_table_e table)
     return OK;
 }
 
-/* minicc-guidance: Queue's url, heard as an operator picks up: the
- * caller's row, and the operator call (DequeingCallSid) talking. */
+/* minicc-guidance: Queue's url, heard as an operator picks up.  The row
+ * makes its operator (DequeingCallSid) talking too, in the database
+ * (sql/minicc.sql, minicc_pickup_talking): one write. */
 static int guidance(minicc_call_t *call)
 {
-    const char *op = param(call, "DequeingCallSid");
-    int rc;
-
     call->doc = MINICC_DOC_GUIDANCE;
-    rc = record_row(call, MINICC_TABLE_QUEUE);
-    if (rc == OK && minicc_is_sid(op)) {
-        minicc_row_t *row = minicc_row_from_request(
-                                call->r, call->params,
-                                MINICC_TABLE_OPERATOR_SESSION);
-
-        if (row) {
-            minicc_row_set(row, "CallSid", op);
-            minicc_row_set(row, "telnum", NULL);
-            enter_state(call, row, STATE_TALKING, NULL, NULL);
-        }
-    }
-    return rc;
+    return record_row(call, MINICC_TABLE_QUEUE);
 }
 
 /* Whether the caller who left the queue asked for a call-back.  When the

@@ -412,6 +412,17 @@ BEGIN
     ON DUPLICATE KEY UPDATE Answered = Answered + VALUES(Answered);
 END//
 
+-- A pick-up makes its operator talking (doc/contract.txt 13): the
+-- operator call's state, whose trigger keeps operator_states, in the
+-- statement that records the pick-up (no second write for the webhook).
+CREATE OR REPLACE PROCEDURE minicc_pickup_talking(dequeing VARCHAR(34),
+        t DATETIME(6))
+    MODIFIES SQL DATA
+    UPDATE operator_sessions
+    SET State = 'talking', Reason = NULL, Since = t,
+        LastSeen = GREATEST(LastSeen, t)
+    WHERE CallSid = dequeing//
+
 -- An operator call counted in or out: the pick-ups already recorded for
 -- it, per hour.
 CREATE OR REPLACE PROCEDURE minicc_count_operator_call(sid VARCHAR(34),
@@ -456,7 +467,10 @@ CREATE OR REPLACE TRIGGER enqueue_data_report_delete AFTER DELETE
 
 CREATE OR REPLACE TRIGGER queue_data_report_insert AFTER INSERT
     ON queue_data FOR EACH ROW
-    CALL minicc_count_pickup(NEW.`Time`, NEW.QueueTime, NEW.DequeingCallSid, 1)//
+BEGIN
+    CALL minicc_count_pickup(NEW.`Time`, NEW.QueueTime, NEW.DequeingCallSid, 1);
+    CALL minicc_pickup_talking(NEW.DequeingCallSid, NEW.`Time`);
+END//
 CREATE OR REPLACE TRIGGER queue_data_report_update AFTER UPDATE
     ON queue_data FOR EACH ROW
 BEGIN
@@ -510,12 +524,14 @@ BEGIN
     WHERE CallSid = sid AND Began = prev;
 END//
 
+-- A call's first state: no other is stored for it yet.
 CREATE OR REPLACE TRIGGER operator_sessions_state_insert AFTER INSERT
     ON operator_sessions FOR EACH ROW
 BEGIN
     IF NEW.State IS NOT NULL AND NEW.Since IS NOT NULL THEN
-        CALL minicc_state_begins(NEW.CallSid, NEW.Since, NEW.telnum,
-                                 NEW.State, NEW.Reason);
+        INSERT IGNORE INTO operator_states (CallSid, Began, telnum, State,
+                                            Reason)
+        VALUES (NEW.CallSid, NEW.Since, NEW.telnum, NEW.State, NEW.Reason);
     END IF;
 END//
 CREATE OR REPLACE TRIGGER operator_sessions_state_update BEFORE UPDATE
@@ -533,9 +549,17 @@ BEGIN
             NEW.Since = OLD.Since;
     ELSEIF NEW.State = OLD.State AND NEW.Reason <=> OLD.Reason THEN
         SET NEW.Since = OLD.Since;
-    ELSE
+    ELSEIF OLD.Since IS NULL THEN
         CALL minicc_state_begins(NEW.CallSid, NEW.Since, who, NEW.State,
                                  NEW.Reason);
+    ELSE
+        -- the next state, in order: the current one (begun at OLD.Since,
+        -- the latest) ends, by its key; nothing is stored after it
+        UPDATE operator_states SET Ended = NEW.Since
+        WHERE CallSid = NEW.CallSid AND Began = OLD.Since;
+        INSERT IGNORE INTO operator_states (CallSid, Began, telnum, State,
+                                            Reason)
+        VALUES (NEW.CallSid, NEW.Since, who, NEW.State, NEW.Reason);
     END IF;
     IF OLD.telnum IS NULL AND NEW.telnum IS NOT NULL THEN
         UPDATE operator_states SET telnum = NEW.telnum

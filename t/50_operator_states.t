@@ -16,6 +16,7 @@ use MiniCCSpoolTest;
 use JSON::PP ();
 use Apache::TestRequest ();
 use LWP::UserAgent ();
+use POSIX ();
 
 sub http_get {
     my ($srv, $path) = @_;
@@ -42,7 +43,7 @@ my @bad = (
 );
 
 # twiml_ok: 4 tests each
-plan tests => @bad * 2 + 4 * 32 + 41;
+plan tests => @bad * 2 + 4 * 36 + 44;
 
 my $tmp = tempdir('minicc-states-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 configtest_rejects($tmp, \@bad);
@@ -341,6 +342,55 @@ sub live_ops {
              Response(Say(DEFAULT_MSG('trouble')), Hangup()), 'an operator without a PIN: refused');
     ok(join('', error_log_since($mark)) =~ /AH30906.*\Q$op4\E has no PIN.*htpasswd -nbB/,
        '... and the log says what the administrator must do');
+}
+
+# ---- a whole shift: a PIN, calls, a wrap-up, lunch, log-out; the live view and the report --
+{
+    my $op = '+15557770010';
+    db_do('INSERT INTO operators (telnum, PIN) VALUES (?, ?) ON DUPLICATE KEY UPDATE PIN = VALUES(PIN)', $op, $hash);
+    callers_changed();
+    my $f = sid();
+    my @f = (CallSid => $f, From => $op);
+    my $v = 'operator?verified=1';
+    my $live = sub {
+        my $j = eval { JSON::PP::decode_json(Apache::TestRequest::GET('/minicc/live?format=json')->content) } || {};
+        my ($o) = grep { $_->{operator} eq $op } @{ $j->{operators} || [] };
+        return $o ? "$o->{state}" . ($o->{reason} ? "($o->{reason})" : '') . "/$o->{queue}" : 'not on the line';
+    };
+    my @seen;
+    twiml_ok(post('/fullshift/incoming', [@f]), Response(Redirect('operator', method => 'POST')), 'shift: the operator calls in');
+    post('/fullshift/operator', [@f]);
+    twiml_ok(post('/fullshift/operator?pin=0', [@f, Digits => '4711']),
+             Response(Say(DEFAULT_MSG('operator')),
+                      [ 'Dial', { hangupOnStar => 'true', action => "$v&after=dial", method => 'POST' },
+                        Queue('fsq', url => 'guidance', method => 'POST') ],
+                      Redirect($v, method => 'POST')),
+             'shift: the PIN, then the loop whose every URL says so');
+    push @seen, $live->();
+    post('/fullshift/guidance', [CallSid => sid(), DequeingCallSid => $f, QueueTime => 6]);
+    push @seen, $live->();
+    twiml_ok(post("/fullshift/$v&after=dial", [@f, $bridged->(45)]),
+             Response(gather("$v&menu=wrapup", '15', Say($MSG{wrapup})), Redirect("$v&menu=wrapup", method => 'POST')),
+             'shift: the call ended: the wrap-up');
+    push @seen, $live->();
+    post("/fullshift/$v&menu=wrapup", [@f, Digits => '#']);
+    post("/fullshift/$v&after=dial", [@f, DialCallStatus => 'completed', DialBridged => 'false']);
+    post("/fullshift/$v&menu=main", [@f, Digits => '2']);
+    post("/fullshift/$v&menu=reason", [@f, Digits => '1']);
+    push @seen, $live->();
+    post("/fullshift/$v&menu=break&reason=1", [@f, Digits => '1']);
+    post("/fullshift/$v&after=dial", [@f, DialCallStatus => 'completed', DialBridged => 'false']);
+    twiml_ok(post("/fullshift/$v&menu=main", [@f, Digits => '9']), $goodbye, 'shift: logged out');
+    push @seen, $live->();
+    is(join(' ', @seen), 'ready/fsq talking/fsq wrap-up/fsq break(Lunch)/fsq not on the line',
+       'shift: the live view followed it');
+    is(states($f), 'ready talking wrap-up ready break(Lunch) ready offline', 'shift: its states');
+    my $today = POSIX::strftime('%Y-%m-%d', localtime);
+    my $j = eval { JSON::PP::decode_json(Apache::TestRequest::GET("/minicc/report?format=json&from=$today&to=$today")->content) } || {};
+    my ($o) = grep { $_->{telnum} eq $op } @{ $j->{operators} || [] };
+    ok($o && $o->{answered} == 1 && @{ $o->{breaks} } == 1 && $o->{breaks}[0]{reason} eq 'Lunch'
+       && $o->{breaks}[0]{breaks} == 1 && $o->{logged_in_seconds} >= $o->{talk_seconds} + $o->{break_seconds},
+       'shift: the report has the operator, one pick-up, one lunch break') or diag(explain($o));
 }
 
 # ---- rows that reach the database late: operator_states in their places -----------------
