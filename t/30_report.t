@@ -244,9 +244,12 @@ sub stable {
              operator_breaks => [ map { +{ %$_, seconds => 'moves' } } @{ $j->{operator_breaks} || [] } ] };
 }
 
-# the pick-ups per operator (the states' figures are t/50's)
+# the pick-ups per operator (the states' figures are t/50's; an operator
+# whose call has only states in the range, recorded by a later part of
+# this file, is listed with 0 pick-ups and left out here)
 sub sort_ops { [ sort { ($a->{telnum} // '') cmp ($b->{telnum} // '') }
-                 map { +{ telnum => $_->{telnum}, answered => $_->{answered} } } @{ $_[0] // [] } ] }
+                 map { +{ telnum => $_->{telnum}, answered => $_->{answered} } }
+                 grep { $_->{answered} } @{ $_[0] // [] } ] }
 
 # ---------------------------------------------------------------------------
 # The seeded day: every figure of the JSON.
