@@ -89,6 +89,12 @@ static const minicc_dir_conf *merged_at_startup(const minicc_dir_conf *base,
 }
 
 #define MERGE_PTR(f)  new->f = add->f ? add->f : base->f
+/* a list and its length, taken whole from the section that set it */
+#define MERGE_LIST(f, n) do { \
+        const minicc_dir_conf *from_ = add->f ? add : base; \
+        new->f = from_->f; \
+        new->n = from_->n; \
+    } while (0)
 
 void *minicc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 {
@@ -115,22 +121,8 @@ void *minicc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
         MERGE_PTR(urls[i]);
     }
     MERGE_PTR(hours);
-    if (add->reasons) {
-        new->reasons = add->reasons;
-        new->nreasons = add->nreasons;
-    }
-    else {
-        new->reasons = base->reasons;
-        new->nreasons = base->nreasons;
-    }
-    if (add->tokens) {
-        new->tokens = add->tokens;
-        new->ntokens = add->ntokens;
-    }
-    else {
-        new->tokens = base->tokens;
-        new->ntokens = base->ntokens;
-    }
+    MERGE_LIST(reasons, nreasons);
+    MERGE_LIST(tokens, ntokens);
     return new;
 }
 

@@ -52,13 +52,18 @@ static void say_message(minicc_twiml *tw, const minicc_dir_conf *conf,
     say(tw, conf, key, NULL, 0);
 }
 
-static void redirect(minicc_twiml *tw, const minicc_dir_conf *conf,
-                     minicc_url_e target)
+static void redirect_to(minicc_twiml *tw, const char *url)
 {
     minicc_twiml_open(tw, "Redirect");
     minicc_twiml_attr(tw, "method", "POST");
-    minicc_twiml_text(tw, minicc_conf_url(conf, target));
+    minicc_twiml_text(tw, url);
     minicc_twiml_close(tw);
+}
+
+static void redirect(minicc_twiml *tw, const minicc_dir_conf *conf,
+                     minicc_url_e target)
+{
+    redirect_to(tw, minicc_conf_url(conf, target));
 }
 
 static void enqueue(minicc_twiml *tw, const minicc_dir_conf *conf)
@@ -96,34 +101,29 @@ static void hangup(minicc_twiml *tw)
     minicc_twiml_close(tw);
 }
 
+/* url with query added to its own. */
+static const char *with_query(apr_pool_t *p, const char *url,
+                              const char *query)
+{
+    return apr_pstrcat(p, url, strchr(url, '?') ? "&" : "?", query, NULL);
+}
+
 /* The loop's URL for the PIN's own requests: never marked verified. */
 static const char *pin_url(apr_pool_t *p, const minicc_dir_conf *conf,
                            const char *query)
 {
-    const char *url = minicc_conf_url(conf, MINICC_URL_OPERATOR);
-
-    return apr_pstrcat(p, url, strchr(url, '?') ? "&" : "?", query, NULL);
+    return with_query(p, minicc_conf_url(conf, MINICC_URL_OPERATOR), query);
 }
 
 const char *minicc_docs_loop_url(apr_pool_t *p, const minicc_dir_conf *conf,
                                  const char *query)
 {
     const char *url = minicc_conf_url(conf, MINICC_URL_OPERATOR);
-    const char *sep = strchr(url, '?') ? "&" : "?";
 
     if (minicc_conf_number(conf, MINICC_OPERATOR_PIN)) {
-        url = apr_pstrcat(p, url, sep, MINICC_LOOP_VERIFIED, NULL);
-        sep = "&";
+        url = with_query(p, url, MINICC_LOOP_VERIFIED);
     }
-    return query ? apr_pstrcat(p, url, sep, query, NULL) : url;
-}
-
-static void redirect_to(minicc_twiml *tw, const char *url)
-{
-    minicc_twiml_open(tw, "Redirect");
-    minicc_twiml_attr(tw, "method", "POST");
-    minicc_twiml_text(tw, url);
-    minicc_twiml_close(tw);
+    return query ? with_query(p, url, query) : url;
 }
 
 /* The operators' loop: one caller after another.  With call-backs on, the
@@ -180,6 +180,15 @@ static void say_reasons(minicc_twiml *tw, const minicc_dir_conf *conf,
     }
 }
 
+/* The loop's URL with query, for d (the PIN's are not verified). */
+static const char *operator_url(apr_pool_t *p, const minicc_dir_conf *conf,
+                                const minicc_operator_doc_t *d,
+                                const char *query)
+{
+    return d->pin ? pin_url(p, conf, query)
+                  : minicc_docs_loop_url(p, conf, query);
+}
+
 const minicc_doc_t *minicc_doc_operator(apr_pool_t *p,
                                         const minicc_dir_conf *conf,
                                         const minicc_operator_doc_t *d)
@@ -198,9 +207,7 @@ const minicc_doc_t *minicc_doc_operator(apr_pool_t *p,
             minicc_twiml_attr(tw, "numDigits", "1");
         }
         minicc_twiml_attr(tw, "timeout", apr_itoa(p, d->timeout));
-        minicc_twiml_attr(tw, "action", d->pin ? pin_url(p, conf, d->action)
-                                               : minicc_docs_loop_url(
-                                                     p, conf, d->action));
+        minicc_twiml_attr(tw, "action", operator_url(p, conf, d, d->action));
         minicc_twiml_attr(tw, "method", "POST");
         if ((int)d->prompt >= 0) {
             say_message(tw, conf, d->prompt);
@@ -211,8 +218,7 @@ const minicc_doc_t *minicc_doc_operator(apr_pool_t *p,
         minicc_twiml_close(tw);
     }
     if (d->then) {
-        redirect_to(tw, d->pin ? pin_url(p, conf, d->then)
-                               : minicc_docs_loop_url(p, conf, d->then));
+        redirect_to(tw, operator_url(p, conf, d, d->then));
     }
     else {
         hangup(tw);
@@ -258,9 +264,7 @@ static void waiting(minicc_twiml *tw, const minicc_dir_conf *conf,
         /* Twilio posts QueueTime to the waitUrl only, not to this
          * Gather's action: the place in line goes with the action URL
          * (which the signature covers) */
-        minicc_twiml_attr_slot(tw, "action",
-                               apr_pstrcat(p, url, strchr(url, '?')
-                                           ? "&" : "?", "joined=", NULL),
+        minicc_twiml_attr_slot(tw, "action", with_query(p, url, "joined="),
                                MINICC_VALUE_JOINED);
         minicc_twiml_attr(tw, "method", "POST");
     }
@@ -423,9 +427,9 @@ const minicc_doc_t *minicc_doc_callback_dial(apr_pool_t *p,
     }
     minicc_twiml_attr(tw, "timeout", "30");
     /* the outcome that comes back to the loop names its call-back */
-    minicc_twiml_attr(tw, "action", apr_pstrcat(p, loop, strchr(loop, '?')
-                                                ? "&" : "?", "callback=",
-                                                callsid, NULL));
+    minicc_twiml_attr(tw, "action", with_query(p, loop,
+                                               apr_pstrcat(p, "callback=",
+                                                           callsid, NULL)));
     minicc_twiml_attr(tw, "method", "POST");
     minicc_twiml_open(tw, "Number");
     minicc_twiml_attr(tw, "url", minicc_conf_url(conf,

@@ -108,17 +108,15 @@ static const char *dial_outcome(const char *status)
  * queue has call-backs in line, the next one if it is due, claimed in the
  * database.  Without the database, or with none due, the loop goes on
  * with the queue. */
-static void callback_outcome(minicc_call_t *call, const char *op)
+static void callback_outcome(minicc_call_t *call, const char *op,
+                             apr_table_t *args)
 {
     request_rec *r = call->r;
     const char *outcome = dial_outcome(param(call, "DialCallStatus"));
 
     if (outcome) {
-        apr_table_t *args;
-        const char *dialled;
+        const char *dialled = apr_table_get(args, "callback");
 
-        ap_args_to_table(r, &args);
-        dialled = apr_table_get(args, "callback");
         if (dialled && minicc_is_sid(dialled)) {
             minicc_callbacks_outcome(r, op, dialled, outcome,
                                      apr_itoa(r->pool, minicc_conf_number(
@@ -303,7 +301,8 @@ static int menu_key(minicc_call_t *call, minicc_row_t *row, const char *menu,
  * timeout (no-answer) goes on with the callers; a Dial that "completed"
  * without a bridge is the * of an idle operator: the menu.  0: the loop
  * again. */
-static int after_dial(minicc_call_t *call, minicc_row_t *row)
+static int after_dial(minicc_call_t *call, minicc_row_t *row,
+                      apr_table_t *args)
 {
     request_rec *r = call->r;
     const char *status = param(call, "DialCallStatus");
@@ -313,9 +312,6 @@ static int after_dial(minicc_call_t *call, minicc_row_t *row)
     int wrapup = minicc_conf_number(call->conf, MINICC_WRAP_UP);
 
     if ((bridged && !strcasecmp(bridged, "true")) || seconds > 0) {
-        apr_table_t *args;
-
-        ap_args_to_table(r, &args);
         if (apr_table_get(args, "callback") && seconds > 0) {
             /* a call-back's conversation: no guidance request said when
              * it began */
@@ -418,41 +414,43 @@ static int operator(minicc_call_t *call)
     minicc_row_t *row = minicc_row_from_request(r, call->params,
                                                 MINICC_TABLE_OPERATOR_SESSION);
     int states = minicc_conf_operator_states(call->conf);
+    int callback = minicc_conf_number(call->conf, MINICC_CALLBACK);
+    int pin = minicc_conf_number(call->conf, MINICC_OPERATOR_PIN);
+    apr_table_t *args = NULL;
 
     call->doc = MINICC_DOC_OPERATOR;
     if (!row) {
         return OK;      /* no call to follow: the loop, as before */
     }
     minicc_row_set(row, "Queue", minicc_conf_text(call->conf, MINICC_QUEUE));
-    /* a call-back's outcome counts whatever comes next */
-    if (minicc_conf_number(call->conf, MINICC_CALLBACK)) {
-        callback_outcome(call, row->values[0]);
+    /* the query of the URL the loop wrote for itself, read once */
+    if (callback || states || pin) {
+        ap_args_to_table(r, &args);
     }
-    if (states || minicc_conf_number(call->conf, MINICC_OPERATOR_PIN)) {
-        apr_table_t *args;
+    /* a call-back's outcome counts whatever comes next */
+    if (callback) {
+        callback_outcome(call, row->values[0], args);
+    }
+    if (states || pin) {
         const char *menu;
 
-        ap_args_to_table(r, &args);
-        if (minicc_conf_number(call->conf, MINICC_OPERATOR_PIN)
-            && !apr_table_get(args, "verified")) {
+        if (pin && !apr_table_get(args, "verified")) {
             if (pin_turn(call, row, args)) {
                 return OK;
             }
-            call->own = NULL;
         }
         else if (states && (menu = apr_table_get(args, "menu"))) {
             if (menu_key(call, row, menu, args)) {
                 return OK;
             }
-            call->own = NULL;
         }
         else if (states && apr_table_get(args, "after")
-                 && after_dial(call, row)) {
+                 && after_dial(call, row, args)) {
             return OK;
         }
     }
     /* before this loop's row: the claim reads when the last one came */
-    if (minicc_conf_number(call->conf, MINICC_CALLBACK)) {
+    if (callback) {
         callback_turn(call, row->values[0]);
     }
     /* dialling a call-back is the operator's conversation */

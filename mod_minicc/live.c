@@ -29,13 +29,14 @@
 /* The states an operator on the line can be in (doc/contract.txt 13),
  * each counted as operators_NAME in JSON and minicc_operators{state} in
  * the metrics. */
+enum { READY, TALKING, WRAPUP, ON_BREAK };
 static const struct {
     const char *state, *json;
 } states[] = {
-    { "ready", "operators_ready" },
-    { "talking", "operators_talking" },
-    { "wrap-up", "operators_wrapup" },
-    { "break", "operators_on_break" }
+    [READY] = { "ready", "operators_ready" },
+    [TALKING] = { "talking", "operators_talking" },
+    [WRAPUP] = { "wrap-up", "operators_wrapup" },
+    [ON_BREAK] = { "break", "operators_on_break" }
 };
 #define NSTATES ((int)(sizeof(states) / sizeof(states[0])))
 
@@ -152,7 +153,8 @@ static void send_json(request_rec *r, const live_t *l)
 MINICC_LABELS_DEFINE(MINICC_LIVE_LABELS, L_COUNT);
 /* the tiles of the states, in states[]' order */
 static const int state_labels[NSTATES] = {
-    L_READY, L_TALKING, L_WRAPUP, L_ON_BREAK
+    [READY] = L_READY, [TALKING] = L_TALKING, [WRAPUP] = L_WRAPUP,
+    [ON_BREAK] = L_ON_BREAK
 };
 
 static void send_html(request_rec *r, const live_t *l, int japanese)
@@ -340,7 +342,7 @@ int minicc_metrics_handler(request_rec *r)
     gauge(r, "minicc_operators_online", "Operator calls on the line.");
     ap_rprintf(r, "minicc_operators_online %ld\n", l.online);
     gauge(r, "minicc_operators_talking", "Operators in a conversation.");
-    ap_rprintf(r, "minicc_operators_talking %ld\n", l.in[1]);
+    ap_rprintf(r, "minicc_operators_talking %ld\n", l.in[TALKING]);
     gauge(r, "minicc_operators", "Operators on the line, by state.");
     for (i = 0; i < NSTATES; i++) {
         ap_rprintf(r, "minicc_operators{state=\"%s\"} %ld\n", states[i].state,

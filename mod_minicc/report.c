@@ -278,6 +278,24 @@ static const char *fig_value(apr_pool_t *p, const minicc_figures_t *f,
     }
 }
 
+/* A list's cell that is a number, as JSON and CSV write it (an
+ * operator's breaks: their count); NULL for a cell that is not. */
+static const char *cell_number(apr_pool_t *p, const col_info_t *c,
+                               const char *v)
+{
+    switch (c->format) {
+    case COL_COUNT:
+    case COL_SECONDS:
+    case COL_BREAKS:
+        return apr_ltoa(p, minicc_num(v));
+    case COL_DECIMAL:
+    case COL_RATE:
+        return v ? v : "0";
+    default:
+        return NULL;
+    }
+}
+
 /* A figure's CSV column and tile id. */
 static const char *fig_name(apr_pool_t *p, const fig_info_t *fi)
 {
@@ -340,16 +358,14 @@ static void json_list(request_rec *r, const minicc_figures_t *f,
         ap_rputs(i ? ",{" : "{", r);
         for (c = l->cols; c->name; c++) {
             const char *v = row[c->col];
+            const char *n = cell_number(p, c, v);
 
             ap_rprintf(r, "%s\"%s\":", c == l->cols ? "" : ",", c->name);
-            if (c->format == COL_COUNT || c->format == COL_SECONDS) {
-                ap_rprintf(r, "%ld", minicc_num(v));
-            }
-            else if (c->format == COL_DECIMAL || c->format == COL_RATE) {
-                ap_rputs(v ? v : "0", r);
-            }
-            else if (c->format == COL_BREAKS) {
+            if (c->format == COL_BREAKS) {
                 json_breaks(r, f, row[MINICC_OPF_TELNUM]);
+            }
+            else if (n) {
+                ap_rputs(n, r);
             }
             else if (c->format == COL_TIME) {
                 ap_rprintf(r, "\"%s\"", minicc_time_local(p, v, 'T'));
@@ -509,14 +525,11 @@ static void csv_list(request_rec *r, const apr_array_header_t *rows,
 
         for (c = l->cols; c->name; c++) {
             const char *v = row[c->col];
+            const char *n = cell_number(p, c, v);
 
             ap_rputs(c == l->cols ? "" : ",", r);
-            if (c->format == COL_COUNT || c->format == COL_SECONDS
-                || c->format == COL_BREAKS) {
-                ap_rprintf(r, "%ld", minicc_num(v));
-            }
-            else if (c->format == COL_DECIMAL || c->format == COL_RATE) {
-                ap_rputs(v ? v : "0", r);
+            if (n) {
+                ap_rputs(n, r);
             }
             else if (c->format == COL_TIME) {
                 ap_rputs(minicc_time_local(p, v, 'T'), r);
