@@ -37,7 +37,6 @@ typedef struct batch_item {
     struct batch_item *next;
     int taken;                  /* a writer has it */
     int has_connection;         /* its request holds a connection */
-    long order;                 /* minicc_row_order of its row */
     int done;                   /* its statement returned: err is set */
     int err;
     apr_thread_cond_t *wake;    /* its thread sleeps on it (made when it
@@ -113,7 +112,7 @@ static int take(batch_t *b, batch_item_t *me, batch_item_t **out)
         batch_item_t *it = out[i];
         int j = i;
 
-        for (; j > 0 && out[j - 1]->order > it->order; j--) {
+        for (; j > 0 && minicc_row_compare(out[j - 1]->row, it->row) > 0; j--) {
             out[j] = out[j - 1];
         }
         out[j] = it;
@@ -126,8 +125,7 @@ int minicc_batch_write(request_rec *r, const minicc_row_t *row)
     batch_t *b = batch_of(r);
     minicc_table_e t = row->table;
     int own = minicc_dbconn_holds(r);
-    batch_item_t me = { row, NULL, 0, own, minicc_row_order(row), 0, 0,
-                        NULL };
+    batch_item_t me = { row, NULL, 0, own, 0, 0, NULL };
     batch_item_t *items[MINICC_BATCH_MAX];
     const minicc_row_t *rows[MINICC_BATCH_MAX];
     int errs[MINICC_BATCH_MAX];

@@ -81,10 +81,12 @@ typedef struct {
     int nvalues;
 } minicc_row_t;
 
-/* Where a row goes in a multi-row statement: by QueueTime (none first).
- * The triggers of sql/minicc.sql lock summary rows keyed by QueueTime;
- * statements that all take them in the same order never deadlock. */
-long minicc_row_order(const minicc_row_t *row);
+/* Where a row goes in a multi-row statement, as strcmp: by QueueTime (none
+ * first), then by key.  The triggers of sql/minicc.sql lock summary rows
+ * keyed by QueueTime, and the statement the rows themselves by key;
+ * statements that all take them in the same order do not deadlock over
+ * them. */
+int minicc_row_compare(const minicc_row_t *a, const minicc_row_t *b);
 
 /* Multi-row upserts (group commit): 2, 4, ... MINICC_BATCH_MAX rows. */
 #define MINICC_BATCH_LEVELS 4

@@ -192,7 +192,7 @@ minicc_table_e minicc_table_by_name(const char *name)
     return MINICC_TABLE_COUNT;
 }
 
-long minicc_row_order(const minicc_row_t *row)
+static long row_queue_time(const minicc_row_t *row)
 {
     const minicc_table_t *t = &tables[row->table];
     int i;
@@ -203,6 +203,20 @@ long minicc_row_order(const minicc_row_t *row)
         }
     }
     return LONG_MIN;
+}
+
+int minicc_row_compare(const minicc_row_t *a, const minicc_row_t *b)
+{
+    long qa = row_queue_time(a), qb = row_queue_time(b);
+
+    if (qa != qb) {
+        return qa < qb ? -1 : 1;
+    }
+    /* the key (CallSid) is the first column of every table */
+    if (!a->values[0] || !b->values[0]) {
+        return !a->values[0] - !b->values[0];
+    }
+    return strcmp(a->values[0], b->values[0]);
 }
 
 static const char *arrival_column(const minicc_table_t *t)

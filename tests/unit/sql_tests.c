@@ -193,10 +193,48 @@ static void test_old_rows(void)
        "sql: any other number of values is no row of a table");
 }
 
+/* The order of rows in a multi-row statement: by QueueTime (none first),
+ * then by key, so that two statements lock shared rows in one order. */
+static void test_row_order(void)
+{
+    const char *a[] = { "CA1", "+1", NULL, NULL, NULL, NULL, NULL, NULL };
+    const char *b[] = { "CA2", "+1", NULL, NULL, NULL, NULL, NULL, NULL };
+    const char *q5[] = { "CA9", NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                         NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL };
+    const char *q7[16];
+    minicc_row_t ra = { MINICC_TABLE_OPERATOR_SESSION, a, 8 };
+    minicc_row_t rb = { MINICC_TABLE_OPERATOR_SESSION, b, 8 };
+    minicc_row_t r5 = { MINICC_TABLE_QUEUE, q5, 0 }, r7;
+    const minicc_table_t *t = minicc_table(MINICC_TABLE_QUEUE);
+    int i;
+
+    for (i = 0; i < t->ncolumns; i++) {
+        if (!strcmp(t->columns[i].column, "QueueTime")) {
+            q5[i] = "5";
+        }
+    }
+    memcpy(q7, q5, sizeof(q7));
+    q7[0] = "CA0";
+    for (i = 0; i < t->ncolumns; i++) {
+        if (q7[i] && !strcmp(q7[i], "5")) {
+            q7[i] = "7";
+        }
+    }
+    r5.nvalues = r7.nvalues = t->ncolumns;
+    r7.table = MINICC_TABLE_QUEUE;
+    r7.values = q7;
+    ok(minicc_row_compare(&ra, &rb) < 0 && minicc_row_compare(&rb, &ra) > 0
+       && minicc_row_compare(&ra, &ra) == 0,
+       "sql: rows without a QueueTime go in the order of their keys");
+    ok(minicc_row_compare(&r5, &r7) < 0 && minicc_row_compare(&r7, &r5) > 0,
+       "sql: rows with a QueueTime go in its order before their keys'");
+}
+
 void test_sql(apr_pool_t *p)
 {
     pool = p;
     test_schema();
     test_statements();
     test_old_rows();
+    test_row_order();
 }
