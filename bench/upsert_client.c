@@ -8,13 +8,20 @@
  * what a plain C program would do, with no HTTP and no pool.
  *
  *   upsert_client -P port -t threads -d seconds -w warmup -f sqlfile
- *                 -r runid [-H host] [--ping] [-b rows]
+ *                 -r runid [-H host] [--ping] [--same] [-b rows]
  *
  * Values mirror bench/webhook.lua's bodies, and are bound the way
  * apr_dbd_mysql binds them: every value as a string (MYSQL_TYPE_VAR_STRING),
  * missing ones as NULL, Time as "YYYY-MM-DD HH:MM:SS.uuuuuu" local time.
  * Every execution has a fresh CallSid ("CA" + runid + thread + counter),
  * so that each one inserts a row, like the webhooks in the benchmark.
+ * operator_sessions rows are those of a loop request: State ready, Since
+ * the request's time, Queue the default MiniCCQueue (support), so that
+ * its triggers store the call's first state as the module's rows do.
+ *
+ * --same gives each thread one CallSid for all its executions: the loop
+ * requests of an operator call already on the line, which update its row
+ * (bench/run's "on the line" rows).
  *
  * --ping adds mysql_ping() before every execution: what mod_dbd's
  * ap_dbd_acquire() does on every request, to show what that round trip
@@ -48,7 +55,7 @@
 static const char *host = "127.0.0.1", *user = "minicc", *pass = "minicc",
                   *dbname = "minicc", *runid = "00000000";
 static unsigned int port = 3306;
-static int do_ping, batch = 1;
+static int do_ping, same, batch = 1;
 static char *sql;
 static char columns[MAX_COLS][64];
 static int ncolumns;
@@ -136,7 +143,9 @@ static const char *value_for(worker_t *w, const char *col, char *scratch,
         return scratch;
     }
     if (!strcmp(col, "Time") || !strcmp(col, "Started")
-        || !strcmp(col, "LastSeen")) return when;
+        || !strcmp(col, "LastSeen") || !strcmp(col, "Since")) return when;
+    if (!strcmp(col, "State")) return "ready";
+    if (!strcmp(col, "Queue")) return "support";
     return NULL;        /* ForwardedFrom, CallerName, Recording* */
 }
 
@@ -175,7 +184,8 @@ static void *work(void *arg)
         /* what mod_minicc does per request: build the row(s) ... */
         for (i = 0; i < batch; i++) {
             snprintf(sids[i], sizeof(sids[i]), "CA%s%04x%020llx", runid,
-                     w->id & 0xffff, ++counter);
+                     w->id & 0xffff, same ? (unsigned long long)i + 1
+                                          : ++counter);
         }
         snprintf(from, sizeof(from), "+1415%07d", rand_r(&w->seed) % 10000000);
         arrival(when, sizeof(when));
@@ -308,6 +318,7 @@ int main(int argc, char **argv)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
         if (!strcmp(a, "--ping")) { do_ping = 1; continue; }
+        if (!strcmp(a, "--same")) { same = 1; continue; }
         if (!v) { fprintf(stderr, "upsert_client: %s needs a value\n", a); return 2; }
         if (!strcmp(a, "-H")) host = v;
         else if (!strcmp(a, "-b")) batch = atoi(v);
@@ -325,7 +336,7 @@ int main(int argc, char **argv)
     }
     if (!sqlfile || nthreads < 1 || strlen(runid) != 8 || batch < 1) {
         fprintf(stderr, "usage: upsert_client -f sqlfile -r 8hexrunid [-P port] "
-                "[-t threads] [-d seconds] [-w warmup] [--ping] [-b rows]\n");
+                "[-t threads] [-d seconds] [-w warmup] [--ping] [--same] [-b rows]\n");
         return 2;
     }
     sql = slurp(sqlfile);

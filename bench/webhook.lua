@@ -4,6 +4,7 @@
 --
 -- KIND: wait, information, operator, incoming (first contact: no Digits,
 -- a customer's From), guidance, exit, status: POST to /minicc/KIND;
+-- operatorline: /minicc/operator for 50 operator calls per thread in turn;
 -- cbwait, cboperator: /minicc/cb/wait and /minicc/cb/operator, with
 -- call-backs on; live: GET /minicc/live?format=json;
 -- static: GET PATH (the file the handlers are compared with); mix: the
@@ -28,6 +29,7 @@ local kind, runid, static_path
 tid = 0                     -- this thread's number: a global, set by setup()
 local salt = 0
 local counter = 0
+local line = 0              -- operatorline: the call of the last request
 
 local threads = {}          -- main state: every thread, for done()
 local nthreads = 0
@@ -112,6 +114,13 @@ local bodies = {
    end,
    operator = function()
       return "/minicc/operator", call_params(sid("CA"), "%2B15005550006", "in-progress")
+   end,
+   -- the loop requests of operator calls already on the line (their rows
+   -- stored: an update that keeps the state), 50 per thread in turn
+   operatorline = function()
+      line = line % 50 + 1
+      return "/minicc/operator", call_params(string.format("CA%s%02x%06x%016x",
+         runid, tid % 256, salt, line), "%2B15005550006", "in-progress")
    end,
    -- with call-backs on (MiniCCCallback On at /minicc/cb/)
    cbwait = function()
