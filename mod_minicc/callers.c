@@ -20,6 +20,7 @@
 #include "minicc_config.h"
 #include "minicc_db.h"
 #include "minicc_lock.h"
+#include "minicc_rows.h"
 #include "minicc_throttle.h"
 
 #include <apr_hash.h>
@@ -39,12 +40,22 @@
  * is asked twice a second per child, not by every caller. */
 #define RETRY apr_time_from_msec(500)
 
+/* A queue an operator serves (operator_queues), and its priority. */
+typedef struct {
+    const char *queue;
+    int priority;
+} skill_t;
+
 /* One reading of the tables, in a pool of its own: replaced whole. */
 typedef struct {
     apr_pool_t *pool;
     apr_hash_t *operators;      /* numbers, as stored */
     apr_hash_t *holidays;       /* YYYY-MM-DD, those from "from" on */
     apr_hash_t *queues;         /* queues with call-backs in line */
+    apr_hash_t *skills;         /* number -> apr_array of skill_t, by
+                                 * priority, then name */
+    apr_hash_t *waiting;        /* queue -> long: the longest wait of its
+                                 * callers waiting at the read, seconds */
     char from[16];
     apr_time_t asked;           /* when the statement was sent */
 } copy_t;
@@ -131,20 +142,66 @@ void minicc_callers_child_init(apr_pool_t *pchild, server_rec *s)
 
 /* The one statement of the copy (sql.c's MINICC_STMT_CALLERS): every
  * operator's number and PIN hash (kind 0), every holiday on or after from
- * (kind 1) and every queue with call-backs in line (kind 2), into the
- * copy's tables (keys made in p; values "", or an operator's PIN hash);
- * 0, or -1 when it failed (logged). */
+ * (kind 1), every queue with call-backs in line (kind 2), every operator's
+ * queue and its priority (kind 3) and every queue with callers waiting,
+ * with the longest wait (kind 4), into the copy's tables (keys made in p;
+ * values "", an operator's PIN hash, their queues, a wait); 0, or -1 when
+ * it failed (logged). */
 typedef struct {
     apr_pool_t *p;
-    apr_hash_t *kinds[3];       /* operators, holidays, queues */
+    apr_hash_t *kinds[5];       /* operators, holidays, queues, skills,
+                                 * waiting */
 } reading_t;
+
+/* A row of operator_queues, "PRIORITY QUEUE", into the operator's list,
+ * in its place. */
+static void add_skill(reading_t *rd, const char *telnum, const char *row)
+{
+    apr_array_header_t *all = apr_hash_get(rd->kinds[3], telnum,
+                                           APR_HASH_KEY_STRING);
+    const char *queue = strchr(row, ' ');
+    skill_t s;
+    int i;
+
+    if (!queue || !queue[1]) {
+        return;
+    }
+    s.priority = atoi(row);
+    s.queue = apr_pstrdup(rd->p, queue + 1);
+    if (!all) {
+        all = apr_array_make(rd->p, 2, sizeof(skill_t));
+        apr_hash_set(rd->kinds[3], telnum, APR_HASH_KEY_STRING, all);
+    }
+    apr_array_push(all);
+    for (i = all->nelts - 1; i > 0; i--) {
+        skill_t *before = &APR_ARRAY_IDX(all, i - 1, skill_t);
+
+        if (before->priority < s.priority
+            || (before->priority == s.priority
+                && strcmp(before->queue, s.queue) <= 0)) {
+            break;
+        }
+        APR_ARRAY_IDX(all, i, skill_t) = *before;
+    }
+    APR_ARRAY_IDX(all, i, skill_t) = s;
+}
 
 static void one_row(void *baton, const char *const *values)
 {
     reading_t *rd = baton;
     const char *kind = values[0], *value = values[1], *pin = values[2];
 
-    if (kind && value && *kind >= '0' && *kind <= '2') {
+    if (kind && value && *kind == '3' && pin) {
+        add_skill(rd, apr_pstrdup(rd->p, value), pin);
+    }
+    else if (kind && value && *kind == '4' && pin) {
+        long *longest = apr_palloc(rd->p, sizeof(*longest));
+
+        *longest = atol(pin);
+        apr_hash_set(rd->kinds[4], apr_pstrdup(rd->p, value),
+                     APR_HASH_KEY_STRING, longest);
+    }
+    else if (kind && value && *kind >= '0' && *kind <= '2') {
         char *hash = NULL;
 
         value = apr_pstrdup(rd->p, value);
@@ -163,20 +220,28 @@ static void one_row(void *baton, const char *const *values)
     }
 }
 
-static int read_callers(request_rec *r, apr_pool_t *p, const char *from,
-                        apr_hash_t *operators, apr_hash_t *holidays,
-                        apr_hash_t *queues)
+static int read_callers(request_rec *r, apr_pool_t *p, copy_t *copy)
 {
     reading_t rd;
+    /* now, in UTC as the rows have it, twice */
+    const char *at = minicc_arrival_time(r);
+    const char *args[] = { copy->from, at, at };
 
+    copy->operators = apr_hash_make(p);
+    copy->holidays = apr_hash_make(p);
+    copy->queues = apr_hash_make(p);
+    copy->skills = apr_hash_make(p);
+    copy->waiting = apr_hash_make(p);
     rd.p = p;
-    rd.kinds[0] = operators;
-    rd.kinds[1] = holidays;
-    rd.kinds[2] = queues;
-    return minicc_db_each_row(r, MINICC_STMT_CALLERS, 1, &from, 3,
+    rd.kinds[0] = copy->operators;
+    rd.kinds[1] = copy->holidays;
+    rd.kinds[2] = copy->queues;
+    rd.kinds[3] = copy->skills;
+    rd.kinds[4] = copy->waiting;
+    return minicc_db_each_row(r, MINICC_STMT_CALLERS, 3, args, 3,
                               apr_psprintf(r->pool, "reading the operators "
                                            "and the holidays from %s on",
-                                           from), one_row, &rd);
+                                           copy->from), one_row, &rd);
 }
 
 /* A new copy read from the database, from the date on; NULL when the read
@@ -191,13 +256,9 @@ static copy_t *read_copy(request_rec *r, const char *date, apr_time_t now)
     }
     copy = apr_pcalloc(p, sizeof(*copy));
     copy->pool = p;
-    copy->operators = apr_hash_make(p);
-    copy->holidays = apr_hash_make(p);
-    copy->queues = apr_hash_make(p);
     apr_cpystrn(copy->from, date, sizeof(copy->from));
     copy->asked = now;
-    if (read_callers(r, p, copy->from, copy->operators, copy->holidays,
-                     copy->queues)) {
+    if (read_callers(r, p, copy)) {
         apr_pool_destroy(p);
         return NULL;
     }
@@ -219,7 +280,46 @@ typedef struct {
     int operator, holiday, callbacks;
     apr_pool_t *p;              /* where the answer's PIN is copied */
     const char *pin;            /* the operator's PIN hash, or NULL */
+    int skills;                 /* ask for telnum's next queue: */
+    const char *next;           /* its name (in p), NULL: none */
+    int nqueues;                /* how many queues they serve */
 } question_t;
+
+/* The queue an operator's loop serves next (doc/contract.txt 15): among
+ * their queues with callers waiting or call-backs in line, the lowest
+ * priority number, then the longest wait; with none, their first. */
+static void choose(const copy_t *copy, question_t *q)
+{
+    const apr_array_header_t *all = apr_hash_get(copy->skills, q->telnum,
+                                                 APR_HASH_KEY_STRING);
+    const skill_t *best = NULL;
+    long best_wait = -1;
+    int i;
+
+    if (!all || !all->nelts) {
+        return;
+    }
+    for (i = 0; i < all->nelts; i++) {
+        const skill_t *s = &APR_ARRAY_IDX(all, i, skill_t);
+        const long *w = apr_hash_get(copy->waiting, s->queue,
+                                     APR_HASH_KEY_STRING);
+        long wait = w ? *w : -1;
+
+        if (!w && !apr_hash_get(copy->queues, s->queue, APR_HASH_KEY_STRING)) {
+            continue;
+        }
+        if (!best || s->priority < best->priority
+            || (s->priority == best->priority && wait > best_wait)) {
+            best = s;
+            best_wait = wait;
+        }
+    }
+    if (!best) {
+        best = &APR_ARRAY_IDX(all, 0, skill_t);
+    }
+    q->nqueues = all->nelts;
+    q->next = apr_pstrdup(q->p, best->queue);
+}
 
 static void answer(const copy_t *copy, question_t *q)
 {
@@ -232,6 +332,9 @@ static void answer(const copy_t *copy, question_t *q)
     q->pin = pin && *pin && q->p ? apr_pstrdup(q->p, pin) : NULL;
     q->callbacks = q->queue && apr_hash_get(copy->queues, q->queue,
                                             APR_HASH_KEY_STRING) != NULL;
+    if (q->skills && q->telnum) {
+        choose(copy, q);
+    }
 }
 
 /* The last copy answers although it is older than FRESH: a read failed. */
@@ -255,12 +358,8 @@ static int read_alone(request_rec *r, question_t *q)
 {
     copy_t copy;
 
-    copy.operators = apr_hash_make(r->pool);
-    copy.holidays = apr_hash_make(r->pool);
-    copy.queues = apr_hash_make(r->pool);
     apr_cpystrn(copy.from, q->date, sizeof(copy.from));
-    if (read_callers(r, r->pool, copy.from, copy.operators, copy.holidays,
-                     copy.queues)) {
+    if (read_callers(r, r->pool, &copy)) {
         return -1;
     }
     answer(&copy, q);
@@ -340,7 +439,7 @@ static int ask(request_rec *r, question_t *q)
 minicc_caller_e minicc_callers_lookup(request_rec *r, const char *telnum,
                                       const char *date, int *holiday)
 {
-    question_t q = { telnum, date, NULL, 0, 0, 0, NULL, NULL };
+    question_t q = { telnum, date, NULL, 0, 0, 0, NULL, NULL, 0, NULL, 0 };
 
     *holiday = 0;
     if (ask(r, &q)) {
@@ -353,7 +452,8 @@ minicc_caller_e minicc_callers_lookup(request_rec *r, const char *telnum,
 minicc_caller_e minicc_callers_pin(request_rec *r, const char *telnum,
                                    const char *date, const char **pin)
 {
-    question_t q = { telnum, date, NULL, 0, 0, 0, r->pool, NULL };
+    question_t q = { telnum, date, NULL, 0, 0, 0, r->pool, NULL, 0, NULL,
+                     0 };
 
     *pin = NULL;
     if (ask(r, &q)) {
@@ -366,7 +466,21 @@ minicc_caller_e minicc_callers_pin(request_rec *r, const char *telnum,
 int minicc_callers_callbacks_waiting(request_rec *r, const char *queue,
                                      const char *date)
 {
-    question_t q = { NULL, date, queue, 0, 0, 0, NULL, NULL };
+    question_t q = { NULL, date, queue, 0, 0, 0, NULL, NULL, 0, NULL, 0 };
 
     return ask(r, &q) ? -1 : q.callbacks;
+}
+
+int minicc_callers_next_queue(request_rec *r, const char *telnum,
+                              const char *date, const char **queue)
+{
+    question_t q = { telnum, date, NULL, 0, 0, 0, r->pool, NULL, 1, NULL,
+                     0 };
+
+    *queue = NULL;
+    if (ask(r, &q)) {
+        return -1;
+    }
+    *queue = q.next;
+    return q.nqueues;
 }

@@ -123,6 +123,8 @@ void *minicc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(hours);
     MERGE_LIST(reasons, nreasons);
     MERGE_LIST(tokens, ntokens);
+    MERGE_LIST(menu, nmenu);
+    MERGE_LIST(levels, nlevels);
     return new;
 }
 
@@ -146,7 +148,7 @@ static int sets_nothing(const minicc_dir_conf *c)
             return 0;
         }
     }
-    return !c->tokens && !c->hours && !c->reasons;
+    return !c->tokens && !c->hours && !c->reasons && !c->menu && !c->levels;
 }
 
 /* A merge with a section that sets nothing is the other side as it is:
@@ -636,6 +638,13 @@ const char *minicc_conf_key(apr_pool_t *p, const minicc_dir_conf *c)
                            c->reasons[i].key, strlen(c->reasons[i].name),
                            c->reasons[i].name);
     }
+    for (i = 0; i < c->nmenu; i++) {
+        const char *t = c->menu[i].target ? c->menu[i].target : "";
+
+        key = apr_psprintf(p, "%s m%c%d%" APR_SIZE_T_FMT ":%s", key,
+                           c->menu[i].key, (int)c->menu[i].what, strlen(t),
+                           t);
+    }
     return key;
 }
 
@@ -706,6 +715,282 @@ static const char *set_break_reason(cmd_parms *cmd, void *dconf,
     all[c->nreasons].name = apr_pstrdup(cmd->pool, name);
     c->reasons = all;
     c->nreasons++;
+    return NULL;
+}
+
+/* ---- the callers' menu and its queues (doc/contract.txt 15) ---- */
+
+static const minicc_menu_t default_menu[] = {
+    { '1', MINICC_MENU_QUEUE, NULL },
+    { '2', MINICC_MENU_INFORMATION, NULL }
+};
+
+const minicc_menu_t *minicc_conf_menu(const minicc_dir_conf *c, int *n)
+{
+    if (!c->menu) {
+        *n = (int)(sizeof(default_menu) / sizeof(default_menu[0]));
+        return default_menu;
+    }
+    *n = c->nmenu;
+    return c->menu;
+}
+
+const minicc_menu_t *minicc_conf_menu_key(const minicc_dir_conf *c, char key)
+{
+    int n, i;
+    const minicc_menu_t *menu = minicc_conf_menu(c, &n);
+
+    for (i = 0; i < n; i++) {
+        if (menu[i].key == key) {
+            return &menu[i];
+        }
+    }
+    return NULL;
+}
+
+const char *minicc_conf_first_queue(const minicc_dir_conf *c)
+{
+    int n, i;
+    const minicc_menu_t *menu = minicc_conf_menu(c, &n);
+
+    for (i = 0; i < n; i++) {
+        if (menu[i].what == MINICC_MENU_QUEUE && menu[i].target) {
+            return menu[i].target;
+        }
+        if (menu[i].what == MINICC_MENU_QUEUE) {
+            break;
+        }
+    }
+    return minicc_conf_text(c, MINICC_QUEUE);
+}
+
+int minicc_conf_service_level(const minicc_dir_conf *c, const char *queue)
+{
+    int i;
+
+    for (i = 0; queue && i < c->nlevels; i++) {
+        if (!strcmp(c->levels[i].queue, queue)) {
+            return c->levels[i].seconds;
+        }
+    }
+    return minicc_conf_number(c, MINICC_SERVICE_LEVEL);
+}
+
+int minicc_conf_queue_name_ok(const char *queue)
+{
+    const unsigned char *p = (const unsigned char *)queue;
+
+    if (!queue || !*queue || minicc_utf8_length(queue) > 64) {
+        return 0;
+    }
+    for (; *p; p++) {
+        if (*p < 0x20 || *p == 0x7F) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The URLs of a queue's own requests, which say the queue. */
+static const minicc_url_e queue_urls[] = {
+    MINICC_URL_WAIT, MINICC_URL_EXIT, MINICC_URL_GUIDANCE, MINICC_URL_CALLBACK
+};
+
+static minicc_dir_conf *make_queue_conf(apr_pool_t *p,
+                                        const minicc_dir_conf *c,
+                                        const char *queue)
+{
+    minicc_dir_conf *q = apr_pmemdup(p, c, sizeof(*c));
+    const char *arg = apr_pstrcat(p, MINICC_QUEUE_ARG "=",
+                                  minicc_form_escape(p, queue), NULL);
+    apr_size_t i;
+
+    q->text[MINICC_QUEUE] = queue;
+    q->queue = queue;
+    q->origin = c;
+    for (i = 0; i < sizeof(queue_urls) / sizeof(queue_urls[0]); i++) {
+        const char *url = minicc_conf_url(c, queue_urls[i]);
+
+        q->urls[queue_urls[i]] = apr_pstrcat(p, url,
+                                             strchr(url, '?') ? "&" : "?",
+                                             arg, NULL);
+    }
+    q->docs = NULL;
+    q->merged = NULL;
+    q->queues = NULL;
+    return q;
+}
+
+/* c for queue as made at startup (c itself for its MiniCCQueue), or
+ * NULL. */
+static const minicc_dir_conf *made_queue_conf(const minicc_dir_conf *c,
+                                              const char *queue)
+{
+    const minicc_queue_confs_t *made;
+
+    if (!queue || !strcmp(queue, minicc_conf_text(c, MINICC_QUEUE))) {
+        return c;
+    }
+    if (c->origin) {
+        c = c->origin;
+        if (!strcmp(queue, minicc_conf_text(c, MINICC_QUEUE))) {
+            return c;
+        }
+    }
+    for (made = c->queues; made; made = made->next) {
+        if (!strcmp(made->conf->queue, queue)) {
+            return made->conf;
+        }
+    }
+    return NULL;
+}
+
+const minicc_dir_conf *minicc_conf_queue(apr_pool_t *p,
+                                         const minicc_dir_conf *c,
+                                         const char *queue)
+{
+    const minicc_dir_conf *made = made_queue_conf(c, queue);
+
+    return made ? made : make_queue_conf(p, c->origin ? c->origin : c,
+                                         queue);
+}
+
+void minicc_conf_queues_make(apr_pool_t *pconf, minicc_dir_conf *c)
+{
+    int i;
+
+    if (c->origin) {
+        return;     /* a queue's: its origin's are made */
+    }
+    for (i = 0; i < c->nmenu; i++) {
+        const char *queue = c->menu[i].target;
+        minicc_queue_confs_t *made;
+
+        /* each once: a section's configuration may be prepared twice */
+        if (c->menu[i].what != MINICC_MENU_QUEUE || !queue
+            || made_queue_conf(c, queue)) {
+            continue;
+        }
+        made = apr_palloc(pconf, sizeof(*made));
+        made->conf = make_queue_conf(pconf, c, queue);
+        made->next = c->queues;
+        c->queues = made;
+    }
+}
+
+/* "MiniCCMenu KEY TARGET [NAME]": a key of the callers' menu, added to
+ * what the section said before (a section that gives the menu gives all
+ * of it).  Keys 0-9 and *, each once; targets queue NAME, information,
+ * voicemail, or a URL. */
+static const char *set_menu(cmd_parms *cmd, void *dconf, const char *key,
+                            const char *target, const char *name)
+{
+    minicc_dir_conf *c = dconf;
+    minicc_menu_t item, *all;
+    int i;
+
+    if (strlen(key) != 1 || (!apr_isdigit(*key) && *key != '*')) {
+        return apr_psprintf(cmd->pool, "MiniCCMenu: '%s' is not one key: 0 "
+                            "to 9 or * (# ends a Gather)", key);
+    }
+    for (i = 0; i < c->nmenu; i++) {
+        if (c->menu[i].key == *key) {
+            return apr_psprintf(cmd->pool, "MiniCCMenu: the key %c is given "
+                                "twice", *key);
+        }
+    }
+    item.key = *key;
+    item.target = NULL;
+    if (!strcasecmp(target, "queue")) {
+        const char *err;
+
+        if (!name) {
+            return apr_psprintf(cmd->pool, "MiniCCMenu %c queue: the "
+                                "queue's name is missing (MiniCCMenu %c "
+                                "queue NAME)", *key, *key);
+        }
+        err = check_text(cmd, apr_psprintf(cmd->temp_pool, "MiniCCMenu %c "
+                                           "queue", *key), name);
+        if (err) {
+            return err;
+        }
+        if (!minicc_conf_queue_name_ok(name)) {
+            return apr_psprintf(cmd->pool, "MiniCCMenu %c queue: '%s' is "
+                                "longer than Twilio's 64 characters for a "
+                                "queue name", *key, name);
+        }
+        item.what = MINICC_MENU_QUEUE;
+        item.target = name;
+    }
+    else if (name) {
+        return apr_psprintf(cmd->pool, "MiniCCMenu %c: '%s %s' is not a "
+                            "target: queue NAME, information, voicemail or "
+                            "a URL", *key, target, name);
+    }
+    else if (!strcasecmp(target, "information")) {
+        item.what = MINICC_MENU_INFORMATION;
+    }
+    else if (!strcasecmp(target, "voicemail")) {
+        item.what = MINICC_MENU_VOICEMAIL;
+    }
+    else if (strchr(target, '/')) {
+        const char *err = check_url(cmd, apr_psprintf(cmd->temp_pool,
+                                                      "MiniCCMenu %c", *key),
+                                    target);
+
+        if (err) {
+            return err;
+        }
+        item.what = MINICC_MENU_URL;
+        item.target = target;
+    }
+    else {
+        return apr_psprintf(cmd->pool, "MiniCCMenu %c: '%s' is not a target:"
+                            " queue NAME, information, voicemail or a URL "
+                            "(with a /)", *key, target);
+    }
+    all = apr_palloc(cmd->pool, sizeof(*all) * (c->nmenu + 1));
+    if (c->nmenu) {
+        memcpy(all, c->menu, sizeof(*all) * c->nmenu);
+    }
+    all[c->nmenu] = item;
+    c->menu = all;
+    c->nmenu++;
+    return NULL;
+}
+
+/* "MiniCCQueueServiceLevel NAME seconds". */
+static const char *set_queue_level(cmd_parms *cmd, void *dconf,
+                                   const char *queue, const char *seconds)
+{
+    minicc_dir_conf *c = dconf;
+    minicc_queue_level_t *all;
+    const char *err;
+    int n, i;
+
+    if (!minicc_conf_queue_name_ok(queue)) {
+        return apr_psprintf(cmd->pool, "MiniCCQueueServiceLevel: '%s' is "
+                            "not a queue name (1 to 64 characters, no "
+                            "control characters)", queue);
+    }
+    err = parse_number(cmd, "MiniCCQueueServiceLevel", seconds, 1, 3600, &n);
+    if (err) {
+        return err;
+    }
+    for (i = 0; i < c->nlevels; i++) {
+        if (!strcmp(c->levels[i].queue, queue)) {
+            return apr_psprintf(cmd->pool, "MiniCCQueueServiceLevel: the "
+                                "queue '%s' is given twice", queue);
+        }
+    }
+    all = apr_palloc(cmd->pool, sizeof(*all) * (c->nlevels + 1));
+    if (c->nlevels) {
+        memcpy(all, c->levels, sizeof(*all) * c->nlevels);
+    }
+    all[c->nlevels].queue = queue;
+    all[c->nlevels].seconds = n;
+    c->levels = all;
+    c->nlevels++;
     return NULL;
 }
 
@@ -993,6 +1278,13 @@ const command_rec minicc_cmds[] = {
     AP_INIT_ITERATE("MiniCCBreakReasons", set_break_reason, NULL, DIR_CONF,
                     "the reasons of an operator's break, by key: \"1 Lunch\" "
                     "\"2 Training\" ... (default: a break without a reason)"),
+    AP_INIT_TAKE23("MiniCCMenu", set_menu, NULL, DIR_CONF,
+                   "a key of the callers' menu and what it does: queue NAME, "
+                   "information, voicemail, or a URL (default: 1 queue, 2 "
+                   "information)"),
+    AP_INIT_TAKE2("MiniCCQueueServiceLevel", set_queue_level, NULL, DIR_CONF,
+                  "a queue's name and its service level in seconds "
+                  "(default: MiniCCServiceLevel)"),
     AP_INIT_TAKE2("MiniCCMessage", set_message, NULL, DIR_CONF,
                   "a message key (" MINICC_MESSAGES(KEY_HELP) " ) and its "
                   "text"),

@@ -92,7 +92,7 @@ static void menu(minicc_twiml *tw, const minicc_dir_conf *conf,
     say_message(tw, conf, prompt);
     minicc_twiml_close(tw);
     say_message(tw, conf, MINICC_MSG_NOINPUT);
-    enqueue(tw, conf);
+    enqueue(tw, minicc_conf_queue(p, conf, minicc_conf_first_queue(conf)));
 }
 
 static void hangup(minicc_twiml *tw)
@@ -134,21 +134,32 @@ const char *minicc_docs_loop_url(apr_pool_t *p, const minicc_dir_conf *conf,
  * after=dial, and with the menu * ends it (hangupOnStar).  With
  * MiniCCOperatorPIN, the loop's own URLs say that the PIN was keyed. */
 static void operator_loop(minicc_twiml *tw, const minicc_dir_conf *conf,
-                          apr_pool_t *p)
+                          int skills, apr_pool_t *p)
 {
     int states = minicc_conf_operator_states(conf);
+    int back = skills || minicc_conf_number(conf, MINICC_CALLBACK);
 
-    say_message(tw, conf, MINICC_MSG_OPERATOR);
+    if (skills) {
+        say_text(tw, conf, minicc_fill(p, minicc_conf_message(
+                                              conf, MINICC_MSG_WHISPER),
+                                       "queue", minicc_conf_text(
+                                                    conf, MINICC_QUEUE)),
+                 NULL, 0);
+    }
+    else {
+        say_message(tw, conf, MINICC_MSG_OPERATOR);
+    }
     minicc_twiml_open(tw, "Dial");
     if (minicc_conf_operator_menu(conf)) {
         minicc_twiml_attr(tw, "hangupOnStar", "true");
     }
-    if (minicc_conf_number(conf, MINICC_CALLBACK)) {
+    /* an operator of several queues comes back to choose again */
+    if (back) {
         minicc_twiml_attr(tw, "timeout",
                           apr_itoa(p, minicc_conf_number(
                                           conf, MINICC_CALLBACK_IDLE)));
     }
-    if (states || minicc_conf_number(conf, MINICC_CALLBACK)) {
+    if (states || back) {
         minicc_twiml_attr(tw, "action", minicc_docs_loop_url(
                               p, conf, states ? MINICC_LOOP_AFTER_DIAL
                                               : NULL));
@@ -306,24 +317,32 @@ static void leave(minicc_twiml *tw)
 /* What a caller turned away hears last: with MiniCCVoicemail On, the
  * invitation and a Record whose action and status callback are the
  * voicemail URL; then the call ends. */
+static void voicemail_at(minicc_twiml *tw, const minicc_dir_conf *conf,
+                         apr_pool_t *p)
+{
+    const char *url = minicc_conf_url(conf, MINICC_URL_VOICEMAIL);
+
+    say_message(tw, conf, MINICC_MSG_VOICEMAIL);
+    minicc_twiml_open(tw, "Record");
+    minicc_twiml_attr(tw, "action", url);
+    minicc_twiml_attr(tw, "method", "POST");
+    minicc_twiml_attr(tw, "maxLength",
+                      apr_itoa(p, minicc_conf_number(
+                                      conf, MINICC_VOICEMAIL_LENGTH)));
+    minicc_twiml_attr(tw, "finishOnKey", "#");
+    minicc_twiml_attr(tw, "playBeep", "true");
+    minicc_twiml_attr(tw, "recordingStatusCallback", url);
+    minicc_twiml_attr(tw, "recordingStatusCallbackMethod", "POST");
+    minicc_twiml_close(tw);
+    hangup(tw);
+}
+
 static void voicemail_or_hangup(minicc_twiml *tw, const minicc_dir_conf *conf,
                                 apr_pool_t *p)
 {
     if (minicc_conf_number(conf, MINICC_VOICEMAIL)) {
-        const char *url = minicc_conf_url(conf, MINICC_URL_VOICEMAIL);
-
-        say_message(tw, conf, MINICC_MSG_VOICEMAIL);
-        minicc_twiml_open(tw, "Record");
-        minicc_twiml_attr(tw, "action", url);
-        minicc_twiml_attr(tw, "method", "POST");
-        minicc_twiml_attr(tw, "maxLength",
-                          apr_itoa(p, minicc_conf_number(
-                                          conf, MINICC_VOICEMAIL_LENGTH)));
-        minicc_twiml_attr(tw, "finishOnKey", "#");
-        minicc_twiml_attr(tw, "playBeep", "true");
-        minicc_twiml_attr(tw, "recordingStatusCallback", url);
-        minicc_twiml_attr(tw, "recordingStatusCallbackMethod", "POST");
-        minicc_twiml_close(tw);
+        voicemail_at(tw, conf, p);
+        return;
     }
     hangup(tw);
 }
@@ -358,7 +377,13 @@ static const minicc_doc_t *render(apr_pool_t *p, const minicc_dir_conf *conf,
         say_and_hang_up(tw, conf, MINICC_MSG_TROUBLE);
         break;
     case MINICC_DOC_OPERATOR:
-        operator_loop(tw, conf, p);
+        operator_loop(tw, conf, 0, p);
+        break;
+    case MINICC_DOC_OPERATOR_QUEUES:
+        operator_loop(tw, conf, 1, p);
+        break;
+    case MINICC_DOC_TO_VOICEMAIL:
+        voicemail_at(tw, conf, p);
         break;
     case MINICC_DOC_WAIT:
     case MINICC_DOC_WAIT_POSITION:
@@ -496,6 +521,7 @@ static void render_once(apr_pool_t *pconf, apr_pool_t *ptemp,
                         apr_hash_t *rendered, minicc_dir_conf *c)
 {
     const char *key;
+    const minicc_queue_confs_t *q;
 
     if (c->docs) {
         return;
@@ -505,6 +531,19 @@ static void render_once(apr_pool_t *pconf, apr_pool_t *ptemp,
         c->docs = render_all(pconf, ptemp, c);
         apr_hash_set(rendered, key, APR_HASH_KEY_STRING, c->docs);
     }
+    /* and those of the menu's queues (doc/contract.txt 15) */
+    minicc_conf_queues_make(pconf, c);
+    for (q = c->queues; q; q = q->next) {
+        render_once(pconf, ptemp, rendered, q->conf);
+    }
+}
+
+const minicc_doc_t *minicc_doc_menu_url(apr_pool_t *p, const char *url)
+{
+    minicc_twiml *tw = minicc_twiml_start(p);
+
+    redirect_to(tw, with_query(p, url, MINICC_DIRECT "=1"));
+    return minicc_twiml_finish_doc(tw);
 }
 
 void minicc_docs_prepare(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)

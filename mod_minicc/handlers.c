@@ -41,6 +41,49 @@ static int turn_away(minicc_call_t *call, const char *reason)
     return OK;
 }
 
+/* The menu's key: what MiniCCMenu gives it (doc/contract.txt 15). */
+static void menu_choice(minicc_call_t *call, const char *digits)
+{
+    const minicc_menu_t *item = digits[0] && !digits[1]
+        ? minicc_conf_menu_key(call->conf, digits[0]) : NULL;
+
+    if (!item) {
+        call->doc = MINICC_DOC_RETRY;
+        return;
+    }
+    switch (item->what) {
+    case MINICC_MENU_QUEUE:
+        call->conf = minicc_conf_queue(call->r->pool, call->conf,
+                                       item->target);
+        call->doc = MINICC_DOC_CONNECTING;
+        break;
+    case MINICC_MENU_INFORMATION:
+        call->doc = MINICC_DOC_TO_INFORMATION;
+        break;
+    case MINICC_MENU_VOICEMAIL:
+        call->doc = MINICC_DOC_TO_VOICEMAIL;
+        break;
+    case MINICC_MENU_URL:
+        call->own = minicc_doc_menu_url(call->r->pool, item->target);
+        break;
+    }
+}
+
+/* Whether the URL says direct=1: another Location's menu key sent the
+ * caller here, into the queue without a menu. */
+static int direct(minicc_call_t *call)
+{
+    const char *args = call->r->args;
+    const minicc_param_t *d;
+
+    if (!args || !strstr(args, MINICC_DIRECT "=")) {
+        return 0;
+    }
+    d = minicc_param_find(minicc_form_parse(call->r->pool, args,
+                                            strlen(args)), MINICC_DIRECT);
+    return d && !strcmp(d->value, "1");
+}
+
 /* minicc-incoming: the number's Voice URL. */
 static int incoming(minicc_call_t *call)
 {
@@ -50,9 +93,7 @@ static int incoming(minicc_call_t *call)
     int holiday = 0;
 
     if (digits) {
-        call->doc = !strcmp(digits, "1") ? MINICC_DOC_CONNECTING
-                  : !strcmp(digits, "2") ? MINICC_DOC_TO_INFORMATION
-                  : MINICC_DOC_RETRY;
+        menu_choice(call, digits);
         return OK;
     }
 
@@ -69,7 +110,7 @@ static int incoming(minicc_call_t *call)
             call->doc = MINICC_DOC_CLOSED;
             return turn_away(call, holiday ? "holiday" : "closed");
         }
-        call->doc = MINICC_DOC_WELCOME;
+        call->doc = direct(call) ? MINICC_DOC_CONNECTING : MINICC_DOC_WELCOME;
         break;
     case MINICC_LOOKUP_FAILED:
         /* A 5xx would make Twilio play its own "application error"; the
@@ -405,6 +446,26 @@ static int pin_turn(minicc_call_t *call, minicc_row_t *row, apr_table_t *args)
                         apr_psprintf(r->pool, "pin=%d", tries));
 }
 
+/* The queue the operator's loop serves now: with rows of operator_queues,
+ * the one chosen from the child's copy (callers.c; no round trip), heard
+ * before the Dial, and the Dial comes back to choose again; without, the
+ * Location's MiniCCQueue, as before. */
+static void serve_queues(minicc_call_t *call, minicc_row_t *row)
+{
+    const char *from = param(call, "From"), *queue;
+    minicc_when_t when;
+
+    if (!from) {
+        return;
+    }
+    minicc_conf_when(call->conf, minicc_now(call->r), &when);
+    if (minicc_callers_next_queue(call->r, from, when.date, &queue) > 0) {
+        call->conf = minicc_conf_queue(call->r->pool, call->conf, queue);
+        call->doc = MINICC_DOC_OPERATOR_QUEUES;
+        minicc_row_set(row, "Queue", queue);
+    }
+}
+
 /* minicc-operator: the operators' loop, one caller after another; with
  * the states of doc/contract.txt 13, the menu, the wrap-up and breaks
  * too, marked in the query of the URLs the loop writes for itself. */
@@ -449,6 +510,7 @@ static int operator(minicc_call_t *call)
             return OK;
         }
     }
+    serve_queues(call, row);
     /* before this loop's row: the claim reads when the last one came */
     if (callback) {
         callback_turn(call, row->values[0]);
@@ -518,6 +580,11 @@ static int record_row(minicc_call_t *call, minicc_table_e table)
 
     if (!row) {
         return HTTP_BAD_REQUEST;
+    }
+    if (table == MINICC_TABLE_ENQUEUE || table == MINICC_TABLE_QUEUE) {
+        /* the queue's name: Twilio sends its QueueSid only */
+        minicc_row_set(row, "Queue", minicc_conf_text(call->conf,
+                                                      MINICC_QUEUE));
     }
     minicc_record(call->r, row);
     return OK;

@@ -35,4 +35,12 @@ minicc_caller_e minicc_callers_pin(request_rec *r, const char *telnum,
 int minicc_callers_callbacks_waiting(request_rec *r, const char *queue,
                                      const char *date);
 
+/* The queue the loop of operator telnum serves next (doc/contract.txt
+ * 15), by the same copy (date: today): *queue its name (in r->pool), and
+ * how many queues operator_queues gives them; 0 (*queue NULL): none, they
+ * serve the loop's MiniCCQueue; -1 when there is no copy to answer
+ * from. */
+int minicc_callers_next_queue(request_rec *r, const char *telnum,
+                              const char *date, const char **queue);
+
 #endif /* MINICC_CALLERS_H */

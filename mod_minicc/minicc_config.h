@@ -212,7 +212,10 @@ typedef enum {
       "暗証番号が正しくありません。") \
     X(OPERATOR_GOODBYE, "operator-goodbye", \
       "You are logged out. Goodbye.", \
-      "ログアウトしました。お疲れさまでした。")
+      "ログアウトしました。お疲れさまでした。") \
+    X(WHISPER, "whisper", \
+      "Taking callers of {queue}.", \
+      "{queue}のお客様をお受けします。")
 
 #define MINICC_MSG_ID(id, key, en, ja) MINICC_MSG_##id,
 typedef enum {
@@ -246,8 +249,29 @@ typedef struct {
     const char *name;
 } minicc_reason_t;
 
+/* A key of the callers' menu (MiniCCMenu key target): a queue (target its
+ * name; NULL: MiniCCQueue), the information, a voicemail, or another URL
+ * (target: where the caller is redirected, into its Location's queue). */
+typedef enum {
+    MINICC_MENU_QUEUE, MINICC_MENU_INFORMATION, MINICC_MENU_VOICEMAIL,
+    MINICC_MENU_URL
+} minicc_menu_e;
+typedef struct {
+    char key;
+    minicc_menu_e what;
+    const char *target;
+} minicc_menu_t;
+
+/* A queue's own service level (MiniCCQueueServiceLevel NAME seconds). */
+typedef struct {
+    const char *queue;
+    int seconds;
+} minicc_queue_level_t;
+
 /* The TwiML written for a configuration at startup (docs.c). */
 struct minicc_docs;
+/* The configurations of a section's queues, made at startup (docs.c). */
+struct minicc_queue_confs;
 
 /* Per-directory settings.  Only the accessors below read them: they
  * supply the defaults for what a section does not set. */
@@ -263,12 +287,32 @@ typedef struct minicc_dir_conf {
     int nreasons;
     const char *const *tokens;  /* Twilio auth tokens; NULL: not checked */
     int ntokens;
+    const minicc_menu_t *menu;  /* MiniCCMenu, in the order given; NULL:
+                                 * 1 the queue, 2 the information */
+    int nmenu;
+    const minicc_queue_level_t *levels;     /* MiniCCQueueServiceLevel */
+    int nlevels;
+    /* The queue a request of this configuration serves, when it is not
+     * MiniCCQueue's (minicc_conf_queue): its name, NULL for MiniCCQueue,
+     * and the configuration it was made from. */
+    const char *queue;
+    const struct minicc_dir_conf *origin;
     /* Made at startup, never merged: the TwiML of this object (NULL:
      * written for each request), and the merges of this section onto the
      * bases the location walk merges it onto. */
     const struct minicc_docs *docs;
     const struct minicc_merged *merged;
+    const struct minicc_queue_confs *queues;
 } minicc_dir_conf;
+
+/* The configurations of a section's menu queues (minicc_conf_queue), made
+ * once at startup by minicc_conf_queues_make, their TwiML then written by
+ * docs.c. */
+typedef struct minicc_queue_confs {
+    minicc_dir_conf *conf;
+    const struct minicc_queue_confs *next;
+} minicc_queue_confs_t;
+void minicc_conf_queues_make(apr_pool_t *pconf, minicc_dir_conf *c);
 
 
 /* When the request came: MiniCCTestClock in tests, else request_time. */
@@ -292,6 +336,29 @@ const char *minicc_conf_text(const minicc_dir_conf *c, minicc_setting_e id);
 int minicc_conf_number(const minicc_dir_conf *c, minicc_setting_e id);
 const char *minicc_conf_message(const minicc_dir_conf *c, minicc_msg_e key);
 const char *minicc_conf_url(const minicc_dir_conf *c, minicc_url_e target);
+
+/* The callers' menu: its keys in the order given (the default: 1 the
+ * queue, 2 the information); *n gets how many. */
+const minicc_menu_t *minicc_conf_menu(const minicc_dir_conf *c, int *n);
+/* The menu's item of key, or NULL. */
+const minicc_menu_t *minicc_conf_menu_key(const minicc_dir_conf *c, char key);
+/* The queue a caller who keys nothing joins: the menu's first queue, or
+ * MiniCCQueue. */
+const char *minicc_conf_first_queue(const minicc_dir_conf *c);
+/* The service level of queue, in seconds: its MiniCCQueueServiceLevel,
+ * or MiniCCServiceLevel. */
+int minicc_conf_service_level(const minicc_dir_conf *c, const char *queue);
+/* c for a request that serves queue: c itself for its MiniCCQueue, else
+ * the same settings with MiniCCQueue queue and the URLs of the queue's
+ * own requests (wait, exit, guidance, callback) marked queue=NAME; the
+ * one made at startup (minicc_docs_prepare), or a new one in p. */
+const minicc_dir_conf *minicc_conf_queue(apr_pool_t *p,
+                                         const minicc_dir_conf *c,
+                                         const char *queue);
+/* The query that marks a queue's URLs ("queue=" and its name, form
+ * encoded), and whether a queue name is one MiniCCQueue would take. */
+#define MINICC_QUEUE_ARG "queue"
+int minicc_conf_queue_name_ok(const char *queue);
 
 /* A text that is the same for two configurations exactly when everything
  * they set is: the TwiML written for one serves the other. */

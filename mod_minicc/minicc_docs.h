@@ -39,6 +39,9 @@ typedef enum {
     MINICC_DOC_CALLBACK_CONFIRM,        /* exit: leave after a call-back */
     MINICC_DOC_CALLBACK_GREETING,       /* callback-answer */
     MINICC_DOC_CALLBACK_IMPOSSIBLE,     /* callback: no number to call */
+    MINICC_DOC_OPERATOR_QUEUES,         /* operator of operator_queues:
+                                         * the whisper, the Dial back */
+    MINICC_DOC_TO_VOICEMAIL,            /* incoming: a menu key */
     MINICC_DOC_COUNT
 } minicc_doc_e;
 
@@ -70,6 +73,12 @@ const minicc_doc_t *minicc_doc_callback_dial(apr_pool_t *p,
                                              const char *callsid,
                                              const char *from,
                                              const char *to);
+
+/* A menu key's URL (MiniCCMenu KEY URL): a Redirect to it, marked
+ * direct=1, which minicc-incoming there takes for "into the queue, no
+ * menu"; in p. */
+#define MINICC_DIRECT "direct"
+const minicc_doc_t *minicc_doc_menu_url(apr_pool_t *p, const char *url);
 
 /* The operators' loop URL (MiniCCURL operator) with query added (NULL:
  * none); with MiniCCOperatorPIN it says the PIN was keyed

@@ -160,6 +160,39 @@ static int signature_ok(request_rec *r, const minicc_dir_conf *conf,
     return 0;
 }
 
+/* A queue's own request: its URL says queue=NAME (docs.c writes it into
+ * the URLs of the queues of a menu and of operator_queues), and the
+ * request is answered with that queue's configuration.  A name that is no
+ * queue's is logged and the Location's MiniCCQueue serves. */
+static const minicc_dir_conf *queue_of(request_rec *r,
+                                       const minicc_dir_conf *conf)
+{
+    const minicc_param_t *q;
+    int changed = 0;
+
+    if (!r->args || !strstr(r->args, MINICC_QUEUE_ARG "=")) {
+        return conf;
+    }
+    q = minicc_param_find(minicc_form_parse(r->pool, r->args,
+                                            strlen(r->args)),
+                          MINICC_QUEUE_ARG);
+    if (!q) {
+        return conf;
+    }
+    minicc_text_clean(r->pool, q->value, q->value_len, 1, &changed);
+    if (changed || strlen(q->value) != q->value_len
+        || !minicc_conf_queue_name_ok(q->value)) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, APLOGNO(30408)
+                      "%s: '%s' in the URL's query is not a queue's name (1 "
+                      "to 64 characters of UTF-8, no control characters): "
+                      "the request is the queue %s's",
+                      r->uri, ap_escape_logitem(r->pool, q->value),
+                      minicc_conf_text(conf, MINICC_QUEUE));
+        return conf;
+    }
+    return minicc_conf_queue(r->pool, conf, q->value);
+}
+
 static int minicc_handler(request_rec *r)
 {
     const minicc_handler_t *h = minicc_handlers_find(r->handler);
@@ -192,6 +225,7 @@ static int minicc_handler(request_rec *r)
     if (!signature_ok(r, call.conf, call.params)) {
         return HTTP_FORBIDDEN;
     }
+    call.conf = queue_of(r, call.conf);
     call.doc = MINICC_DOC_EMPTY;
     call.own = NULL;
     memset(call.values, 0, sizeof(call.values));

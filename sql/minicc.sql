@@ -28,11 +28,15 @@ CREATE TABLE IF NOT EXISTS enqueue_data (
     QueueResult   VARCHAR(32)  NULL,
     QueueSid      VARCHAR(34)  NULL,
     QueueTime     INT          NULL,
+    Queue         VARCHAR(64)  NULL,     -- the queue's name (MiniCCQueue, menu)
     `Time`        DATETIME(6)  NOT NULL,
     -- covering for the report's per-range aggregates and the call-back list
     KEY enqueue_time (`Time`, QueueResult, QueueTime),
     KEY enqueue_result_time (QueueResult, `Time`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+-- a database made before the queues' names
+ALTER TABLE enqueue_data ADD COLUMN IF NOT EXISTS
+    Queue VARCHAR(64) NULL AFTER QueueTime;
 
 -- One row per caller taken by an operator (Queue url).
 CREATE TABLE IF NOT EXISTS queue_data (
@@ -47,9 +51,24 @@ CREATE TABLE IF NOT EXISTS queue_data (
     QueueSid        VARCHAR(34)  NULL,
     QueueTime       INT          NULL,
     DequeingCallSid VARCHAR(34)  NULL,
+    Queue           VARCHAR(64)  NULL,
     `Time`          DATETIME(6)  NOT NULL,
     KEY queue_time (`Time`, QueueTime, DequeingCallSid),
     KEY queue_dequeing (DequeingCallSid)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+ALTER TABLE queue_data ADD COLUMN IF NOT EXISTS
+    Queue VARCHAR(64) NULL AFTER DequeingCallSid;
+
+-- The queues each operator serves (doc/contract.txt 15), priority 1
+-- first: the operators' loop takes the caller of the lowest number with
+-- callers waiting.  An operator without rows serves the loop's
+-- MiniCCQueue.  Changes are seen within a second, without a restart.
+CREATE TABLE IF NOT EXISTS operator_queues (
+    telnum    VARCHAR(64) NOT NULL,
+    queue     VARCHAR(64) NOT NULL,
+    priority  TINYINT     NOT NULL DEFAULT 1,
+    PRIMARY KEY (telnum, queue),
+    CONSTRAINT operator_queues_priority CHECK (priority BETWEEN 1 AND 9)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- One row per call (the number's Status Callback).

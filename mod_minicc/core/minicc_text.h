@@ -99,4 +99,8 @@ const char *minicc_fill(apr_pool_t *p, const char *text, const char *name,
  * escaped; UTF-8 as it is), or null for NULL, in p. */
 const char *minicc_json_str(apr_pool_t *p, const char *s);
 
+/* s as a value of a form (or a URL's query): every byte but letters,
+ * digits and - . _ ~ as %XX, which minicc_form_parse reads back; in p. */
+const char *minicc_form_escape(apr_pool_t *p, const char *s);
+
 #endif /* MINICC_TEXT_H */

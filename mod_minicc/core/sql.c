@@ -29,6 +29,7 @@ static const minicc_column_t enqueue_columns[] = {
     { "QueueResult", "QueueResult", MINICC_COL_TEXT,    32, 0 },
     { "QueueSid",    "QueueSid",    MINICC_COL_SID,     34, 0 },
     { "QueueTime",   "QueueTime",   MINICC_COL_INT,      0, 0 },
+    { "Queue",       NULL,          MINICC_COL_TEXT,    64, 1 },
     { "Time",        NULL,          MINICC_COL_ARRIVAL,  0, 0 }
 };
 
@@ -37,6 +38,7 @@ static const minicc_column_t queue_columns[] = {
     { "QueueSid",        "QueueSid",        MINICC_COL_SID,     34, 0 },
     { "QueueTime",       "QueueTime",       MINICC_COL_INT,      0, 0 },
     { "DequeingCallSid", "DequeingCallSid", MINICC_COL_SID,     34, 0 },
+    { "Queue",           NULL,              MINICC_COL_TEXT,    64, 1 },
     { "Time",            NULL,              MINICC_COL_ARRIVAL,  0, 0 }
 };
 
@@ -318,15 +320,25 @@ static const char *upsert(apr_pool_t *p, const minicc_table_t *t, int nrows)
 #define IN_RANGE(column) column " >= %s AND " column " < %s"
 
 static const char *const statements[] = {
-    /* MINICC_STMT_CALLERS: a date: every operator's number (kind 0),
-     * every holiday on or after the date (kind 1) and every queue with
-     * call-backs in line (kind 2), for callers.c's copy; the holidays of
-     * the past are left out, so that the copy does not grow with the
-     * years */
+    /* MINICC_STMT_CALLERS: a date, now twice: every operator's number
+     * (kind 0), every holiday on or after the date (kind 1), every queue
+     * with call-backs in line (kind 2), every operator's queues with
+     * their priority (kind 3: "PRIORITY QUEUE") and every queue with
+     * callers waiting now and the longest wait among them (kind 4: as the
+     * live view counts them), for callers.c's copy; the holidays of the
+     * past are left out, so that the copy does not grow with the years */
     "SELECT 0, telnum, PIN FROM operators UNION ALL "
     "SELECT 1, CAST(`Day` AS CHAR), NULL FROM holidays WHERE `Day` >= %s "
     "UNION ALL SELECT DISTINCT 2, Queue, NULL FROM callbacks "
-    "WHERE Status IN ('pending', 'dialling')",
+    "WHERE Status IN ('pending', 'dialling') "
+    "UNION ALL SELECT 3, telnum, CONCAT(priority, ' ', queue) "
+    "FROM operator_queues "
+    "UNION ALL SELECT 4, v.Queue, "
+    "CAST(MAX(TIMESTAMPDIFF(SECOND, v.Joined, %s)) AS CHAR) "
+    "FROM live_waiting v LEFT JOIN enqueue_data e ON e.CallSid = v.CallSid "
+    "LEFT JOIN queue_data g ON g.CallSid = v.CallSid "
+    "WHERE v.`Time` >= %s - INTERVAL 15 MINUTE AND e.CallSid IS NULL "
+    "AND g.CallSid IS NULL AND v.Queue IS NOT NULL GROUP BY v.Queue",
     /* MINICC_STMT_REPORT_HOURS: from, to, short abandon (twice), from, to:
      * per UTC hour (report.c places it in its local hour) */
     "SELECT CAST(h.`Hour` AS CHAR), h.offered, h.answered, "

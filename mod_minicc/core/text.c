@@ -374,3 +374,24 @@ const char *minicc_json_str(apr_pool_t *p, const char *s)
     }
     return apr_pstrcat(p, out, run, "\"", NULL);
 }
+
+const char *minicc_form_escape(apr_pool_t *p, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char *out = apr_palloc(p, strlen(s) * 3 + 1), *o = out;
+
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if (apr_isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+            *o++ = (char)c;
+        }
+        else {
+            *o++ = '%';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
+    }
+    *o = '\0';
+    return out;
+}

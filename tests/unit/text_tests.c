@@ -53,6 +53,20 @@ static void test_form(void)
     ps = minicc_form_parse(pool, "a%3Db=1&c+d=2", 13);
     ok(param_is(ps, "a=b", "1", 1) && param_is(ps, "c d", "2", 1),
        "form: escaped names decoded");
+    {
+        /* a queue's name in a URL's query, and back */
+        const char *name = "Sales & \xe5\x96\xb6\xe6\xa5\xad+1=2?#/%";
+        const char *q = apr_pstrcat(pool, "queue=",
+                                    minicc_form_escape(pool, name), "&x=1",
+                                    NULL);
+
+        ok(!strcmp(minicc_form_escape(pool, "a-Z_0.9~"), "a-Z_0.9~")
+           && !strcmp(minicc_form_escape(pool, "a b&c"), "a%20b%26c"),
+           "form: escaped, unreserved bytes as they are");
+        ps = minicc_form_parse(pool, q, strlen(q));
+        ok(param_is(ps, "queue", name, strlen(name)) && param_is(ps, "x", "1", 1),
+           "form: an escaped value (&, =, +, #, %, UTF-8) reads back as it was");
+    }
 }
 
 static int clean_is(const char *in, apr_size_t len, int controls,

@@ -1,0 +1,193 @@
+# Several queues behind one menu, by skill (doc/contract.txt 15): MiniCCMenu's
+# keys to queues, the information, a voicemail and another Location's queue;
+# each queue's own requests marked queue=NAME and recorded with its name;
+# operator_queues and the loop's choice of a queue for each Dial (callers
+# waiting as the live view knows them, priority first, then the longest
+# wait), heard before the Dial.  Real Apache, module and MariaDB; TwiML
+# parsed.
+use strict;
+use warnings FATAL => 'all';
+use utf8;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use File::Temp qw(tempdir);
+use MiniCCTest;
+
+my @bad = (
+    ['MiniCCMenu # queue sales', 'MiniCCMenu'],
+    ['MiniCCMenu 10 queue sales', 'MiniCCMenu'],
+    ['MiniCCMenu 1 queue', 'MiniCCMenu'],
+    ['MiniCCMenu 1 queue ' . ('q' x 65), 'MiniCCMenu'],
+    ['MiniCCMenu 1 sales', 'MiniCCMenu'],
+    ['MiniCCMenu 1 information now', 'MiniCCMenu'],
+    ['MiniCCMenu 1 ftp://example.com/x', 'MiniCCMenu'],
+    ['MiniCCMenu 1', 'MiniCCMenu'],
+    ['MiniCCQueueServiceLevel sales 0', 'MiniCCQueueServiceLevel'],
+    ['MiniCCQueueServiceLevel sales soon', 'MiniCCQueueServiceLevel'],
+);
+
+# twiml_ok: 4 tests each
+plan tests => @bad * 2 + 3 + 4 * 23 + 7;
+
+my $tmp = tempdir('minicc-queues-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+configtest_rejects($tmp, \@bad);
+{
+    my ($rc, $out) = configtest_location($tmp, join "\n", '    MiniCCMenu 1 queue sales',
+                                         '    MiniCCMenu * https://cc.example.com/other/incoming',
+                                         '    MiniCCMenu 0 voicemail', '    MiniCCQueueServiceLevel sales 30');
+    is($rc, 0, 'a menu of a queue, a URL and a voicemail, a queue\'s service level: configtest passes')
+        or diag($out);
+    ($rc, $out) = configtest_location($tmp, "    MiniCCMenu 2 information\n    MiniCCMenu 2 queue x");
+    like($out, qr/MiniCCMenu: the key 2 is given twice/, 'a key given twice: configtest names it');
+    ($rc, $out) = configtest_location($tmp, "    MiniCCQueueServiceLevel sales 20\n    MiniCCQueueServiceLevel sales 30");
+    like($out, qr/MiniCCQueueServiceLevel: the queue 'sales' is given twice/,
+         'a queue\'s service level given twice: configtest names it');
+}
+
+db_wait_up();
+my $customer = '+15553330001';
+my ($opa, $opb, $opc, $opd) = ('+15558880001', '+15558880002', '+15558880003', '+15558880004');
+db_do('DELETE FROM operators WHERE telnum IN (?, ?, ?, ?)', $opa, $opb, $opc, $opd);
+db_do('INSERT INTO operators (telnum) VALUES (?), (?), (?), (?)', $opa, $opb, $opc, $opd);
+db_do('DELETE FROM operator_queues WHERE telnum IN (?, ?, ?, ?)', $opa, $opb, $opc, $opd);
+# opa: sales first, then support; opb: support and billing alike; opc:
+# billing only; opd: none (the Location's MiniCCQueue, as before)
+db_do(q{INSERT INTO operator_queues (telnum, queue, priority) VALUES
+        (?, 'sales', 1), (?, 'support', 2), (?, 'support', 1), (?, 'billing', 1), (?, 'billing', 3)},
+      $opa, $opa, $opb, $opb, $opc);
+db_do(q{DELETE FROM live_waiting WHERE Queue IN ('sales', 'support', 'billing', 'general')});
+callers_changed();
+
+# ---- the menu -----------------------------------------------------------------------------
+sub enq {
+    my ($q, $esc) = @_;
+    $esc //= $q;
+    return Enqueue($q, waitUrl => "wait?queue=$esc", waitUrlMethod => 'POST', action => "exit?queue=$esc",
+                   method => 'POST');
+}
+my @call = (CallSid => sid(), From => $customer, To => '+15559990051');
+twiml_ok(post('/skills/incoming', [@call]),
+         Response(Gather({ numDigits => '1', timeout => '10', action => 'incoming', method => 'POST' },
+                         Say(DEFAULT_MSG('welcome'))),
+                  Say(DEFAULT_MSG('noinput')), enq('sales')),
+         'the menu: no key joins the menu\'s first queue (sales), its URLs marked queue=sales');
+my $connecting = sub { Response(Say(DEFAULT_MSG('connecting')), enq(@_)) };
+twiml_ok(post('/skills/incoming', [@call, Digits => '1']), $connecting->('sales'), 'key 1: the queue sales');
+twiml_ok(post('/skills/incoming', [@call, Digits => '2']), $connecting->('support'), 'key 2: the queue support');
+twiml_ok(post('/skills/incoming', [@call, Digits => '3']), $connecting->('billing'), 'key 3: the queue billing');
+twiml_ok(post('/skills/incoming', [@call, Digits => '7']), $connecting->('Après vente', 'Apr%C3%A8s%20vente'),
+         'key 7: a queue whose name has a space and UTF-8: its URLs carry it form-encoded');
+twiml_ok(post('/skills/incoming', [@call, Digits => '4']), Response(Redirect('information', method => 'POST')),
+         'key 4: the information');
+twiml_ok(post('/skills/incoming', [@call, Digits => '5']),
+         Response(Say(DEFAULT_MSG('voicemail')),
+                  [ 'Record', { action => 'voicemail', method => 'POST', maxLength => '120', finishOnKey => '#',
+                                playBeep => 'true', recordingStatusCallback => 'voicemail',
+                                recordingStatusCallbackMethod => 'POST' } ],
+                  Hangup()),
+         'key 5: a voicemail');
+twiml_ok(post('/skills/incoming', [@call, Digits => '6']),
+         Response(Redirect('/billing/incoming?direct=1', method => 'POST')),
+         'key 6: another Location\'s URL, marked direct=1');
+twiml_ok(post('/skills/incoming', [@call, Digits => '8']),
+         Response(Gather({ numDigits => '1', timeout => '10', action => 'incoming', method => 'POST' },
+                         Say(DEFAULT_MSG('retry'))),
+                  Say(DEFAULT_MSG('noinput')), enq('sales')),
+         'a key the menu does not have: the menu again');
+twiml_ok(post('/billing/incoming?direct=1', [@call]),
+         Response(Say(DEFAULT_MSG('connecting')),
+                  Enqueue('billing', waitUrl => 'wait', waitUrlMethod => 'POST', action => 'exit', method => 'POST')),
+         'direct=1: straight into that Location\'s queue, no menu');
+twiml_ok(post('/billing/incoming?direct=1', [@call, From => $opd]), Response(Redirect('operator', method => 'POST')),
+         'direct=1 from an operator: their loop, as always');
+
+# ---- each queue's requests, recorded with its name --------------------------------------
+{
+    my $c = sid();
+    post('/skills/wait?queue=support', [CallSid => $c, From => $customer, QueueTime => 5, QueuePosition => 1]);
+    select undef, undef, undef, 1.5;    # the wait polls are written once a second
+    is(db_row('live_waiting', $c)->{Queue}, 'support',
+       'a wait poll of support: live_waiting says support');
+    twiml_ok(post('/skills/exit?queue=support', [CallSid => $c, From => $customer, QueueResult => 'hangup',
+                                                 QueueTime => 9]),
+             Response(), 'its exit');
+    is(db_row('enqueue_data', $c)->{Queue}, 'support',
+       'enqueue_data.Queue: support');
+    my $g = sid();
+    post('/skills/guidance?queue=Apr%C3%A8s%20vente', [CallSid => $g, From => $customer, QueueTime => 4,
+                                                       DequeingCallSid => sid()]);
+    is(db_row('queue_data', $g)->{Queue}, 'Après vente',
+       'queue_data.Queue: the name as it was, from its form-encoded URL');
+    my $x = sid();
+    post('/skills/exit', [CallSid => $x, From => $customer, QueueResult => 'hangup', QueueTime => 1]);
+    is(db_row('enqueue_data', $x)->{Queue}, 'general',
+       'no queue= in the URL: the Location\'s MiniCCQueue');
+    my $at = error_log_size();
+    my $y = sid();
+    post('/skills/exit?queue=%01bad', [CallSid => $y, From => $customer, QueueResult => 'hangup', QueueTime => 1]);
+    is(db_row('enqueue_data', $y)->{Queue}, 'general',
+       'a queue= that is no queue\'s name (a control character): the Location\'s queue');
+    ok((grep { /AH30408/ } error_log_since($at)), '... and a log line (AH30408)');
+}
+
+# ---- the operators' loop chooses a queue ------------------------------------------------
+# Callers waiting as the live view knows them: live_waiting rows (the wait
+# polls'), without an exit or a pick-up.
+sub waiting {
+    my ($queue, $waited) = @_;
+    my $c = sid();
+    db_do(q{INSERT INTO live_waiting (CallSid, Queue, QueueTime, `Time`) VALUES (?, ?, ?, UTC_TIMESTAMP(6))},
+          $c, $queue, $waited);
+    return $c;
+}
+sub loop_for {
+    my ($q) = @_;
+    return Response(Say("Taking callers of $q."),
+                    [ 'Dial', { timeout => '20', action => 'operator', method => 'POST' },
+                      Queue($q, url => 'guidance?queue=' . $q, method => 'POST') ],
+                    Redirect('operator', method => 'POST'));
+}
+sub op_post { post('/skills/operator', [CallSid => $_[1] // sid(), From => $_[0], To => '+15559990051']) }
+
+twiml_ok(op_post($opa), loop_for('sales'), 'no one waiting: opa waits on their first queue (sales)');
+twiml_ok(op_post($opb), loop_for('billing'),
+         'no one waiting: opb\'s queues have priority 1 both: the first by name (billing)');
+twiml_ok(op_post($opd),
+         Response(Say(DEFAULT_MSG('operator')), Dial(Queue('general', url => 'guidance', method => 'POST')),
+                  Redirect('operator', method => 'POST')),
+         'an operator without operator_queues: the Location\'s queue, the loop as before');
+
+my $s1 = waiting('support', 100);
+my $b1 = waiting('billing', 200);
+callers_changed();
+twiml_ok(op_post($opa), loop_for('support'), 'a caller in support only: opa takes support (priority 2)');
+twiml_ok(op_post($opb), loop_for('billing'),
+         'support 100 s, billing 200 s, both priority 1 for opb: billing, the longer wait');
+twiml_ok(op_post($opc), loop_for('billing'), 'opc: billing');
+
+my $s0 = waiting('sales', 10);
+db_do('UPDATE live_waiting SET QueueTime = 300 WHERE CallSid = ?', $s1);
+callers_changed();
+my $sid = sid();
+twiml_ok(op_post($opa, $sid), loop_for('sales'),
+         'a sales caller of 10 s beats support\'s 300 s for opa: priority first');
+is(db_row('operator_sessions', $sid)->{Queue}, 'sales',
+   'operator_sessions.Queue: the queue the loop chose');
+twiml_ok(op_post($opb), loop_for('support'), 'support now waits 300 s, billing 200 s: opb takes support');
+
+# the caller picked up (queue_data) or gone (enqueue_data) no longer waits
+post('/skills/guidance?queue=support', [CallSid => $s1, From => $customer, QueueTime => 301,
+                                        DequeingCallSid => sid()]);
+post('/skills/exit?queue=sales', [CallSid => $s0, From => $customer, QueueResult => 'hangup', QueueTime => 12]);
+callers_changed();
+twiml_ok(op_post($opb), loop_for('billing'), 'support\'s caller picked up: opb back to billing\'s caller');
+twiml_ok(op_post($opa), loop_for('sales'), 'sales\' caller gone, support empty: opa on their first queue');
+
+# operator_queues changed: seen within a second, without a restart
+db_do(q{UPDATE operator_queues SET priority = 1 WHERE telnum = ? AND queue = 'support'}, $opa);
+db_do(q{UPDATE operator_queues SET priority = 4 WHERE telnum = ? AND queue = 'sales'}, $opa);
+callers_changed();
+twiml_ok(op_post($opa), loop_for('support'), 'opa\'s priorities changed: support first now');
+db_do('DELETE FROM live_waiting WHERE CallSid IN (?, ?, ?)', $s1, $b1, $s0);
+db_do('DELETE FROM operator_queues WHERE telnum IN (?, ?, ?, ?)', $opa, $opb, $opc, $opd);
