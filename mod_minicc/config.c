@@ -878,6 +878,12 @@ void minicc_conf_queues_make(apr_pool_t *pconf, minicc_dir_conf *c)
     }
 }
 
+/* The targets of MiniCCMenu by their words (minicc_config.h). */
+#define MENU_WORD(id, word) word,
+static const char *const menu_words[] = {
+    MINICC_MENU_WORDS(MENU_WORD)
+};
+
 /* "MiniCCMenu KEY TARGET [NAME]": a key of the callers' menu, added to
  * what the section said before (a section that gives the menu gives all
  * of it).  Keys 0-9 and *, each once; targets queue NAME, information,
@@ -901,7 +907,7 @@ static const char *set_menu(cmd_parms *cmd, void *dconf, const char *key,
     }
     item.key = *key;
     item.target = NULL;
-    if (!strcasecmp(target, "queue")) {
+    if (!strcasecmp(target, menu_words[MINICC_MENU_QUEUE])) {
         const char *err;
 
         if (!name) {
@@ -927,10 +933,10 @@ static const char *set_menu(cmd_parms *cmd, void *dconf, const char *key,
                             "target: queue NAME, information, voicemail or "
                             "a URL", *key, target, name);
     }
-    else if (!strcasecmp(target, "information")) {
+    else if (!strcasecmp(target, menu_words[MINICC_MENU_INFORMATION])) {
         item.what = MINICC_MENU_INFORMATION;
     }
-    else if (!strcasecmp(target, "voicemail")) {
+    else if (!strcasecmp(target, menu_words[MINICC_MENU_VOICEMAIL])) {
         item.what = MINICC_MENU_VOICEMAIL;
     }
     else if (strchr(target, '/')) {

@@ -145,6 +145,96 @@ static int operator_figures(request_rec *r, const char *lo, const char *hi,
     return 1;
 }
 
+/* A queue's counts while its rows are read (report_queues). */
+typedef struct {
+    const char *queue;
+    long offered, answered, abandoned, pickups, timed, waited, within;
+} queue_counts_t;
+
+static void queue_row(apr_pool_t *p, apr_array_header_t *out,
+                      const minicc_dir_conf *conf, const queue_counts_t *q)
+{
+    const char **row = apr_pcalloc(p, sizeof(char *) * MINICC_QF_COLS);
+    long settled = q->answered + q->abandoned;
+
+    row[MINICC_QF_QUEUE] = q->queue;
+    row[MINICC_QF_OFFERED] = apr_ltoa(p, q->offered);
+    row[MINICC_QF_ANSWERED] = apr_ltoa(p, q->answered);
+    row[MINICC_QF_ABANDONED] = apr_ltoa(p, q->abandoned);
+    row[MINICC_QF_RATE] = apr_psprintf(p, "%.4f", settled
+                                       ? (double)q->abandoned / settled : 0);
+    row[MINICC_QF_ASA] = apr_psprintf(p, "%.1f", q->timed
+                                      ? (double)q->waited / q->timed : 0);
+    row[MINICC_QF_LEVEL] = apr_psprintf(p, "%.4f", q->pickups
+                                        ? (double)q->within / q->pickups : 0);
+    row[MINICC_QF_LEVEL_SECONDS] = apr_itoa(p, minicc_conf_service_level(
+                                                   conf, q->queue));
+    APR_ARRAY_PUSH(out, const char **) = row;
+}
+
+/* Per queue (doc/contract.txt 15), each with its own service level: the
+ * rows of report_queues, in the queues' order; 0 when the statement
+ * failed (logged). */
+static int queue_figures(request_rec *r, const minicc_dir_conf *conf,
+                         const char **range_args, minicc_figures_t *f)
+{
+    apr_array_header_t *rows = minicc_db_select(r, MINICC_STMT_REPORT_QUEUES,
+                                                2, range_args,
+                                                MINICC_QUEUES_COLS);
+    queue_counts_t q;
+    int i, level = 0;
+
+    if (!rows) {
+        return 0;
+    }
+    f->queues = apr_array_make(r->pool, 4, sizeof(const char **));
+    memset(&q, 0, sizeof(q));
+    for (i = 0; i < rows->nelts; i++) {
+        const char **row = APR_ARRAY_IDX(rows, i, const char **);
+        const char *queue = row[MINICC_QUEUES_QUEUE];
+        long kind = minicc_num(row[MINICC_QUEUES_KIND]);
+        long secs = minicc_num(row[MINICC_QUEUES_SECONDS]);
+        long n = minicc_num(row[MINICC_QUEUES_N]);
+
+        if (!queue) {
+            continue;
+        }
+        if (!q.queue || strcmp(q.queue, queue)) {
+            if (q.queue) {
+                queue_row(r->pool, f->queues, conf, &q);
+            }
+            memset(&q, 0, sizeof(q));
+            q.queue = queue;
+            level = minicc_conf_service_level(conf, queue);
+        }
+        switch (kind) {
+        case MINICC_QUEUE_OFFERED:
+            q.offered += n;
+            break;
+        case MINICC_QUEUE_ANSWERED:
+            q.answered += n;
+            break;
+        case MINICC_QUEUE_HANGUP:
+            if (secs >= f->short_abandon_seconds) {
+                q.abandoned += n;
+            }
+            break;
+        case MINICC_QUEUE_PICKUP:
+            q.pickups += n;
+            if (secs >= 0) {
+                q.timed += n;
+                q.waited += secs * n;
+                q.within += secs <= level ? n : 0;
+            }
+            break;
+        }
+    }
+    if (q.queue) {
+        queue_row(r->pool, f->queues, conf, &q);
+    }
+    return 1;
+}
+
 int minicc_figures_gather(request_rec *r, const minicc_dir_conf *conf,
                           minicc_date_t from, minicc_date_t to,
                           minicc_figures_t *f)
@@ -270,7 +360,7 @@ int minicc_figures_gather(request_rec *r, const minicc_dir_conf *conf,
     f->abandon_rate = (f->answered + f->abandoned)
         ? (double)f->abandoned / (double)(f->answered + f->abandoned) : 0;
     f->service_level = f->pickups ? (double)f->within_level / f->pickups : 0;
-    if (!operator_figures(r, lo, hi, f)
+    if (!queue_figures(r, conf, range_args, f) || !operator_figures(r, lo, hi, f)
         || !(f->abandoned_calls = minicc_db_select(r,
                                      MINICC_STMT_REPORT_ABANDONED, 3,
                                      abandoned_args, MINICC_ABANDONED_COLS))

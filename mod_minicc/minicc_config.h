@@ -252,8 +252,13 @@ typedef struct {
 /* A key of the callers' menu (MiniCCMenu key target): a queue (target its
  * name; NULL: MiniCCQueue), the information, a voicemail, or another URL
  * (target: where the caller is redirected, into its Location's queue). */
+#define MINICC_MENU_WORDS(X) \
+    X(QUEUE, "queue") \
+    X(INFORMATION, "information") \
+    X(VOICEMAIL, "voicemail")
+#define MINICC_MENU_ID(id, word) MINICC_MENU_##id,
 typedef enum {
-    MINICC_MENU_QUEUE, MINICC_MENU_INFORMATION, MINICC_MENU_VOICEMAIL,
+    MINICC_MENU_WORDS(MINICC_MENU_ID)
     MINICC_MENU_URL
 } minicc_menu_e;
 typedef struct {

@@ -34,6 +34,14 @@ enum {
     MINICC_OPF_LOGGED_IN, MINICC_OPF_HANDLE, MINICC_OPF_OCCUPANCY,
     MINICC_OPF_COLS
 };
+/* A queue's figures (doc/contract.txt 15): the queue, offered, answered,
+ * abandoned, the abandon rate, the ASA and the service level (with the
+ * queue's MiniCCQueueServiceLevel) and its threshold. */
+enum {
+    MINICC_QF_QUEUE, MINICC_QF_OFFERED, MINICC_QF_ANSWERED,
+    MINICC_QF_ABANDONED, MINICC_QF_RATE, MINICC_QF_ASA, MINICC_QF_LEVEL,
+    MINICC_QF_LEVEL_SECONDS, MINICC_QF_COLS
+};
 /* An operator's breaks of one reason: how many, how long. */
 enum {
     MINICC_BRK_TELNUM, MINICC_BRK_REASON, MINICC_BRK_COUNT,
@@ -53,6 +61,7 @@ typedef struct {
     long waits[MINICC_WAIT_BUCKETS];    /* pick-ups per bar of queue time */
     apr_array_header_t *operators;  /* const char *[MINICC_OPF_COLS] */
     apr_array_header_t *breaks;     /* const char *[MINICC_BRK_COLS] */
+    apr_array_header_t *queues;     /* const char *[MINICC_QF_COLS] */
     apr_array_header_t *abandoned_calls; /* const char *[3]: from, time, wait */
     long closed_calls;              /* turned away: closed, holiday */
     long overflowed;                /* overflow, max-wait, queue-full */

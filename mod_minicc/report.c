@@ -83,7 +83,10 @@
     X(L_LOGGED_IN, "Logged in", "ログイン時間") \
     X(L_HANDLE, "Handle time per call", "平均処理時間") \
     X(L_OCCUPANCY, "Occupancy", "稼働率") \
-    X(L_BREAK_LIST, "Breaks by reason", "理由別の休憩")
+    X(L_BREAK_LIST, "Breaks by reason", "理由別の休憩") \
+    X(L_QUEUES, "Queues", "キュー") \
+    X(L_QUEUE, "Queue", "キュー") \
+    X(L_LEVEL_SECONDS, "Service level (s)", "サービスレベル（秒）")
 
 MINICC_LABELS_DEFINE(MINICC_REPORT_LABELS, L_COUNT);
 enum { NO_TILE = -1 };
@@ -208,6 +211,18 @@ static const col_info_t break_cols[] = {
     { "seconds", L_LENGTH, COL_SECONDS, MINICC_BRK_SECONDS },
     { NULL, 0, 0, 0 }
 };
+static const col_info_t queue_cols[] = {
+    { "queue", L_QUEUE, COL_TEXT, MINICC_QF_QUEUE },
+    { "offered", L_OFFERED, COL_COUNT, MINICC_QF_OFFERED },
+    { "answered", L_ANSWERED, COL_COUNT, MINICC_QF_ANSWERED },
+    { "abandoned", L_ABANDONED, COL_COUNT, MINICC_QF_ABANDONED },
+    { "abandon_rate", L_RATE, COL_RATE, MINICC_QF_RATE },
+    { "asa_seconds", L_ASA, COL_DECIMAL, MINICC_QF_ASA },
+    { "service_level", L_LEVEL, COL_RATE, MINICC_QF_LEVEL },
+    { "service_level_seconds", L_LEVEL_SECONDS, COL_SECONDS,
+      MINICC_QF_LEVEL_SECONDS },
+    { NULL, 0, 0, 0 }
+};
 static const col_info_t abandoned_cols[] = {
     { "from", L_NUMBER, COL_TEL, MINICC_ABANDONED_FROM },
     { "time", L_TIME, COL_TIME, MINICC_ABANDONED_TIME },
@@ -232,6 +247,8 @@ static const col_info_t callback_cols[] = {
 };
 
 static const list_info_t list_infos[] = {
+    { "queues", "queues", "queues", L_QUEUES,
+      APR_OFFSETOF(minicc_figures_t, queues), queue_cols },
     { "operators", "operators", "operators", L_OPERATORS,
       APR_OFFSETOF(minicc_figures_t, operators), operator_cols },
     { "operator_breaks", "breaks", "breaks", L_BREAK_LIST,

@@ -271,6 +271,22 @@ CREATE TABLE IF NOT EXISTS report_operators (
     PRIMARY KEY (`Hour`, telnum)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
+-- Per hour (UTC) and queue (the rows' Queue; rows without one are in no
+-- queue's): Kind 0 offered (enqueue_data rows), 1 answered (bridged), 2
+-- hang-ups per QueueTime (clamped to -1..3600, as report_hangups), 3
+-- pick-ups (queue_data rows) per QueueTime (-1: none), counted in Shard =
+-- CONNECTION_ID() & 15 as report_hours: the per-queue figures of the
+-- report (doc/contract.txt 15).
+CREATE TABLE IF NOT EXISTS report_queues (
+    `Hour`   DATETIME    NOT NULL,
+    Queue    VARCHAR(64) NOT NULL,
+    Kind     TINYINT     NOT NULL,
+    Seconds  INT         NOT NULL,
+    Shard    TINYINT     NOT NULL,
+    N        INT         NOT NULL,
+    PRIMARY KEY (`Hour`, Queue, Kind, Seconds, Shard)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
 -- The one-time conversions this database has had (Name: utc).
 CREATE TABLE IF NOT EXISTS minicc_migrations (
     Name     VARCHAR(64)  NOT NULL PRIMARY KEY,
@@ -415,6 +431,33 @@ BEGIN
     END IF;
 END//
 
+-- A queue's event counted in (sign 1) or out (-1), in report_queues.
+CREATE OR REPLACE PROCEDURE minicc_count_queue(t DATETIME(6),
+        q_name VARCHAR(64), q_kind TINYINT, q_seconds INT, sign INT)
+    MODIFIES SQL DATA
+    IF q_name IS NOT NULL THEN
+        INSERT INTO report_queues (`Hour`, Queue, Kind, Seconds, Shard, N)
+        VALUES (minicc_hour(t), q_name, q_kind, q_seconds,
+                CONNECTION_ID() & 15, sign)
+        ON DUPLICATE KEY UPDATE N = N + VALUES(N);
+    END IF//
+
+-- One enqueue_data row counted in or out of its queue's figures.
+CREATE OR REPLACE PROCEDURE minicc_count_queue_exit(t DATETIME(6),
+        q_name VARCHAR(64), result VARCHAR(32), qtime INT, sign INT)
+    MODIFIES SQL DATA
+BEGIN
+    CALL minicc_count_queue(t, q_name, 0, 0, sign);
+    IF result IN ('bridged', 'bridging-in-process',
+                  'redirected-from-bridged') THEN
+        CALL minicc_count_queue(t, q_name, 1, 0, sign);
+    ELSEIF result = 'hangup' THEN
+        CALL minicc_count_queue(t, q_name, 2,
+                                LEAST(GREATEST(COALESCE(qtime, 0), -1), 3600),
+                                sign);
+    END IF;
+END//
+
 -- One queue_data row counted in or out: its pick-up and its operator
 -- (when operator_sessions knows the operator call yet; if not, the
 -- operator_sessions trigger counts it when that row arrives).
@@ -469,7 +512,11 @@ END//
 
 CREATE OR REPLACE TRIGGER enqueue_data_report_insert AFTER INSERT
     ON enqueue_data FOR EACH ROW
-    CALL minicc_count_enqueue(NEW.`Time`, NEW.QueueResult, NEW.QueueTime, 1)//
+BEGIN
+    CALL minicc_count_enqueue(NEW.`Time`, NEW.QueueResult, NEW.QueueTime, 1);
+    CALL minicc_count_queue_exit(NEW.`Time`, NEW.Queue, NEW.QueueResult,
+                                 NEW.QueueTime, 1);
+END//
 CREATE OR REPLACE TRIGGER enqueue_data_report_update AFTER UPDATE
     ON enqueue_data FOR EACH ROW
 BEGIN
@@ -479,15 +526,30 @@ BEGIN
         CALL minicc_count_enqueue(OLD.`Time`, OLD.QueueResult, OLD.QueueTime, -1);
         CALL minicc_count_enqueue(NEW.`Time`, NEW.QueueResult, NEW.QueueTime, 1);
     END IF;
+    IF minicc_hour(OLD.`Time`) <> minicc_hour(NEW.`Time`)
+       OR NOT OLD.QueueResult <=> NEW.QueueResult
+       OR NOT OLD.QueueTime <=> NEW.QueueTime
+       OR NOT OLD.Queue <=> NEW.Queue THEN
+        CALL minicc_count_queue_exit(OLD.`Time`, OLD.Queue, OLD.QueueResult,
+                                     OLD.QueueTime, -1);
+        CALL minicc_count_queue_exit(NEW.`Time`, NEW.Queue, NEW.QueueResult,
+                                     NEW.QueueTime, 1);
+    END IF;
 END//
 CREATE OR REPLACE TRIGGER enqueue_data_report_delete AFTER DELETE
     ON enqueue_data FOR EACH ROW
-    CALL minicc_count_enqueue(OLD.`Time`, OLD.QueueResult, OLD.QueueTime, -1)//
+BEGIN
+    CALL minicc_count_enqueue(OLD.`Time`, OLD.QueueResult, OLD.QueueTime, -1);
+    CALL minicc_count_queue_exit(OLD.`Time`, OLD.Queue, OLD.QueueResult,
+                                 OLD.QueueTime, -1);
+END//
 
 CREATE OR REPLACE TRIGGER queue_data_report_insert AFTER INSERT
     ON queue_data FOR EACH ROW
 BEGIN
     CALL minicc_count_pickup(NEW.`Time`, NEW.QueueTime, NEW.DequeingCallSid, 1);
+    CALL minicc_count_queue(NEW.`Time`, NEW.Queue, 3,
+                            COALESCE(NEW.QueueTime, -1), 1);
     CALL minicc_pickup_talking(NEW.DequeingCallSid, NEW.`Time`);
 END//
 CREATE OR REPLACE TRIGGER queue_data_report_update AFTER UPDATE
@@ -499,10 +561,22 @@ BEGIN
         CALL minicc_count_pickup(OLD.`Time`, OLD.QueueTime, OLD.DequeingCallSid, -1);
         CALL minicc_count_pickup(NEW.`Time`, NEW.QueueTime, NEW.DequeingCallSid, 1);
     END IF;
+    IF minicc_hour(OLD.`Time`) <> minicc_hour(NEW.`Time`)
+       OR NOT OLD.QueueTime <=> NEW.QueueTime
+       OR NOT OLD.Queue <=> NEW.Queue THEN
+        CALL minicc_count_queue(OLD.`Time`, OLD.Queue, 3,
+                                COALESCE(OLD.QueueTime, -1), -1);
+        CALL minicc_count_queue(NEW.`Time`, NEW.Queue, 3,
+                                COALESCE(NEW.QueueTime, -1), 1);
+    END IF;
 END//
 CREATE OR REPLACE TRIGGER queue_data_report_delete AFTER DELETE
     ON queue_data FOR EACH ROW
-    CALL minicc_count_pickup(OLD.`Time`, OLD.QueueTime, OLD.DequeingCallSid, -1)//
+BEGIN
+    CALL minicc_count_pickup(OLD.`Time`, OLD.QueueTime, OLD.DequeingCallSid, -1);
+    CALL minicc_count_queue(OLD.`Time`, OLD.Queue, 3,
+                            COALESCE(OLD.QueueTime, -1), -1);
+END//
 
 CREATE OR REPLACE TRIGGER operator_sessions_report_insert AFTER INSERT
     ON operator_sessions FOR EACH ROW
@@ -614,6 +688,7 @@ BEGIN
     DELETE FROM report_hangups;
     DELETE FROM report_pickups;
     DELETE FROM report_operators;
+    DELETE FROM report_queues;
     INSERT INTO report_hours (`Hour`, Shard, Offered, Answered, LongestWait)
     SELECT minicc_hour(`Time`) AS h, 0, COUNT(*),
            SUM(COALESCE(QueueResult IN ('bridged', 'bridging-in-process',
@@ -638,6 +713,23 @@ BEGIN
     SELECT minicc_hour(q.`Time`) AS d, COALESCE(o.telnum, '') AS tn, COUNT(*)
     FROM queue_data q JOIN operator_sessions o ON o.CallSid = q.DequeingCallSid
     GROUP BY d, tn;
+    INSERT INTO report_queues (`Hour`, Queue, Kind, Seconds, Shard, N)
+    SELECT minicc_hour(`Time`) AS h, Queue, 0, 0, 0, COUNT(*)
+    FROM enqueue_data WHERE Queue IS NOT NULL GROUP BY h, Queue;
+    INSERT INTO report_queues (`Hour`, Queue, Kind, Seconds, Shard, N)
+    SELECT minicc_hour(`Time`) AS h, Queue, 1, 0, 0, COUNT(*)
+    FROM enqueue_data WHERE Queue IS NOT NULL
+      AND QueueResult IN ('bridged', 'bridging-in-process',
+                          'redirected-from-bridged') GROUP BY h, Queue;
+    INSERT INTO report_queues (`Hour`, Queue, Kind, Seconds, Shard, N)
+    SELECT minicc_hour(`Time`) AS h, Queue, 2,
+           LEAST(GREATEST(COALESCE(QueueTime, 0), -1), 3600) AS s, 0, COUNT(*)
+    FROM enqueue_data WHERE Queue IS NOT NULL AND QueueResult = 'hangup'
+    GROUP BY h, Queue, s;
+    INSERT INTO report_queues (`Hour`, Queue, Kind, Seconds, Shard, N)
+    SELECT minicc_hour(`Time`) AS h, Queue, 3, COALESCE(QueueTime, -1) AS s,
+           0, COUNT(*)
+    FROM queue_data WHERE Queue IS NOT NULL GROUP BY h, Queue, s;
     COMMIT;
 END//
 

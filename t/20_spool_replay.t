@@ -37,7 +37,7 @@ sub enq {
     my %v = (CallSid => $sid, From => '+15550400001', To => $tag, CallStatus => 'completed',
              ApiVersion => '2010-04-01', Direction => 'inbound', ForwardedFrom => undef,
              CallerName => "Zoë\nSpool", QueueResult => 'hangup', QueueSid => sid('QU'),
-             QueueTime => '42', Time => '2026-01-02 03:04:05.123456', %o);
+             QueueTime => '42', Queue => 'support', Time => '2026-01-02 03:04:05.123456', %o);
     return \%v;
 }
 sub que {
@@ -45,7 +45,7 @@ sub que {
     my %v = (CallSid => $sid, From => '東京 +81', To => $tag, CallStatus => 'in-progress',
              ApiVersion => '2010-04-01', Direction => 'inbound', ForwardedFrom => '+15550400099',
              CallerName => undef, QueueSid => sid('QU'), QueueTime => '17',
-             DequeingCallSid => sid('CA'), Time => '2026-01-02 03:05:06.000001', %o);
+             DequeingCallSid => sid('CA'), Queue => 'support', Time => '2026-01-02 03:05:06.000001', %o);
     return \%v;
 }
 sub sta {
@@ -150,13 +150,18 @@ sub logged_counts {
     );
     # a row the version before the operators' states spooled: 4 values
     my $old = ops(sid(), State => undef, Reason => undef, Since => undef, Queue => undef);
+    # and rows of the versions before the queues' names: 12 values each
+    my $olde = enq(sid(), Queue => undef);
+    my $oldq = que(sid(), Queue => undef);
     my $dir = server_dir('rejects');
     spool_write("$dir/spool/rows",
                 rec(@{ $good[0] }),
                 map({ spool_record($_->[0], vals($COLS{$_->[0] eq 'no_such_table' ? 'enqueue_data' : $_->[0]}, %{ $_->[1] })) } @bad),
                 rec(@{ $good[1] }), rec(@{ $good[2] }),
-                spool_record('operator_sessions', vals(OPSESSION_COLS_V2, %$old)));
-    push @good, [operator_sessions => $old];
+                spool_record('operator_sessions', vals(OPSESSION_COLS_V2, %$old)),
+                spool_record('enqueue_data', vals(ENQUEUE_COLS_V2, %$olde)),
+                spool_record('queue_data', vals(QUEUE_COLS_V2, %$oldq)));
+    push @good, [operator_sessions => $old], [enqueue_data => $olde], [queue_data => $oldq];
     my $srv = httpd_start(name => 'rejects', dir => $dir);
     ok($srv, 'rejects: httpd started on a spool with refusable rows');
     SKIP: {
@@ -190,7 +195,7 @@ sub logged_counts {
     my $long = sta(sid());
     my $dir = server_dir('count');
     spool_write("$dir/spool/rows",
-                spool_record(enqueue_data => @{$short}{qw(CallSid From To)}),        # 3 of 12
+                spool_record(enqueue_data => @{$short}{qw(CallSid From To)}),        # 3 of 13
                 spool_record(statuscallback_data => vals(STATUS_COLS, %$long), 'extra'), # 14 of 13
                 rec(@$good));
     my $srv = httpd_start(name => 'count', dir => $dir);

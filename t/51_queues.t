@@ -13,6 +13,9 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use File::Temp qw(tempdir);
 use MiniCCTest;
+use Apache::TestRequest ();
+use JSON::PP ();
+use LWP::UserAgent ();
 
 my @bad = (
     ['MiniCCMenu # queue sales', 'MiniCCMenu'],
@@ -28,7 +31,7 @@ my @bad = (
 );
 
 # twiml_ok: 4 tests each
-plan tests => @bad * 2 + 3 + 4 * 23 + 7;
+plan tests => @bad * 2 + 3 + 4 * 23 + 7 + 6;
 
 my $tmp = tempdir('minicc-queues-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 configtest_rejects($tmp, \@bad);
@@ -189,5 +192,52 @@ db_do(q{UPDATE operator_queues SET priority = 1 WHERE telnum = ? AND queue = 'su
 db_do(q{UPDATE operator_queues SET priority = 4 WHERE telnum = ? AND queue = 'sales'}, $opa);
 callers_changed();
 twiml_ok(op_post($opa), loop_for('support'), 'opa\'s priorities changed: support first now');
+# ---- the report per queue, from rows made through the webhooks ---------------------------
+# rq-sales (its own service level, 30 s): 3 bridged (waits 10, 25, 40),
+# a hang-up after 3 s (short: MiniCCShortAbandon 5) and one after 50 s;
+# rq-support (MiniCCServiceLevel, 20 s): 1 bridged (5 s), a hang-up after 60 s.
+{
+    my $exit = sub {
+        my ($q, $result, $wait) = @_;
+        post("/skills/exit?queue=$q", [CallSid => sid(), From => $customer, QueueResult => $result,
+                                        QueueTime => $wait]);
+    };
+    my $pick = sub {
+        my ($q, $wait) = @_;
+        post("/skills/guidance?queue=$q", [CallSid => sid(), From => $customer, QueueTime => $wait,
+                                           DequeingCallSid => sid()]);
+    };
+    for my $w (10, 25, 40) { $pick->('rq-sales', $w); $exit->('rq-sales', 'bridged', $w) }
+    $exit->('rq-sales', 'hangup', 3);
+    $exit->('rq-sales', 'hangup', 50);
+    $pick->('rq-support', 5);
+    $exit->('rq-support', 'bridged', 5);
+    $exit->('rq-support', 'hangup', 60);
+    my $res = LWP::UserAgent->new(timeout => 30)->get(
+        'http://' . Apache::TestRequest::hostport() . '/skills/report?format=json');
+    is($res->code, 200, 'the report (JSON): 200');
+    my $json = eval { JSON::PP->new->utf8->decode($res->content) } // {};
+    my %q = map { $_->{queue} => $_ } @{ $json->{queues} // [] };
+    is_deeply($q{'rq-sales'}, { queue => 'rq-sales', offered => 5, answered => 3, abandoned => 1,
+                                abandon_rate => 0.25, asa_seconds => 25, service_level => 0.6667,
+                                service_level_seconds => 30 },
+              'queues: rq-sales as computed by hand, with its own service level (30 s)')
+        or diag(explain($q{'rq-sales'}));
+    is_deeply($q{'rq-support'}, { queue => 'rq-support', offered => 2, answered => 1, abandoned => 1,
+                                  abandon_rate => 0.5, asa_seconds => 5, service_level => 1,
+                                  service_level_seconds => 20 },
+              'queues: rq-support, with MiniCCServiceLevel (20 s)')
+        or diag(explain($q{'rq-support'}));
+    $res = LWP::UserAgent->new(timeout => 30)->get(
+        'http://' . Apache::TestRequest::hostport() . '/skills/report?format=csv&table=queues');
+    my ($head, @lines) = split /\r\n/, $res->content;
+    is($head, 'queue,offered,answered,abandoned,abandon_rate,asa_seconds,service_level,service_level_seconds',
+       'CSV table=queues: its columns');
+    ok((grep { $_ eq 'rq-sales,5,3,1,0.2500,25.0,0.6667,30' } @lines), 'CSV table=queues: rq-sales\' row')
+        or diag($res->content);
+    $res = LWP::UserAgent->new(timeout => 30)->get(
+        'http://' . Apache::TestRequest::hostport() . '/skills/report');
+    like($res->content, qr/id="queues".*rq-sales.*rq-support/s, 'the HTML page: a table of the queues, a row each');
+}
 db_do('DELETE FROM live_waiting WHERE CallSid IN (?, ?, ?)', $s1, $b1, $s0);
 db_do('DELETE FROM operator_queues WHERE telnum IN (?, ?, ?, ?)', $opa, $opb, $opc, $opd);

@@ -162,7 +162,7 @@ static const char *const labels[MINICC_STMT_COUNT] = {
     "minicc_report_abandoned", "minicc_report_turned_away",
     "minicc_report_voicemails", "minicc_report_callbacks",
     "minicc_report_callback_list", "minicc_report_operator_states",
-    "minicc_callback_asked",
+    "minicc_report_queues", "minicc_callback_asked",
     "minicc_callback_outcome", "minicc_callback_claim",
     "minicc_callback_claimed", "minicc_live_queues", "minicc_live_operators",
     "minicc_live_purge", "minicc_live_purged",
@@ -406,6 +406,12 @@ static const char *const statements[] = {
     "WHERE s.Began < %s AND (s.Ended IS NULL OR s.Ended > %s) "
     "AND s.State <> 'offline' AND s.telnum IS NOT NULL "
     "GROUP BY s.telnum, s.State, COALESCE(s.Reason, '')",
+    /* MINICC_STMT_REPORT_QUEUES: from, to: per queue, kind (offered,
+     * answered, hang-ups, pick-ups) and QueueTime, how many (report.c
+     * applies each queue's thresholds) */
+    "SELECT Queue, Kind, Seconds, SUM(N) FROM report_queues WHERE "
+    IN_RANGE("`Hour`") " GROUP BY Queue, Kind, Seconds "
+    "HAVING SUM(N) <> 0 ORDER BY Queue, Kind, Seconds",
     /* MINICC_STMT_CALLBACK_ASKED: a CallSid: did its caller ask for a
      * call-back (minicc-exit after a leave) */
     "SELECT 1 FROM callbacks WHERE CallSid = %s",

@@ -34,6 +34,7 @@ our @EXPORT = qw(
     db_stop db_start poll children_of db_epoch twiml_is
     rows_by_sid rows_match call_requests expected_answer OUTAGE_TESTS outage_scenario slurp
     ENQUEUE_COLS QUEUE_COLS STATUS_COLS OPSESSION_COLS OPSESSION_COLS_V2
+    ENQUEUE_COLS_V2 QUEUE_COLS_V2
 );
 
 use constant HTTPD   => $ENV{HTTPD} || '/usr/sbin/apache2';
@@ -41,9 +42,12 @@ use constant MODDIR  => '/usr/lib/apache2/modules';
 
 # Columns of each table in spool order (mod_minicc/record.c).
 use constant ENQUEUE_COLS => [qw(CallSid From To CallStatus ApiVersion Direction
-    ForwardedFrom CallerName QueueResult QueueSid QueueTime Time)];
+    ForwardedFrom CallerName QueueResult QueueSid QueueTime Queue Time)];
 use constant QUEUE_COLS => [qw(CallSid From To CallStatus ApiVersion Direction
-    ForwardedFrom CallerName QueueSid QueueTime DequeingCallSid Time)];
+    ForwardedFrom CallerName QueueSid QueueTime DequeingCallSid Queue Time)];
+# the same before the queues' names (a spool an older version left)
+use constant ENQUEUE_COLS_V2 => [grep { $_ ne 'Queue' } @{ ENQUEUE_COLS() }];
+use constant QUEUE_COLS_V2 => [grep { $_ ne 'Queue' } @{ QUEUE_COLS() }];
 use constant STATUS_COLS => [qw(CallSid From To CallStatus ApiVersion Direction
     ForwardedFrom CallerName CallDuration RecordingUrl RecordingSid
     RecordingDuration Time)];
@@ -571,14 +575,14 @@ sub call_requests {
             @pairs = (@call, CallStatus => 'in-progress', QueueResult => $qr,
                       QueueSid => $qsid, QueueTime => 3 * $i + 1);
             %expect = (%call_expect, CallStatus => 'in-progress', QueueResult => $qr,
-                       QueueSid => $qsid, QueueTime => 3 * $i + 1);
+                       QueueSid => $qsid, QueueTime => 3 * $i + 1, Queue => 'support');
         }
         elsif ($kind eq 'guidance') {
             my ($qsid, $dsid) = (MiniCCTest::sid('QU'), MiniCCTest::sid('CA'));
             @pairs = (@call, CallStatus => 'in-progress', QueueSid => $qsid,
                       QueueTime => 2 * $i + 5, DequeingCallSid => $dsid);
             %expect = (%call_expect, CallStatus => 'in-progress', QueueSid => $qsid,
-                       QueueTime => 2 * $i + 5, DequeingCallSid => $dsid);
+                       QueueTime => 2 * $i + 5, DequeingCallSid => $dsid, Queue => 'support');
         }
         elsif ($kind eq 'status') {
             my $rsid = MiniCCTest::sid('RE');
