@@ -13,6 +13,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use File::Temp qw(tempdir);
 use MiniCCTest;
+use MiniCCSpoolTest;
 use Apache::TestRequest ();
 use JSON::PP ();
 use LWP::UserAgent ();
@@ -31,7 +32,7 @@ my @bad = (
 );
 
 # twiml_ok: 4 tests each
-plan tests => @bad * 2 + 3 + 4 * 23 + 7 + 6;
+plan tests => @bad * 2 + 3 + 4 * 23 + 7 + 6 + 2 + 4 * 2;
 
 my $tmp = tempdir('minicc-queues-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 configtest_rejects($tmp, \@bad);
@@ -238,6 +239,34 @@ twiml_ok(op_post($opa), loop_for('support'), 'opa\'s priorities changed: support
     $res = LWP::UserAgent->new(timeout => 30)->get(
         'http://' . Apache::TestRequest::hostport() . '/skills/report');
     like($res->content, qr/id="queues".*rq-sales.*rq-support/s, 'the HTML page: a table of the queues, a row each');
+}
+# ---- the live view, and a second server ------------------------------------------------------
+{
+    # billing's caller ($b1) waits; support's was picked up, sales' left
+    my $res = LWP::UserAgent->new(timeout => 30)->get(
+        'http://' . Apache::TestRequest::hostport() . '/minicc/live?format=json');
+    my $live = eval { JSON::PP->new->utf8->decode($res->content) } // {};
+    my %w = map { $_->{queue} => $_->{waiting} } @{ $live->{queues} // [] };
+    is_deeply([ @w{qw(billing sales support)} ], [ 1, undef, undef ],
+              'the live view per queue: billing\'s caller waiting; sales\' and support\'s gone')
+        or diag($res->content);
+
+    my $srv = httpd_start(name => 'queues', mpm => 'event');
+    ok($srv, 'a second server (its own children, the same database)');
+    SKIP: {
+        skip 'no second server', 8 unless $srv;
+        twiml_ok(http_post($srv, '/minicc/operator', [CallSid => sid(), From => $opb, To => '+15559990051']),
+                 loop_for('billing'), 'the second server: opb\'s loop chooses as this one does (billing)');
+        # a support caller's wait poll on the second server, waiting longest
+        my $c = sid();
+        http_post($srv, '/minicc/wait?queue=support', [CallSid => $c, From => $customer, QueueTime => 900,
+                                                        QueuePosition => 1]);
+        select undef, undef, undef, 2.3;    # written within 1 s, the copy at most 1 s old
+        twiml_ok(op_post($opb), loop_for('support'),
+                 'polled on the second server, seen here: opb takes support\'s caller (900 s)');
+        db_do('DELETE FROM live_waiting WHERE CallSid = ?', $c);
+        httpd_stop($srv);
+    }
 }
 db_do('DELETE FROM live_waiting WHERE CallSid IN (?, ?, ?)', $s1, $b1, $s0);
 db_do('DELETE FROM operator_queues WHERE telnum IN (?, ?, ?, ?)', $opa, $opb, $opc, $opd);
