@@ -196,7 +196,7 @@ static int queue_figures(request_rec *r, const minicc_dir_conf *conf,
         long secs = minicc_num(row[MINICC_QUEUES_SECONDS]);
         long n = minicc_num(row[MINICC_QUEUES_N]);
 
-        if (!queue) {
+        if (!queue || (f->queue && strcmp(queue, f->queue))) {
             continue;
         }
         if (!q.queue || strcmp(q.queue, queue)) {
@@ -237,7 +237,7 @@ static int queue_figures(request_rec *r, const minicc_dir_conf *conf,
 
 int minicc_figures_gather(request_rec *r, const minicc_dir_conf *conf,
                           minicc_date_t from, minicc_date_t to,
-                          minicc_figures_t *f)
+                          const char *queue, minicc_figures_t *f)
 {
     apr_pool_t *p = r->pool;
     /* the rows' times are UTC: the local days' bounds in UTC */
@@ -246,9 +246,10 @@ int minicc_figures_gather(request_rec *r, const minicc_dir_conf *conf,
                                             minicc_time_date_next(to)));
     const char *sa = apr_itoa(p, minicc_conf_number(conf,
                                                     MINICC_SHORT_ABANDON));
-    const char *sl = apr_itoa(p, minicc_conf_number(conf,
-                                                    MINICC_SERVICE_LEVEL));
+    const char *sl = apr_itoa(p, minicc_conf_service_level(conf, queue));
     const char *pickup_args[] = { sl, lo, hi };
+    const char *queue_pickup_args[] = { sl, queue, lo, hi };
+    const char *queue_hour_args[] = { sa, sa, queue, lo, hi };
     const char *range_args[] = { lo, hi };
     const char *twice_args[] = { lo, hi, lo, hi };
     const char *hour_args[] = { lo, hi, sa, sa, lo, hi };
@@ -261,13 +262,17 @@ int minicc_figures_gather(request_rec *r, const minicc_dir_conf *conf,
     memset(f, 0, sizeof(*f));
     f->from_s = minicc_time_date_str(p, from);
     f->to_s = minicc_time_date_str(p, to);
-    f->service_level_seconds = minicc_conf_number(conf, MINICC_SERVICE_LEVEL);
+    f->queue = queue;
+    f->service_level_seconds = minicc_conf_service_level(conf, queue);
     f->short_abandon_seconds = minicc_conf_number(conf, MINICC_SHORT_ABANDON);
 
     /* every hour of the range, the empty ones too: a chart with gaps
      * would hide exactly the quiet hours a supervisor looks for */
-    if (!(rows = minicc_db_select(r, MINICC_STMT_REPORT_HOURS, 6, hour_args,
-                                  MINICC_HOURS_COLS))) {
+    if (!(rows = queue
+          ? minicc_db_select(r, MINICC_STMT_REPORT_QUEUE_HOURS, 5,
+                             queue_hour_args, MINICC_HOURS_COLS)
+          : minicc_db_select(r, MINICC_STMT_REPORT_HOURS, 6, hour_args,
+                             MINICC_HOURS_COLS))) {
         return 0;
     }
     ndays = minicc_time_date_days(to) - first + 1;
@@ -335,8 +340,11 @@ int minicc_figures_gather(request_rec *r, const minicc_dir_conf *conf,
                                        const char **)[MINICC_CALLS_AVG]);
 
     /* the bars; a NULL QueueTime is a pick-up without a bar */
-    if (!(rows = minicc_db_select(r, MINICC_STMT_REPORT_WAITS, 3, pickup_args,
-                                  MINICC_WAITS_COLS))) {
+    if (!(rows = queue
+          ? minicc_db_select(r, MINICC_STMT_REPORT_QUEUE_WAITS, 4,
+                             queue_pickup_args, MINICC_WAITS_COLS)
+          : minicc_db_select(r, MINICC_STMT_REPORT_WAITS, 3, pickup_args,
+                             MINICC_WAITS_COLS))) {
         return 0;
     }
     {

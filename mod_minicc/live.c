@@ -69,7 +69,7 @@ static int gather(request_rec *r, live_t *l)
                                        4))
         || !(l->operators = minicc_db_select(r, MINICC_STMT_LIVE_OPERATORS,
                                              3, thrice, MINICC_LIVE_OP_COLS))
-        || !minicc_figures_gather(r, conf, today, today, &l->today)) {
+        || !minicc_figures_gather(r, conf, today, today, NULL, &l->today)) {
         return 0;
     }
     l->online = l->operators->nelts;

@@ -50,6 +50,7 @@ enum {
 
 typedef struct {
     const char *from_s, *to_s;
+    const char *queue;              /* the filter; NULL: none */
     long offered, answered, abandoned, short_abandoned, longest_wait;
     long pickups, within_level;
     double asa, avg_call, abandon_rate, service_level;
@@ -75,10 +76,13 @@ typedef struct {
     int spool_backlog;
 } minicc_figures_t;
 
-/* The figures of the days from .. to (inclusive); 0 when a statement
- * failed (logged). */
+/* The figures of the days from .. to (inclusive); with a queue (NULL:
+ * every queue), the callers' figures, hours, days and waits of that
+ * queue alone, with its service level, and its item of queues (the
+ * operators, the calls' length and the lists stay the whole center's:
+ * doc/contract.txt 15); 0 when a statement failed (logged). */
 int minicc_figures_gather(request_rec *r, const minicc_dir_conf *conf,
                           minicc_date_t from, minicc_date_t to,
-                          minicc_figures_t *f);
+                          const char *queue, minicc_figures_t *f);
 
 #endif /* MINICC_FIGURES_H */

@@ -815,6 +815,7 @@ static void send_html(request_rec *r, const minicc_figures_t *f, int japanese)
     const char *const *L = japanese ? labels_ja : labels_en;
     const series_info_t *s;
     const list_info_t *l;
+    const char *qhead = "", *qinput = "", *qarg = "";
 
     ap_set_content_type(r, "text/html; charset=utf-8");
     ap_rprintf(r, "<!DOCTYPE html>\n<html lang=\"%s\"><head>"
@@ -838,14 +839,27 @@ static void send_html(request_rec *r, const minicc_figures_t *f, int japanese)
                "width:.8em;height:.8em;margin-right:.3em}"
                "</style></head><body>", japanese ? "ja" : "en", L[L_TITLE],
                f->from_s, f->to_s);
-    ap_rprintf(r, "<h1>%s</h1><form method=\"get\"><label>%s <input "
+    if (f->queue) {
+        /* the queue filter: said, and kept by the form and the links */
+        const char *name = ap_escape_html(r->pool, f->queue);
+        const char *arg = ap_escape_html(r->pool, minicc_form_escape(r->pool,
+                                                                    f->queue));
+
+        qhead = apr_psprintf(r->pool, "<p id=\"queue\">%s: %s</p>",
+                             L[L_QUEUE], name);
+        qinput = apr_psprintf(r->pool, "<input type=\"hidden\" name=\"queue\""
+                              " value=\"%s\">", name);
+        qarg = apr_pstrcat(r->pool, "&amp;queue=", arg, NULL);
+    }
+    ap_rprintf(r, "<h1>%s</h1>%s<form method=\"get\"><label>%s <input "
                "type=\"date\" name=\"from\" value=\"%s\"></label> <label>%s "
                "<input type=\"date\" name=\"to\" value=\"%s\"></label> "
-               "<button>%s</button></form><p>%s: "
-               "<a href=\"?from=%s&amp;to=%s&amp;format=json\">JSON</a> "
-               "<a href=\"?from=%s&amp;to=%s&amp;format=csv\">CSV</a></p>",
-               L[L_TITLE], L[L_FROM], f->from_s, L[L_TO], f->to_s, L[L_SHOW],
-               L[L_DOWNLOAD], f->from_s, f->to_s, f->from_s, f->to_s);
+               "%s<button>%s</button></form><p>%s: "
+               "<a href=\"?from=%s&amp;to=%s%s&amp;format=json\">JSON</a> "
+               "<a href=\"?from=%s&amp;to=%s%s&amp;format=csv\">CSV</a></p>",
+               L[L_TITLE], qhead, L[L_FROM], f->from_s, L[L_TO], f->to_s,
+               qinput, L[L_SHOW], L[L_DOWNLOAD], f->from_s, f->to_s, qarg,
+               f->from_s, f->to_s, qarg);
     html_tiles(r, f, L);
     ap_rprintf(r, "<p class=\"legend\"><span><i class=\"offered\""
                " style=\"background:#7a9cc6\"></i>%s</span><span><i "
@@ -888,7 +902,7 @@ int minicc_report_handler(request_rec *r)
     const minicc_dir_conf *conf = ap_get_module_config(r->per_dir_config,
                                                        &minicc_module);
     apr_table_t *args;
-    const char *from_s, *to_s, *format;
+    const char *from_s, *to_s, *format, *queue;
     minicc_date_t from, to;
     minicc_figures_t f;
     apr_time_exp_t now;
@@ -902,8 +916,13 @@ int minicc_report_handler(request_rec *r)
     from_s = apr_table_get(args, "from");
     to_s = apr_table_get(args, "to");
     format = apr_table_get(args, "format");
+    queue = apr_table_get(args, MINICC_QUEUE_ARG);
     if (!format) {
         format = "html";
+    }
+    if (queue && !minicc_conf_queue_name_ok(queue)) {
+        return bad_request(r, "queue: expected a queue's name (1 to 64 "
+                           "characters, no control characters)");
     }
     if (from_s && !minicc_time_date_parse(from_s, &from)) {
         return bad_request(r, "from: expected a date as YYYY-MM-DD");
@@ -947,7 +966,7 @@ int minicc_report_handler(request_rec *r)
         }
     }
     minicc_db_long_wait(r);
-    if (!minicc_figures_gather(r, conf, from, to, &f)) {
+    if (!minicc_figures_gather(r, conf, from, to, queue, &f)) {
         /* the cause is logged; a supervisor gets a plain answer */
         return HTTP_SERVICE_UNAVAILABLE;
     }

@@ -272,7 +272,8 @@ CREATE TABLE IF NOT EXISTS report_operators (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- Per hour (UTC) and queue (the rows' Queue; rows without one are in no
--- queue's): Kind 0 offered (enqueue_data rows), 1 answered (bridged), 2
+-- queue's): Kind 0 offered (enqueue_data rows) per QueueTime (0 for none;
+-- clamped to 0..86400: the hour's longest wait), 1 answered (bridged), 2
 -- hang-ups per QueueTime (clamped to -1..3600, as report_hangups), 3
 -- pick-ups (queue_data rows) per QueueTime (-1: none), counted in Shard =
 -- CONNECTION_ID() & 15 as report_hours: the per-queue figures of the
@@ -447,7 +448,8 @@ CREATE OR REPLACE PROCEDURE minicc_count_queue_exit(t DATETIME(6),
         q_name VARCHAR(64), result VARCHAR(32), qtime INT, sign INT)
     MODIFIES SQL DATA
 BEGIN
-    CALL minicc_count_queue(t, q_name, 0, 0, sign);
+    CALL minicc_count_queue(t, q_name, 0,
+                            LEAST(GREATEST(COALESCE(qtime, 0), 0), 86400), sign);
     IF result IN ('bridged', 'bridging-in-process',
                   'redirected-from-bridged') THEN
         CALL minicc_count_queue(t, q_name, 1, 0, sign);
@@ -714,8 +716,9 @@ BEGIN
     FROM queue_data q JOIN operator_sessions o ON o.CallSid = q.DequeingCallSid
     GROUP BY d, tn;
     INSERT INTO report_queues (`Hour`, Queue, Kind, Seconds, Shard, N)
-    SELECT minicc_hour(`Time`) AS h, Queue, 0, 0, 0, COUNT(*)
-    FROM enqueue_data WHERE Queue IS NOT NULL GROUP BY h, Queue;
+    SELECT minicc_hour(`Time`) AS h, Queue, 0,
+           LEAST(GREATEST(COALESCE(QueueTime, 0), 0), 86400) AS s, 0, COUNT(*)
+    FROM enqueue_data WHERE Queue IS NOT NULL GROUP BY h, Queue, s;
     INSERT INTO report_queues (`Hour`, Queue, Kind, Seconds, Shard, N)
     SELECT minicc_hour(`Time`) AS h, Queue, 1, 0, 0, COUNT(*)
     FROM enqueue_data WHERE Queue IS NOT NULL

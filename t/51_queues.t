@@ -32,7 +32,7 @@ my @bad = (
 );
 
 # twiml_ok: 4 tests each
-plan tests => @bad * 2 + 3 + 4 * 23 + 7 + 6 + 2 + 4 * 2;
+plan tests => @bad * 2 + 3 + 4 * 24 + 7 + 6 + 4 + 2 + 4 * 2;
 
 my $tmp = tempdir('minicc-queues-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 configtest_rejects($tmp, \@bad);
@@ -55,12 +55,12 @@ my ($opa, $opb, $opc, $opd) = ('+15558880001', '+15558880002', '+15558880003', '
 db_do('DELETE FROM operators WHERE telnum IN (?, ?, ?, ?)', $opa, $opb, $opc, $opd);
 db_do('INSERT INTO operators (telnum) VALUES (?), (?), (?), (?)', $opa, $opb, $opc, $opd);
 db_do('DELETE FROM operator_queues WHERE telnum IN (?, ?, ?, ?)', $opa, $opb, $opc, $opd);
-# opa: sales first, then support; opb: support and billing alike; opc:
+# opa: sales first, then helpdesk; opb: helpdesk and billing alike; opc:
 # billing only; opd: none (the Location's MiniCCQueue, as before)
 db_do(q{INSERT INTO operator_queues (telnum, queue, priority) VALUES
-        (?, 'sales', 1), (?, 'support', 2), (?, 'support', 1), (?, 'billing', 1), (?, 'billing', 3)},
+        (?, 'sales', 1), (?, 'helpdesk', 2), (?, 'helpdesk', 1), (?, 'billing', 1), (?, 'billing', 3)},
       $opa, $opa, $opb, $opb, $opc);
-db_do(q{DELETE FROM live_waiting WHERE Queue IN ('sales', 'support', 'billing', 'general')});
+db_do(q{DELETE FROM live_waiting WHERE Queue IN ('sales', 'helpdesk', 'billing', 'general')});
 callers_changed();
 
 # ---- the menu -----------------------------------------------------------------------------
@@ -78,7 +78,7 @@ twiml_ok(post('/skills/incoming', [@call]),
          'the menu: no key joins the menu\'s first queue (sales), its URLs marked queue=sales');
 my $connecting = sub { Response(Say(DEFAULT_MSG('connecting')), enq(@_)) };
 twiml_ok(post('/skills/incoming', [@call, Digits => '1']), $connecting->('sales'), 'key 1: the queue sales');
-twiml_ok(post('/skills/incoming', [@call, Digits => '2']), $connecting->('support'), 'key 2: the queue support');
+twiml_ok(post('/skills/incoming', [@call, Digits => '2']), $connecting->('helpdesk'), 'key 2: the queue helpdesk');
 twiml_ok(post('/skills/incoming', [@call, Digits => '3']), $connecting->('billing'), 'key 3: the queue billing');
 twiml_ok(post('/skills/incoming', [@call, Digits => '7']), $connecting->('Après vente', 'Apr%C3%A8s%20vente'),
          'key 7: a queue whose name has a space and UTF-8: its URLs carry it form-encoded');
@@ -109,15 +109,15 @@ twiml_ok(post('/billing/incoming?direct=1', [@call, From => $opd]), Response(Red
 # ---- each queue's requests, recorded with its name --------------------------------------
 {
     my $c = sid();
-    post('/skills/wait?queue=support', [CallSid => $c, From => $customer, QueueTime => 5, QueuePosition => 1]);
+    post('/skills/wait?queue=helpdesk', [CallSid => $c, From => $customer, QueueTime => 5, QueuePosition => 1]);
     select undef, undef, undef, 1.5;    # the wait polls are written once a second
-    is(db_row('live_waiting', $c)->{Queue}, 'support',
-       'a wait poll of support: live_waiting says support');
-    twiml_ok(post('/skills/exit?queue=support', [CallSid => $c, From => $customer, QueueResult => 'hangup',
+    is(db_row('live_waiting', $c)->{Queue}, 'helpdesk',
+       'a wait poll of helpdesk: live_waiting says helpdesk');
+    twiml_ok(post('/skills/exit?queue=helpdesk', [CallSid => $c, From => $customer, QueueResult => 'hangup',
                                                  QueueTime => 9]),
              Response(), 'its exit');
-    is(db_row('enqueue_data', $c)->{Queue}, 'support',
-       'enqueue_data.Queue: support');
+    is(db_row('enqueue_data', $c)->{Queue}, 'helpdesk',
+       'enqueue_data.Queue: helpdesk');
     my $g = sid();
     post('/skills/guidance?queue=Apr%C3%A8s%20vente', [CallSid => $g, From => $customer, QueueTime => 4,
                                                        DequeingCallSid => sid()]);
@@ -162,12 +162,12 @@ twiml_ok(op_post($opd),
                   Redirect('operator', method => 'POST')),
          'an operator without operator_queues: the Location\'s queue, the loop as before');
 
-my $s1 = waiting('support', 100);
+my $s1 = waiting('helpdesk', 100);
 my $b1 = waiting('billing', 200);
 callers_changed();
-twiml_ok(op_post($opa), loop_for('support'), 'a caller in support only: opa takes support (priority 2)');
+twiml_ok(op_post($opa), loop_for('helpdesk'), 'a caller in helpdesk only: opa takes helpdesk (priority 2)');
 twiml_ok(op_post($opb), loop_for('billing'),
-         'support 100 s, billing 200 s, both priority 1 for opb: billing, the longer wait');
+         'helpdesk 100 s, billing 200 s, both priority 1 for opb: billing, the longer wait');
 twiml_ok(op_post($opc), loop_for('billing'), 'opc: billing');
 
 my $s0 = waiting('sales', 10);
@@ -175,24 +175,39 @@ db_do('UPDATE live_waiting SET QueueTime = 300 WHERE CallSid = ?', $s1);
 callers_changed();
 my $sid = sid();
 twiml_ok(op_post($opa, $sid), loop_for('sales'),
-         'a sales caller of 10 s beats support\'s 300 s for opa: priority first');
+         'a sales caller of 10 s beats helpdesk\'s 300 s for opa: priority first');
 is(db_row('operator_sessions', $sid)->{Queue}, 'sales',
    'operator_sessions.Queue: the queue the loop chose');
-twiml_ok(op_post($opb), loop_for('support'), 'support now waits 300 s, billing 200 s: opb takes support');
+twiml_ok(op_post($opb), loop_for('helpdesk'), 'helpdesk now waits 300 s, billing 200 s: opb takes helpdesk');
 
 # the caller picked up (queue_data) or gone (enqueue_data) no longer waits
-post('/skills/guidance?queue=support', [CallSid => $s1, From => $customer, QueueTime => 301,
+post('/skills/guidance?queue=helpdesk', [CallSid => $s1, From => $customer, QueueTime => 301,
                                         DequeingCallSid => sid()]);
 post('/skills/exit?queue=sales', [CallSid => $s0, From => $customer, QueueResult => 'hangup', QueueTime => 12]);
 callers_changed();
-twiml_ok(op_post($opb), loop_for('billing'), 'support\'s caller picked up: opb back to billing\'s caller');
-twiml_ok(op_post($opa), loop_for('sales'), 'sales\' caller gone, support empty: opa on their first queue');
+twiml_ok(op_post($opb), loop_for('billing'), 'helpdesk\'s caller picked up: opb back to billing\'s caller');
+twiml_ok(op_post($opa), loop_for('sales'), 'sales\' caller gone, helpdesk empty: opa on their first queue');
+
+# call-backs in line count as callers waiting (a wait of their own: -1)
+{
+    my $cb = sid();
+    db_do(q{DELETE FROM live_waiting WHERE CallSid = ?}, $b1);
+    db_do(q{INSERT INTO callbacks (CallSid, `From`, Queue, QueueTime, `Time`, Status)
+            VALUES (?, ?, 'helpdesk', 30, UTC_TIMESTAMP(6), 'pending')}, $cb, $customer);
+    callers_changed();
+    twiml_ok(op_post($opb), loop_for('helpdesk'),
+             'no caller waiting, a call-back in line in helpdesk: opb takes helpdesk');
+    db_do(q{UPDATE callbacks SET Status = 'completed' WHERE CallSid = ?}, $cb);
+    db_do(q{INSERT INTO live_waiting (CallSid, Queue, QueueTime, `Time`) VALUES (?, 'billing', 200, UTC_TIMESTAMP(6))},
+          $b1);
+    callers_changed();
+}
 
 # operator_queues changed: seen within a second, without a restart
-db_do(q{UPDATE operator_queues SET priority = 1 WHERE telnum = ? AND queue = 'support'}, $opa);
+db_do(q{UPDATE operator_queues SET priority = 1 WHERE telnum = ? AND queue = 'helpdesk'}, $opa);
 db_do(q{UPDATE operator_queues SET priority = 4 WHERE telnum = ? AND queue = 'sales'}, $opa);
 callers_changed();
-twiml_ok(op_post($opa), loop_for('support'), 'opa\'s priorities changed: support first now');
+twiml_ok(op_post($opa), loop_for('helpdesk'), 'opa\'s priorities changed: helpdesk first now');
 # ---- the report per queue, from rows made through the webhooks ---------------------------
 # rq-sales (its own service level, 30 s): 3 bridged (waits 10, 25, 40),
 # a hang-up after 3 s (short: MiniCCShortAbandon 5) and one after 50 s;
@@ -239,16 +254,39 @@ twiml_ok(op_post($opa), loop_for('support'), 'opa\'s priorities changed: support
     $res = LWP::UserAgent->new(timeout => 30)->get(
         'http://' . Apache::TestRequest::hostport() . '/skills/report');
     like($res->content, qr/id="queues".*rq-sales.*rq-support/s, 'the HTML page: a table of the queues, a row each');
+
+    # the queue filter: that queue's callers' figures, hours and waits
+    $res = LWP::UserAgent->new(timeout => 30)->get(
+        'http://' . Apache::TestRequest::hostport() . '/skills/report?format=json&queue=rq-sales');
+    $json = eval { JSON::PP->new->utf8->decode($res->content) } // {};
+    is_deeply({ map { $_ => $json->{$_} } qw(offered answered abandoned short_abandoned abandon_rate asa_seconds
+                                             service_level service_level_seconds longest_wait_seconds) },
+              { offered => 5, answered => 3, abandoned => 1, short_abandoned => 1, abandon_rate => 0.25,
+                asa_seconds => 25, service_level => 0.6667, service_level_seconds => 30,
+                longest_wait_seconds => 50 },
+              'queue=rq-sales: the figures of that queue alone, with its service level')
+        or diag($res->content);
+    my $hours = 0;
+    $hours += $_->{offered} for @{ $json->{by_hour} // [] };
+    is_deeply([ $hours, [ map { $_->{queue} } @{ $json->{queues} // [] } ] ], [ 5, ['rq-sales'] ],
+              'queue=rq-sales: its hours add up to its 5 calls; queues lists it alone');
+    $res = LWP::UserAgent->new(timeout => 30)->get(
+        'http://' . Apache::TestRequest::hostport() . '/skills/report?queue=rq-sales');
+    like($res->content, qr{<p id="queue">Queue: rq-sales</p>.*name="queue" value="rq-sales".*queue=rq-sales&amp;format=json}s,
+         'queue=rq-sales, the page: says the queue; the form and the links keep it');
+    $res = LWP::UserAgent->new(timeout => 30)->get(
+        'http://' . Apache::TestRequest::hostport() . '/skills/report?format=json&queue=%01x');
+    is($res->code, 400, 'a queue= that is no queue\'s name: 400');
 }
 # ---- the live view, and a second server ------------------------------------------------------
 {
-    # billing's caller ($b1) waits; support's was picked up, sales' left
+    # billing's caller ($b1) waits; helpdesk's was picked up, sales' left
     my $res = LWP::UserAgent->new(timeout => 30)->get(
         'http://' . Apache::TestRequest::hostport() . '/minicc/live?format=json');
     my $live = eval { JSON::PP->new->utf8->decode($res->content) } // {};
     my %w = map { $_->{queue} => $_->{waiting} } @{ $live->{queues} // [] };
-    is_deeply([ @w{qw(billing sales support)} ], [ 1, undef, undef ],
-              'the live view per queue: billing\'s caller waiting; sales\' and support\'s gone')
+    is_deeply([ @w{qw(billing sales helpdesk)} ], [ 1, undef, undef ],
+              'the live view per queue: billing\'s caller waiting; sales\' and helpdesk\'s gone')
         or diag($res->content);
 
     my $srv = httpd_start(name => 'queues', mpm => 'event');
@@ -257,13 +295,13 @@ twiml_ok(op_post($opa), loop_for('support'), 'opa\'s priorities changed: support
         skip 'no second server', 8 unless $srv;
         twiml_ok(http_post($srv, '/minicc/operator', [CallSid => sid(), From => $opb, To => '+15559990051']),
                  loop_for('billing'), 'the second server: opb\'s loop chooses as this one does (billing)');
-        # a support caller's wait poll on the second server, waiting longest
+        # a helpdesk caller's wait poll on the second server, waiting longest
         my $c = sid();
-        http_post($srv, '/minicc/wait?queue=support', [CallSid => $c, From => $customer, QueueTime => 900,
+        http_post($srv, '/minicc/wait?queue=helpdesk', [CallSid => $c, From => $customer, QueueTime => 900,
                                                         QueuePosition => 1]);
         select undef, undef, undef, 2.3;    # written within 1 s, the copy at most 1 s old
-        twiml_ok(op_post($opb), loop_for('support'),
-                 'polled on the second server, seen here: opb takes support\'s caller (900 s)');
+        twiml_ok(op_post($opb), loop_for('helpdesk'),
+                 'polled on the second server, seen here: opb takes helpdesk\'s caller (900 s)');
         db_do('DELETE FROM live_waiting WHERE CallSid = ?', $c);
         httpd_stop($srv);
     }

@@ -162,7 +162,8 @@ static const char *const labels[MINICC_STMT_COUNT] = {
     "minicc_report_abandoned", "minicc_report_turned_away",
     "minicc_report_voicemails", "minicc_report_callbacks",
     "minicc_report_callback_list", "minicc_report_operator_states",
-    "minicc_report_queues", "minicc_callback_asked",
+    "minicc_report_queues", "minicc_report_queue_hours",
+    "minicc_report_queue_waits", "minicc_callback_asked",
     "minicc_callback_outcome", "minicc_callback_claim",
     "minicc_callback_claimed", "minicc_live_queues", "minicc_live_operators",
     "minicc_live_purge", "minicc_live_purged",
@@ -412,6 +413,23 @@ static const char *const statements[] = {
     "SELECT Queue, Kind, Seconds, SUM(N) FROM report_queues WHERE "
     IN_RANGE("`Hour`") " GROUP BY Queue, Kind, Seconds "
     "HAVING SUM(N) <> 0 ORDER BY Queue, Kind, Seconds",
+    /* MINICC_STMT_REPORT_QUEUE_HOURS: short abandon (twice), a queue,
+     * from, to: MINICC_STMT_REPORT_HOURS' columns for that queue alone
+     * (the report's queue filter), from report_queues */
+    "SELECT CAST(h AS CHAR), SUM(o), SUM(a), SUM(ab), SUM(sh), MAX(l) FROM ("
+    "SELECT `Hour` AS h, IF(Kind = 0, SUM(N), 0) AS o, "
+    "IF(Kind = 1, SUM(N), 0) AS a, "
+    "IF(Kind = 2 AND Seconds >= %d, SUM(N), 0) AS ab, "
+    "IF(Kind = 2 AND Seconds < %d, SUM(N), 0) AS sh, "
+    "IF(Kind = 0 AND SUM(N) > 0, Seconds, 0) AS l "
+    "FROM report_queues WHERE Queue = %s AND " IN_RANGE("`Hour`")
+    " GROUP BY `Hour`, Kind, Seconds) x GROUP BY h ORDER BY h",
+    /* MINICC_STMT_REPORT_QUEUE_WAITS: service level, a queue, from, to:
+     * MINICC_STMT_REPORT_WAITS' columns for that queue alone (BAR) */
+    "SELECT IF(Seconds >= 0, BAR, NULL) AS b, "
+    "SUM(N), SUM(IF(Seconds >= 0, N, 0)), SUM(IF(Seconds >= 0, Seconds * N, 0)), "
+    "SUM(IF(Seconds >= 0 AND Seconds <= %d, N, 0)) FROM report_queues "
+    "WHERE Kind = 3 AND Queue = %s AND " IN_RANGE("`Hour`") " GROUP BY b",
     /* MINICC_STMT_CALLBACK_ASKED: a CallSid: did its caller ask for a
      * call-back (minicc-exit after a leave) */
     "SELECT 1 FROM callbacks WHERE CallSid = %s",
@@ -523,7 +541,7 @@ const char *minicc_sql_text(apr_pool_t *p, int id)
         k = (id - MINICC_STMT_BATCH) % MINICC_BATCH_LEVELS;
         return upsert(p, &tables[t], 2 << k);
     }
-    return id == MINICC_STMT_REPORT_WAITS
+    return id == MINICC_STMT_REPORT_WAITS || id == MINICC_STMT_REPORT_QUEUE_WAITS
         ? with_bars(p, statements[id - MINICC_STMT_CALLERS])
         : statements[id - MINICC_STMT_CALLERS];
 }
