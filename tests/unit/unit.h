@@ -30,5 +30,7 @@ void test_metrics(apr_pool_t *p);
 void test_worker(apr_pool_t *p);
 /* time_tests.c: core/time.c */
 void test_time(apr_pool_t *p);
+/* token_tests.c: core/token.c */
+void test_token(apr_pool_t *p);
 
 #endif /* MINICC_UNIT_H */

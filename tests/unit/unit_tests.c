@@ -45,6 +45,7 @@ int main(void)
     test_time(pool);
     test_metrics(pool);
     test_worker(pool);
+    test_token(pool);
     apr_pool_destroy(pool);
     xmlCleanupParser();
     apr_terminate();
