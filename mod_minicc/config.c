@@ -316,6 +316,83 @@ static const char *parse_queue(cmd_parms *cmd, const setting_t *s,
     return NULL;
 }
 
+/* A Twilio SID of its kind (AC, SK, AP and 32 hex digits). */
+static const char *parse_sid_of(cmd_parms *cmd, const setting_t *s,
+                                const char *arg, const char **text,
+                                const char *prefix)
+{
+    if (!minicc_is_sid(arg) || strncmp(arg, prefix, 2)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a Twilio SID %s "
+                            "followed by 32 hexadecimal digits", s->name, arg,
+                            prefix);
+    }
+    *text = arg;
+    return NULL;
+}
+
+static const char *parse_account_sid(cmd_parms *cmd, const setting_t *s,
+                                     const char *arg, const char **text,
+                                     int *number)
+{
+    (void)number;
+    return parse_sid_of(cmd, s, arg, text, "AC");
+}
+
+static const char *parse_key_sid(cmd_parms *cmd, const setting_t *s,
+                                 const char *arg, const char **text,
+                                 int *number)
+{
+    (void)number;
+    return parse_sid_of(cmd, s, arg, text, "SK");
+}
+
+static const char *parse_app_sid(cmd_parms *cmd, const setting_t *s,
+                                 const char *arg, const char **text,
+                                 int *number)
+{
+    (void)number;
+    return parse_sid_of(cmd, s, arg, text, "AP");
+}
+
+/* The API key's secret, read from a file at startup (its first line,
+ * without the line's end): the text kept is the secret, never said in a
+ * message (the file's path is). */
+static const char *parse_secret_file(cmd_parms *cmd, const setting_t *s,
+                                     const char *arg, const char **text,
+                                     int *number)
+{
+    const char *path = ap_server_root_relative(cmd->temp_pool, arg);
+    apr_file_t *f;
+    char line[256], *end;
+    apr_status_t rv;
+
+    (void)number;
+    if (!path) {
+        return apr_psprintf(cmd->pool, "%s: bad path '%s'", s->name, arg);
+    }
+    rv = apr_file_open(&f, path, APR_FOPEN_READ, APR_OS_DEFAULT,
+                       cmd->temp_pool);
+    if (rv != APR_SUCCESS) {
+        char buf[120];
+
+        return apr_psprintf(cmd->pool, "%s: cannot read '%s': %s", s->name,
+                            path, apr_strerror(rv, buf, sizeof(buf)));
+    }
+    line[0] = '\0';
+    rv = apr_file_gets(line, sizeof(line), f);
+    apr_file_close(f);
+    end = line + strlen(line);
+    while (end > line && apr_isspace(end[-1])) {
+        *--end = '\0';
+    }
+    if (!line[0] || strpbrk(line, " \t")) {
+        return apr_psprintf(cmd->pool, "%s: '%s' does not hold a secret on "
+                            "its first line (one word)", s->name, path);
+    }
+    *text = apr_pstrdup(cmd->pool, line);
+    return NULL;
+}
+
 static int is_language_tag(const char *tag)
 {
     const char *p = tag;
@@ -588,6 +665,11 @@ static const char *set_flag(cmd_parms *cmd, void *dconf, int on)
 const char *minicc_conf_text(const minicc_dir_conf *c, minicc_setting_e id)
 {
     return c->text[id] ? c->text[id] : settings[id].text;
+}
+
+const char *minicc_conf_setting_name(minicc_setting_e id)
+{
+    return settings[id].name;
 }
 
 int minicc_conf_number(const minicc_dir_conf *c, minicc_setting_e id)
@@ -1270,6 +1352,10 @@ static const char *set_db_timeout(cmd_parms *cmd, void *dconf,
 #define COMMAND_count COMMAND_VALUE
 #define COMMAND_key COMMAND_VALUE
 #define COMMAND_language_of_messages COMMAND_VALUE
+#define COMMAND_account_sid COMMAND_VALUE
+#define COMMAND_key_sid COMMAND_VALUE
+#define COMMAND_app_sid COMMAND_VALUE
+#define COMMAND_secret_file COMMAND_VALUE
 #define COMMAND(id, name, parse, min, max, text, number, help) \
     COMMAND_##parse(id, name, help)
 /* the keys and targets in the help texts, from their tables */

@@ -8,6 +8,7 @@
  * mod_minicc.c's, the documents docs.c's.
  */
 #include "mod_minicc_private.h"
+#include "minicc_agent.h"
 #include "minicc_callbacks.h"
 #include "minicc_callers.h"
 #include "minicc_db.h"
@@ -799,7 +800,8 @@ const minicc_handler_t minicc_handlers[] = {
     { "minicc-callback-answer", callback_answer, NULL },
     { "minicc-report",          NULL, minicc_report_handler },
     { "minicc-live",            NULL, minicc_live_handler },
-    { "minicc-metrics",         NULL, minicc_metrics_handler }
+    { "minicc-metrics",         NULL, minicc_metrics_handler },
+    { "minicc-agent-token",     NULL, minicc_agent_token_handler }
 };
 const int minicc_handlers_count =
     (int)(sizeof(minicc_handlers) / sizeof(minicc_handlers[0]));

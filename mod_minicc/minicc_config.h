@@ -80,6 +80,16 @@
     X(OPERATOR_PIN, "MiniCCOperatorPIN", flag, 0, 1, NULL, 0, \
       "On: an operator who calls in keys their PIN (operators.PIN) " \
       "before taking callers") \
+    X(ACCOUNT_SID, "MiniCCAccountSid", account_sid, 0, 0, NULL, 0, \
+      "the Twilio account (AC...) of the operators' access tokens") \
+    X(API_KEY, "MiniCCAPIKey", key_sid, 0, 0, NULL, 0, \
+      "the Twilio API key (SK...) that signs the operators' access tokens") \
+    X(API_SECRET_FILE, "MiniCCAPISecretFile", secret_file, 0, 0, NULL, 0, \
+      "the file holding the API key's secret (read at startup)") \
+    X(TWIML_APP, "MiniCCTwimlApp", app_sid, 0, 0, NULL, 0, \
+      "the TwiML App (AP...) whose Voice URL is minicc-client-voice") \
+    X(TOKEN_TTL, "MiniCCTokenTTL", seconds, 60, 86400, NULL, 3600, \
+      "seconds an operator's access token lasts (default 3600)") \
     X(MESSAGE_DEFAULTS, "MiniCCMessageDefaults", language_of_messages, 0, \
       0, "en", 0, \
       "the texts of messages not set by MiniCCMessage: en (English, the " \
@@ -338,6 +348,8 @@ int minicc_conf_operator_states(const minicc_dir_conf *c);
 const char *minicc_conf_reason(const minicc_dir_conf *c, char key);
 
 const char *minicc_conf_text(const minicc_dir_conf *c, minicc_setting_e id);
+/* The directive of a setting ("MiniCCQueue"), for messages. */
+const char *minicc_conf_setting_name(minicc_setting_e id);
 int minicc_conf_number(const minicc_dir_conf *c, minicc_setting_e id);
 const char *minicc_conf_message(const minicc_dir_conf *c, minicc_msg_e key);
 const char *minicc_conf_url(const minicc_dir_conf *c, minicc_url_e target);
