@@ -522,6 +522,37 @@ static int operator(minicc_call_t *call)
     return OK;
 }
 
+/* minicc-client-voice: the TwiML App's Voice URL (doc/contract.txt 14).
+ * A browser operator (From client:USER, a row of operators) gets the
+ * operators' loop; any other caller takes no one from a queue: the
+ * trouble message and the end of the call. */
+static int client_voice(minicc_call_t *call)
+{
+    const char *from = param(call, "From");
+    minicc_when_t when;
+    int holiday;
+
+    if (from && !strncmp(from, "client:", 7)) {
+        minicc_conf_when(call->conf, minicc_now(call->r), &when);
+        switch (minicc_callers_lookup(call->r, from, when.date, &holiday)) {
+        case MINICC_OPERATOR:
+            return operator(call);
+        case MINICC_LOOKUP_FAILED:
+            /* the cause is in the log already */
+            call->doc = MINICC_DOC_TROUBLE;
+            return OK;
+        case MINICC_CUSTOMER:
+            break;
+        }
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, call->r, APLOGNO(30908)
+                  "client-voice: From '%s' is no operator's client (a row "
+                  "client:USER of operators): no caller for it",
+                  ap_escape_logitem(call->r->pool, from ? from : ""));
+    call->doc = MINICC_DOC_TROUBLE;
+    return OK;
+}
+
 /* minicc-wait: Enqueue's waitUrl, polled while the caller waits.  It needs
  * the database only for a caller it makes leave. */
 static int wait_in_queue(minicc_call_t *call)
@@ -801,7 +832,8 @@ const minicc_handler_t minicc_handlers[] = {
     { "minicc-report",          NULL, minicc_report_handler },
     { "minicc-live",            NULL, minicc_live_handler },
     { "minicc-metrics",         NULL, minicc_metrics_handler },
-    { "minicc-agent-token",     NULL, minicc_agent_token_handler }
+    { "minicc-agent-token",     NULL, minicc_agent_token_handler },
+    { "minicc-client-voice",    client_voice,    NULL }
 };
 const int minicc_handlers_count =
     (int)(sizeof(minicc_handlers) / sizeof(minicc_handlers[0]));

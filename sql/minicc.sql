@@ -6,7 +6,7 @@
 -- being cut by the server.
 
 CREATE TABLE IF NOT EXISTS operators (
-    telnum        VARCHAR(20)  NOT NULL PRIMARY KEY,   -- E.164, as Twilio sends From
+    telnum        VARCHAR(64)  NOT NULL PRIMARY KEY,   -- E.164 as Twilio sends From, or client:USER
     -- MiniCCOperatorPIN On: the PIN as a hash apr_password_validate checks
     -- (htpasswd -nbB operator 4711 | cut -d: -f2), never the digits
     PIN           VARCHAR(255) NULL
@@ -14,6 +14,8 @@ CREATE TABLE IF NOT EXISTS operators (
 -- a database made before the PIN
 ALTER TABLE operators ADD COLUMN IF NOT EXISTS
     PIN VARCHAR(255) NULL AFTER telnum;
+-- and before operators in a browser (client:USER, doc/contract.txt 14)
+ALTER TABLE operators MODIFY telnum VARCHAR(64) NOT NULL;
 
 -- One row per customer leaving the queue (Enqueue action).
 CREATE TABLE IF NOT EXISTS enqueue_data (

@@ -35,7 +35,7 @@ my @bad = (
     ["MiniCCAPISecretFile $tmp/empty", 'MiniCCAPISecretFile'],
 );
 
-plan tests => @bad * 2 + 1 + 3 * 5 + 8;
+plan tests => @bad * 2 + 1 + 3 * 5 + 8 + 4 * 3 + 2;
 
 configtest_rejects($tmp, \@bad);
 {
@@ -97,3 +97,25 @@ ok((grep { /AH31201/ } error_log_since($at)), '... logged, saying to put it behi
 $at = error_log_size();
 is(get_as('/agent-unset/agent-token', 'anna', 'pw')->code, 500, 'no MiniCCAccountSid where it runs: 500');
 ok((grep { /AH31202.*MiniCCAccountSid/ } error_log_since($at)), '... logged, naming the directive');
+
+# ---- minicc-client-voice: the TwiML App's Voice URL ----------------------------------------
+db_wait_up();
+db_do(q{DELETE FROM operators WHERE telnum = 'client:anna'});
+db_do(q{INSERT INTO operators (telnum) VALUES ('client:anna')});
+callers_changed();
+my $loop = Response(Say(DEFAULT_MSG('operator')), Dial(Queue('support', url => 'guidance', method => 'POST')),
+                    Redirect('operator', method => 'POST'));
+my $sid = sid();
+twiml_ok(post('/minicc/client-voice', [CallSid => $sid, From => 'client:anna', To => '',
+                                       CallStatus => 'in-progress']),
+         $loop, 'client:anna, an operator (operators.telnum client:anna): the operators\' loop');
+is(join(' ', map { $_ // 'NULL' } @{ db_row('operator_sessions', $sid) // {} }{qw(telnum State)}),
+   'client:anna ready', '... an operator call of client:anna, ready');
+my $trouble = Response(Say(DEFAULT_MSG('trouble')), Hangup());
+$at = error_log_size();
+twiml_ok(post('/minicc/client-voice', [CallSid => sid(), From => 'client:bob', CallStatus => 'in-progress']),
+         $trouble, 'client:bob, no operator: no caller, the trouble message and Hangup');
+ok((grep { /AH30908.*client:bob/ } error_log_since($at)), '... logged (AH30908)');
+twiml_ok(post('/minicc/client-voice', [CallSid => sid(), From => '+15557770001', CallStatus => 'in-progress']),
+         $trouble, 'a phone number at the TwiML App\'s URL: no caller either');
+db_do(q{DELETE FROM operators WHERE telnum = 'client:anna'});
