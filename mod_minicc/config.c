@@ -306,11 +306,12 @@ static const char *parse_queue(cmd_parms *cmd, const setting_t *s,
     if (err) {
         return err;
     }
-    /* Twilio's own limit for a queue's friendly name */
-    if (minicc_utf8_length(arg) > (apr_size_t)s->max) {
+    /* Twilio's own limit for a queue's friendly name; the one check the
+     * queue= of a URL and the report's filter pass */
+    if (!minicc_conf_queue_name_ok(arg)) {
         return apr_psprintf(cmd->pool, "%s: '%s' is longer than Twilio's "
-                            "%d characters for a queue name", s->name, arg,
-                            s->max);
+                            "%d characters for a queue name, or holds a tab "
+                            "or a line's end", s->name, arg, s->max);
     }
     *text = arg;
     return NULL;
@@ -354,43 +355,73 @@ static const char *parse_app_sid(cmd_parms *cmd, const setting_t *s,
     return parse_sid_of(cmd, s, arg, text, "AP");
 }
 
-/* The API key's secret, read from a file at startup (its first line,
- * without the line's end): the text kept is the secret, never said in a
- * message (the file's path is). */
-static const char *parse_secret_file(cmd_parms *cmd, const setting_t *s,
-                                     const char *arg, const char **text,
-                                     int *number)
+/* The lines of a secret's file, read at startup while Apache is still
+ * root, so that only root need read it: each line without the spaces at
+ * its ends, blank lines and # comments skipped; at most max of them
+ * (lines[max]), *n set.  Messages name the file (resolved), never a line. */
+static const char *read_secret_lines(cmd_parms *cmd, const char *what,
+                                     const char *arg, int max,
+                                     const char **lines, int *n,
+                                     const char **path)
 {
-    const char *path = ap_server_root_relative(cmd->temp_pool, arg);
     apr_file_t *f;
-    char line[256], *end;
+    char line[512];
     apr_status_t rv;
 
-    (void)number;
-    if (!path) {
-        return apr_psprintf(cmd->pool, "%s: bad path '%s'", s->name, arg);
+    *n = 0;
+    *path = ap_server_root_relative(cmd->temp_pool, arg);
+    if (!*path) {
+        return apr_psprintf(cmd->pool, "%s: bad path '%s'", what, arg);
     }
-    rv = apr_file_open(&f, path, APR_FOPEN_READ, APR_OS_DEFAULT,
+    rv = apr_file_open(&f, *path, APR_FOPEN_READ, APR_OS_DEFAULT,
                        cmd->temp_pool);
     if (rv != APR_SUCCESS) {
         char buf[120];
 
-        return apr_psprintf(cmd->pool, "%s: cannot read '%s': %s", s->name,
-                            path, apr_strerror(rv, buf, sizeof(buf)));
+        return apr_psprintf(cmd->pool, "%s: cannot read '%s': %s", what,
+                            *path, apr_strerror(rv, buf, sizeof(buf)));
     }
-    line[0] = '\0';
-    rv = apr_file_gets(line, sizeof(line), f);
+    while (apr_file_gets(line, sizeof(line), f) == APR_SUCCESS) {
+        char *t = line, *end;
+
+        while (apr_isspace(*t)) {
+            t++;
+        }
+        end = t + strlen(t);
+        while (end > t && apr_isspace(end[-1])) {
+            *--end = '\0';
+        }
+        if (!*t || *t == '#') {
+            continue;
+        }
+        if (*n == max) {
+            apr_file_close(f);
+            return apr_psprintf(cmd->pool, "%s: '%s' holds more than %s",
+                                what, *path,
+                                max == 1 ? "one line" : "two lines");
+        }
+        lines[(*n)++] = apr_pstrdup(cmd->pool, t);
+    }
     apr_file_close(f);
-    end = line + strlen(line);
-    while (end > line && apr_isspace(end[-1])) {
-        *--end = '\0';
-    }
-    if (!line[0] || strpbrk(line, " \t")) {
-        return apr_psprintf(cmd->pool, "%s: '%s' does not hold a secret on "
-                            "its first line (one word)", s->name, path);
-    }
-    *text = apr_pstrdup(cmd->pool, line);
     return NULL;
+}
+
+/* The API key's secret: the one line of its file, one word; the text kept
+ * is the secret, never said in a message (the file's path is). */
+static const char *parse_secret_file(cmd_parms *cmd, const setting_t *s,
+                                     const char *arg, const char **text,
+                                     int *number)
+{
+    const char *path, *err;
+    int n;
+
+    (void)number;
+    err = read_secret_lines(cmd, s->name, arg, 1, text, &n, &path);
+    if (!err && (!n || strpbrk(*text, " \t"))) {
+        err = apr_psprintf(cmd->pool, "%s: '%s' does not hold a secret (one "
+                           "word on a line)", s->name, path);
+    }
+    return err;
 }
 
 static int is_language_tag(const char *tag)
@@ -860,17 +891,8 @@ int minicc_conf_service_level(const minicc_dir_conf *c, const char *queue)
 
 int minicc_conf_queue_name_ok(const char *queue)
 {
-    const unsigned char *p = (const unsigned char *)queue;
-
-    if (!queue || !*queue || minicc_utf8_length(queue) > 64) {
-        return 0;
-    }
-    for (; *p; p++) {
-        if (*p < 0x20 || *p == 0x7F) {
-            return 0;
-        }
-    }
-    return 1;
+    return queue && *queue && minicc_utf8_length(queue) <= 64
+           && minicc_text_is_clean(queue);
 }
 
 /* The URLs of a queue's own requests, which say the queue. */
@@ -1222,59 +1244,27 @@ static const char *set_auth_token_file(cmd_parms *cmd, void *dconf,
                                        const char *arg)
 {
     minicc_dir_conf *c = dconf;
-    const char *path = ap_server_root_relative(cmd->temp_pool, arg);
     const char **tokens = apr_pcalloc(cmd->pool, 2 * sizeof(char *));
-    apr_file_t *f;
-    char line[512];
-    int n = 0;
-    apr_status_t rv;
+    const char *path, *err;
+    int i, n;
 
-    if (!path) {
-        return apr_psprintf(cmd->pool, "MiniCCAuthTokenFile: bad path '%s'",
-                            arg);
+    err = read_secret_lines(cmd, "MiniCCAuthTokenFile", arg, 2, tokens, &n,
+                            &path);
+    if (err) {
+        return err;
     }
-    rv = apr_file_open(&f, path, APR_FOPEN_READ, APR_OS_DEFAULT,
-                       cmd->temp_pool);
-    if (rv != APR_SUCCESS) {
-        char buf[120];
-
-        return apr_psprintf(cmd->pool, "MiniCCAuthTokenFile: cannot read "
-                            "'%s': %s", path,
-                            apr_strerror(rv, buf, sizeof(buf)));
-    }
-    while (apr_file_gets(line, sizeof(line), f) == APR_SUCCESS) {
-        char *t = line, *end;
-        const char *err;
-
-        /* only the line's ends: "token1 token2" on one line is a mistake
-         * to report, not one long token to accept */
-        while (apr_isspace(*t)) {
-            t++;
-        }
-        end = t + strlen(t);
-        while (end > t && apr_isspace(end[-1])) {
-            *--end = '\0';
-        }
-        if (!*t || *t == '#') {
-            continue;
-        }
-        if (n == 2) {
-            apr_file_close(f);
-            return apr_psprintf(cmd->pool, "MiniCCAuthTokenFile: '%s' holds "
-                                "more than two tokens", path);
-        }
-        err = check_token(cmd, apr_psprintf(cmd->temp_pool,
-                          "MiniCCAuthTokenFile %s", path), t);
-        if (err) {
-            apr_file_close(f);
-            return err;
-        }
-        tokens[n++] = apr_pstrdup(cmd->pool, t);
-    }
-    apr_file_close(f);
     if (!n) {
         return apr_psprintf(cmd->pool, "MiniCCAuthTokenFile: '%s' holds no "
                             "token", path);
+    }
+    /* "token1 token2" on one line is a mistake to report, not one long
+     * token to accept */
+    for (i = 0; i < n; i++) {
+        err = check_token(cmd, apr_psprintf(cmd->temp_pool,
+                          "MiniCCAuthTokenFile %s", path), tokens[i]);
+        if (err) {
+            return err;
+        }
     }
     c->tokens = tokens;
     c->ntokens = n;

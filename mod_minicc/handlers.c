@@ -74,14 +74,9 @@ static void menu_choice(minicc_call_t *call, const char *digits)
  * caller here, into the queue without a menu. */
 static int direct(minicc_call_t *call)
 {
-    const char *args = call->r->args;
-    const minicc_param_t *d;
+    const minicc_param_t *d = minicc_query_param(call->r->pool, call->r->args,
+                                                 MINICC_DIRECT);
 
-    if (!args || !strstr(args, MINICC_DIRECT "=")) {
-        return 0;
-    }
-    d = minicc_param_find(minicc_form_parse(call->r->pool, args,
-                                            strlen(args)), MINICC_DIRECT);
     return d && !strcmp(d->value, "1");
 }
 

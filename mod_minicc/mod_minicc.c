@@ -167,20 +167,13 @@ static int signature_ok(request_rec *r, const minicc_dir_conf *conf,
 static const minicc_dir_conf *queue_of(request_rec *r,
                                        const minicc_dir_conf *conf)
 {
-    const minicc_param_t *q;
-    int changed = 0;
+    const minicc_param_t *q = minicc_query_param(r->pool, r->args,
+                                                 MINICC_QUEUE_ARG);
 
-    if (!r->args || !strstr(r->args, MINICC_QUEUE_ARG "=")) {
-        return conf;
-    }
-    q = minicc_param_find(minicc_form_parse(r->pool, r->args,
-                                            strlen(r->args)),
-                          MINICC_QUEUE_ARG);
     if (!q) {
         return conf;
     }
-    minicc_text_clean(r->pool, q->value, q->value_len, 1, &changed);
-    if (changed || strlen(q->value) != q->value_len
+    if (strlen(q->value) != q->value_len
         || !minicc_conf_queue_name_ok(q->value)) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, APLOGNO(30408)
                       "%s: '%s' in the URL's query is not a queue's name (1 "

@@ -29,10 +29,12 @@ my @bad = (
     ['MiniCCMenu 1', 'MiniCCMenu'],
     ['MiniCCQueueServiceLevel sales 0', 'MiniCCQueueServiceLevel'],
     ['MiniCCQueueServiceLevel sales soon', 'MiniCCQueueServiceLevel'],
+    ["MiniCCQueue \"sales\tdesk\"", 'MiniCCQueue'],
+    ["MiniCCMenu 3 queue \"sales\tdesk\"", 'MiniCCMenu'],
 );
 
 # twiml_ok: 4 tests each
-plan tests => @bad * 2 + 3 + 4 * 24 + 7 + 6 + 4 + 2 + 4 * 2;
+plan tests => @bad * 2 + 3 + 4 * 24 + 7 + 6 + 4 + 2 + 4 * 2 + 2;
 
 my $tmp = tempdir('minicc-queues-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 configtest_rejects($tmp, \@bad);
@@ -133,6 +135,9 @@ twiml_ok(post('/billing/incoming?direct=1', [@call, From => $opd]), Response(Red
     is(db_row('enqueue_data', $y)->{Queue}, 'general',
        'a queue= that is no queue\'s name (a control character): the Location\'s queue');
     ok((grep { /AH30408/ } error_log_since($at)), '... and a log line (AH30408)');
+    my $z = sid();
+    post('/skills/exit?queue=rq%09sales', [CallSid => $z, From => $customer, QueueResult => 'hangup', QueueTime => 1]);
+    is(db_row('enqueue_data', $z)->{Queue}, 'general', 'a queue= with a tab: the Location\'s queue');
 }
 
 # ---- the operators' loop chooses a queue ------------------------------------------------
@@ -277,6 +282,9 @@ twiml_ok(op_post($opa), loop_for('helpdesk'), 'opa\'s priorities changed: helpde
     $res = LWP::UserAgent->new(timeout => 30)->get(
         'http://' . Apache::TestRequest::hostport() . '/skills/report?format=json&queue=%01x');
     is($res->code, 400, 'a queue= that is no queue\'s name: 400');
+    $res = LWP::UserAgent->new(timeout => 30)->get(
+        'http://' . Apache::TestRequest::hostport() . '/skills/report?format=json&queue=rq%FF');
+    is($res->code, 400, 'a queue= that is not UTF-8: 400, as the webhooks\' queue= and MiniCCQueue refuse it');
 }
 # ---- the live view, and a second server ------------------------------------------------------
 {

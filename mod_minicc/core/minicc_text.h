@@ -49,9 +49,20 @@ minicc_params_t *minicc_form_parse(apr_pool_t *p, const char *body,
 const minicc_param_t *minicc_param_find(minicc_params_t *params,
                                         const char *name);
 
+/* The parameter called name in a URL's query (r->args, NULL allowed),
+ * as minicc_param_find reads a body; NULL when absent.  A query that does
+ * not hold "name=" costs no copy. */
+const minicc_param_t *minicc_query_param(apr_pool_t *p, const char *args,
+                                         const char *name);
+
 /* Splits the body and decodes every value (the signature covers them
  * all); params->raw is valid after it. */
 void minicc_params_decode_all(minicc_params_t *params);
+
+/* 1 when s is valid UTF-8 without control characters, U+FFFE or U+FFFF
+ * (text minicc_text_clean would leave as it is, tabs and line ends
+ * included in what it drops). */
+int minicc_text_is_clean(const char *s);
 
 /* What minicc_text_clean changed, for the log line that says so. */
 #define MINICC_CLEAN_NUL      0x1   /* NUL bytes dropped */

@@ -148,6 +148,22 @@ const minicc_param_t *minicc_param_find(minicc_params_t *params,
     return NULL;
 }
 
+const minicc_param_t *minicc_query_param(apr_pool_t *p, const char *args,
+                                         const char *name)
+{
+    const char *at;
+    apr_size_t n = strlen(name);
+
+    for (at = args ? strstr(args, name) : NULL; at;
+         at = strstr(at + 1, name)) {
+        if ((at == args || at[-1] == '&') && at[n] == '=') {
+            return minicc_param_find(minicc_form_parse(p, args, strlen(args)),
+                                     name);
+        }
+    }
+    return NULL;
+}
+
 /* Length of the valid UTF-8 sequence at s (at most avail bytes), or 0 when
  * it is not one: overlongs, surrogates and code points past U+10FFFF are
  * invalid, as utf8mb4 and XML see them. */
@@ -227,6 +243,25 @@ const char *minicc_text_clean(apr_pool_t *p, const char *in, apr_size_t len,
     }
     out[o] = '\0';
     return out;
+}
+
+int minicc_text_is_clean(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    apr_size_t len = strlen(s), i = 0, n;
+
+    while (i < len) {
+        if (u[i] < 0x20 || u[i] == 0x7F) {
+            return 0;
+        }
+        n = utf8_sequence(u + i, len - i);
+        if (n == 0 || (n == 3 && u[i] == 0xEF && u[i + 1] == 0xBF
+                       && (u[i + 2] == 0xBE || u[i + 2] == 0xBF))) {
+            return 0;
+        }
+        i += n;
+    }
+    return 1;
 }
 
 apr_size_t minicc_utf8_length(const char *s)

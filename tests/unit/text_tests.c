@@ -67,6 +67,38 @@ static void test_form(void)
         ok(param_is(ps, "queue", name, strlen(name)) && param_is(ps, "x", "1", 1),
            "form: an escaped value (&, =, +, #, %, UTF-8) reads back as it was");
     }
+    {
+        const minicc_param_t *qp;
+
+        ok(minicc_query_param(pool, NULL, "queue") == NULL
+           && minicc_query_param(pool, "xqueue=a&queued=b", "queue") == NULL
+           && minicc_query_param(pool, "a=queue=", "queue") == NULL,
+           "query: no such name (no query, a longer name, a value that says it)");
+        qp = minicc_query_param(pool, "xqueue=a&queue=S%C3%A9+1&direct=1",
+                                "queue");
+        ok(qp && qp->value_len == 5 && !memcmp(qp->value, "S\xc3\xa9 1", 5),
+           "query: the name after another that ends in it, decoded");
+        qp = minicc_query_param(pool, "queue=a%00b", "queue");
+        ok(qp && qp->value_len == 3, "query: a NUL stays in the value's length");
+        qp = minicc_query_param(pool, "direct=1", "direct");
+        ok(qp && !strcmp(qp->value, "1"), "query: the first name");
+    }
+}
+
+static void test_is_clean(void)
+{
+    ok(minicc_text_is_clean("") && minicc_text_is_clean("Sales 1")
+       && minicc_text_is_clean("\xe5\x96\xb6\xe6\xa5\xad")
+       && minicc_text_is_clean("\xf0\x9f\x93\x9e"),
+       "is_clean: ASCII, Japanese, a 4-byte character");
+    ok(!minicc_text_is_clean("a\tb") && !minicc_text_is_clean("a\nb")
+       && !minicc_text_is_clean("a\x7f") && !minicc_text_is_clean("\x01"),
+       "is_clean: a tab, a line's end, DEL, a control character");
+    ok(!minicc_text_is_clean("\xff") && !minicc_text_is_clean("\xc3")
+       && !minicc_text_is_clean("\xc0\xaf")
+       && !minicc_text_is_clean("\xed\xa0\x80")
+       && !minicc_text_is_clean("\xef\xbf\xbe"),
+       "is_clean: a bad byte, a cut sequence, an overlong, a surrogate, U+FFFE");
 }
 
 static int clean_is(const char *in, apr_size_t len, int controls,
@@ -163,6 +195,7 @@ void test_text(apr_pool_t *p)
 {
     pool = p;
     test_form();
+    test_is_clean();
     test_clean();
     test_rules();
 }
