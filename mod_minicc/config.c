@@ -516,6 +516,28 @@ static const char *parse_url(cmd_parms *cmd, const setting_t *s,
     return err;
 }
 
+/* The SDK's address goes into the page's Content-Security-Policy as it is
+ * (agent.c): a path from / or an absolute URL, without a query, a
+ * fragment or what would end a CSP source. */
+static const char *parse_sdk_url(cmd_parms *cmd, const setting_t *s,
+                                 const char *arg, const char **text,
+                                 int *number)
+{
+    const char *err = check_url(cmd, s->name, arg);
+
+    (void)number;
+    if (!err && ((arg[0] != '/' && !strstr(arg, "://")) || arg[1] == '/'
+                 || strpbrk(arg, ";,'\"?#"))) {
+        err = apr_psprintf(cmd->pool, "%s: '%s' is not a path from / or an "
+                           "http(s) URL without ; , quotes, ? or #",
+                           s->name, arg);
+    }
+    if (!err) {
+        *text = arg;
+    }
+    return err;
+}
+
 /* Only scheme://host[:port]: the path and query are the request's own. */
 static const char *parse_public_url(cmd_parms *cmd, const setting_t *s,
                                     const char *arg, const char **text,
@@ -1346,6 +1368,7 @@ static const char *set_db_timeout(cmd_parms *cmd, void *dconf,
 #define COMMAND_key_sid COMMAND_VALUE
 #define COMMAND_app_sid COMMAND_VALUE
 #define COMMAND_secret_file COMMAND_VALUE
+#define COMMAND_sdk_url COMMAND_VALUE
 #define COMMAND(id, name, parse, min, max, text, number, help) \
     COMMAND_##parse(id, name, help)
 /* the keys and targets in the help texts, from their tables */

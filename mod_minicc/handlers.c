@@ -442,6 +442,44 @@ static int pin_turn(minicc_call_t *call, minicc_row_t *row, apr_table_t *args)
                         apr_psprintf(r->pool, "pin=%d", tries));
 }
 
+/* A browser operator's state as their page asked for it (minicc-agent-
+ * state, doc/contract.txt 14), which wins over the loop's own next step:
+ * a break or a log-out is answered as the keypad's; ready ends a menu or
+ * a break.  The page's key only made Twilio ask now.  1 with the answer,
+ * 0 when the loop goes on as it would; a database that cannot say leaves
+ * the loop as it is (logged). */
+static int asked_by_page(minicc_call_t *call, minicc_row_t *row,
+                         const char *menu, int *ready)
+{
+    const char *from = param(call, "From");
+    const char **asked;
+    int i;
+
+    *ready = 0;
+    if (!from || strncmp(from, "client:", 7)
+        || minicc_agent_call(call->r, row->values[0], from, &asked) || !asked
+        || !strcmp(asked[MINICC_AGENT_ENDED], "1")) {
+        return 0;
+    }
+    if (!strcmp(asked[MINICC_AGENT_STATE], STATE_BREAK)) {
+        const char *reason = asked[MINICC_AGENT_REASON];
+        char k[2] = { 0, 0 };
+
+        for (i = 0; reason && i < call->conf->nreasons; i++) {
+            if (!strcmp(call->conf->reasons[i].name, reason)) {
+                k[0] = call->conf->reasons[i].key;
+            }
+        }
+        return on_break(call, row, apr_pstrdup(call->r->pool, k),
+                        k[0] ? reason : NULL);
+    }
+    if (!strcmp(asked[MINICC_AGENT_STATE], STATE_OFFLINE)) {
+        return log_out(call, row);
+    }
+    *ready = menu && !strcmp(asked[MINICC_AGENT_STATE], STATE_READY);
+    return 0;
+}
+
 /* The queue the operator's loop serves now: with rows of operator_queues,
  * the one chosen from the child's copy (callers.c; no round trip), heard
  * before the Dial, and the Dial comes back to choose again; without, the
@@ -491,12 +529,21 @@ static int operator(minicc_call_t *call)
     if (states || pin) {
         const char *menu;
 
+        int ready = 0;
+
+        menu = apr_table_get(args, "menu");
         if (pin && !apr_table_get(args, "verified")) {
             if (pin_turn(call, row, args)) {
                 return OK;
             }
         }
-        else if (states && (menu = apr_table_get(args, "menu"))) {
+        else if (states && asked_by_page(call, row, menu, &ready)) {
+            return OK;
+        }
+        else if (ready) {
+            /* the page said ready: the callers, whatever the menu */
+        }
+        else if (states && menu) {
             if (menu_key(call, row, menu, args)) {
                 return OK;
             }
@@ -827,7 +874,9 @@ const minicc_handler_t minicc_handlers[] = {
     { "minicc-report",          NULL, minicc_report_handler },
     { "minicc-live",            NULL, minicc_live_handler },
     { "minicc-metrics",         NULL, minicc_metrics_handler },
+    { "minicc-agent",           NULL, minicc_agent_page_handler },
     { "minicc-agent-token",     NULL, minicc_agent_token_handler },
+    { "minicc-agent-state",     NULL, minicc_agent_state_handler },
     { "minicc-client-voice",    client_voice,    NULL }
 };
 const int minicc_handlers_count =

@@ -90,6 +90,10 @@
       "the TwiML App (AP...) whose Voice URL is minicc-client-voice") \
     X(TOKEN_TTL, "MiniCCTokenTTL", seconds, 60, 86400, NULL, 3600, \
       "seconds an operator's access token lasts (default 3600)") \
+    X(VOICE_SDK, "MiniCCVoiceSDK", sdk_url, 0, 0, NULL, 0, \
+      "where the operators' page (minicc-agent) loads Twilio's Voice SDK " \
+      "(twilio.min.js of npm's @twilio/voice-sdk): a path on this server " \
+      "or an http(s) URL") \
     X(MESSAGE_DEFAULTS, "MiniCCMessageDefaults", language_of_messages, 0, \
       0, "en", 0, \
       "the texts of messages not set by MiniCCMessage: en (English, the " \

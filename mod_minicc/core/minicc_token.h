@@ -32,4 +32,10 @@ const char *minicc_token_make(apr_pool_t *p, const minicc_token_t *t);
 const char *minicc_base64url(apr_pool_t *p, const unsigned char *s,
                              apr_size_t len);
 
+/* The SHA-256 of s (len bytes) in base64 with padding, as a Content-
+ * Security-Policy's 'sha256-...' source says it, in p; NULL if libcrypto
+ * failed. */
+const char *minicc_sha256_base64(apr_pool_t *p, const char *s,
+                                 apr_size_t len);
+
 #endif /* MINICC_TOKEN_H */

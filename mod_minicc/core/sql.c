@@ -166,7 +166,7 @@ static const char *const labels[MINICC_STMT_COUNT] = {
     "minicc_report_queue_waits", "minicc_callback_asked",
     "minicc_callback_outcome", "minicc_callback_claim",
     "minicc_callback_claimed", "minicc_live_queues", "minicc_live_operators",
-    "minicc_live_purge", "minicc_live_purged",
+    "minicc_live_purge", "minicc_live_purged", "minicc_agent_call",
     /* MINICC_BATCH_LEVELS of each, in the order of the tables */
     BATCH_LABELS("minicc_enqueue_upsert"),
     BATCH_LABELS("minicc_queue_upsert"),
@@ -510,7 +510,23 @@ static const char *const statements[] = {
     "UPDATE housekeeping SET OlderThan = %s WHERE Name = 'live_waiting'",
     /* MINICC_STMT_LIVE_PURGED: how many rows the last purge deleted (on
      * the same connection, right after it) */
-    "SELECT Deleted FROM housekeeping WHERE Name = 'live_waiting'"
+    "SELECT Deleted FROM housekeeping WHERE Name = 'live_waiting'",
+    /* MINICC_STMT_AGENT_CALL: now, a telnum, a CallSid twice: the
+     * operator call of that telnum (client:USER) with that CallSid, or
+     * with '' its newest (by the operator_sessions_telnum index): its
+     * CallSid, state (before the states: ready), reason, seconds in it,
+     * the queue its loop serves, the caller of its latest pick-up and that
+     * caller's queue (by the queue_dequeing index), and 1 when a status
+     * callback said it ended */
+    "SELECT s.CallSid, COALESCE(s.State, 'ready'), s.Reason, "
+    "GREATEST(TIMESTAMPDIFF(SECOND, COALESCE(s.Since, s.Started), %s), 0), "
+    "s.Queue, g.`From`, g.Queue, "
+    "EXISTS (SELECT 1 FROM statuscallback_data c WHERE c.CallSid = s.CallSid) "
+    "FROM operator_sessions s LEFT JOIN queue_data g "
+    "ON g.CallSid = (SELECT q.CallSid FROM queue_data q "
+    "WHERE q.DequeingCallSid = s.CallSid ORDER BY q.`Time` DESC LIMIT 1) "
+    "WHERE s.telnum = %s AND (s.CallSid = %s OR %s = '') "
+    "ORDER BY s.LastSeen DESC LIMIT 1"
 };
 
 /* The histogram's bar of a queue time, from the same constants that

@@ -6,6 +6,7 @@
  * and the HMAC-SHA256 of both with the API key's secret.
  */
 #include <string.h>
+#include <apr_base64.h>
 #include <apr_strings.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -80,4 +81,19 @@ const char *minicc_token_make(apr_pool_t *p, const minicc_token_t *t)
     }
     return apr_pstrcat(p, signed_part, ".", minicc_base64url(p, mac, mac_len),
                        NULL);
+}
+
+const char *minicc_sha256_base64(apr_pool_t *p, const char *s,
+                                 apr_size_t len)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    char *out;
+
+    if (!EVP_Digest(s, len, md, &n, EVP_sha256(), NULL)) {
+        return NULL;
+    }
+    out = apr_palloc(p, apr_base64_encode_len((int)n));
+    apr_base64_encode(out, (const char *)md, (int)n);
+    return out;
 }

@@ -87,4 +87,11 @@ void test_token(apr_pool_t *p)
        "string; without a TwiML App, the voice grant is incoming alone");
     ok(payload && strstr(payload, "\"exp\":1764903600,") != NULL,
        "token: exp is iat + ttl");
+    /* a CSP hash: the SHA-256 in base64 with padding (openssl dgst
+     * -sha256 -binary | base64) */
+    ok(!strcmp(minicc_sha256_base64(p, "abc", 3),
+               "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=")
+       && !strcmp(minicc_sha256_base64(p, "", 0),
+                  "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="),
+       "token: sha256 in base64, as a CSP hash source says it");
 }
