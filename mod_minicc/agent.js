@@ -6,6 +6,7 @@
   var conf = JSON.parse(document.getElementById('minicc-conf').textContent);
   var L = conf.labels;
   var device = null;
+  var registered = false;
   var call = null;
   var now = { state: 'offline', reason: null, since: Date.now() };
   var byId = function (id) { return document.getElementById(id); };
@@ -22,12 +23,12 @@
 
   function buttons() {
     var st = now.state;
-    byId('connect').disabled = !device || !!call;
+    byId('connect').disabled = !registered || !!call;
     byId('hangup').disabled = !call || st !== 'talking';
     byId('ready').disabled = st !== 'break' && st !== 'wrap-up';
     byId('break').disabled = st === 'offline' || st === 'talking';
     byId('reason').disabled = byId('break').disabled;
-    byId('offline').disabled = st === 'offline' && !call;
+    byId('offline').disabled = (st === 'offline' && !call) || st === 'talking';
   }
 
   function tick() {
@@ -136,7 +137,15 @@
       device.on('error', function (e) {
         status(L.unreachable + ': ' + why(e), true);
       });
-      device.on('registered', function () { status(L.reachable, false); });
+      device.on('registered', function () {
+        registered = true;
+        status(L.reachable, false);
+        buttons();
+      });
+      device.on('unregistered', function () {
+        registered = false;
+        buttons();
+      });
       device.on('tokenWillExpire', function () {
         token().then(function (n) { device.updateToken(n.token); })
           .catch(function (e) { status(why(e), true); });
