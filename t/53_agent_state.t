@@ -32,10 +32,36 @@ my @bad = (
     ['MiniCCVoiceSDK "/sdk/a b.js"', 'MiniCCVoiceSDK'],
 );
 
-plan tests => @bad * 2 + 16 + 4 * 8 + 26;
+plan tests => @bad * 2 + 2 + 16 + 4 * 8 + 26;
 
 my $tmp = tempdir('minicc-agent-state-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 configtest_rejects($tmp, \@bad);
+
+# The sample sites' block for operators in a browser, uncommented as the
+# README says, with the administrator's values: configtest takes it.
+{
+    my %block;
+    for my $f (qw(minicc-site.conf minicc-ja.conf)) {
+        open my $fh, '<:encoding(UTF-8)', top_dir() . "/conf/$f" or die "$f: $!";
+        my $text = do { local $/; <$fh> };
+        ($block{$f}) = $text =~ /^ *# BEGIN operators in a browser\n(.*?)^ *# END operators in a browser$/ms;
+    }
+    ok(defined $block{'minicc-site.conf'} && $block{'minicc-site.conf'} eq ($block{'minicc-ja.conf'} // ''),
+       'the sample sites, English and Japanese: one block for operators in a browser');
+    my $lines = ($block{'minicc-site.conf'} // '') =~ s/^( *)#/$1/mgr;
+    open my $fh, '>', "$tmp/api-secret" or die; print $fh "a-secret\n"; close $fh;
+    mkdir "$tmp/sdk";
+    $lines =~ s/AC(x{32})/'AC' . '0' x 32/e;
+    $lines =~ s/SK(x{32})/'SK' . '0' x 32/e;
+    $lines =~ s/AP(x{32})/'AP' . '0' x 32/e;
+    $lines =~ s{/etc/apache2/minicc-api-secret}{$tmp/api-secret};
+    $lines =~ s{/var/www/minicc-sdk}{$tmp/sdk}g;
+    my $mods = '/usr/lib/apache2/modules';
+    my ($rc, $out) = configtest_location($tmp, "</Location>\n"
+        . join('', map { "LoadModule ${_}_module $mods/mod_$_.so\n" } qw(alias auth_basic authn_core authn_file authz_user))
+        . "$lines<Location /cc/none>");
+    is($rc, 0, 'uncommented, with real SIDs and files: configtest says Syntax OK') or diag($out);
+}
 
 my $hostport = Apache::TestRequest::hostport();
 my $base = "http://$hostport";
