@@ -118,4 +118,6 @@ twiml_ok(post('/minicc/client-voice', [CallSid => sid(), From => 'client:bob', C
 ok((grep { /AH30908.*client:bob/ } error_log_since($at)), '... logged (AH30908)');
 twiml_ok(post('/minicc/client-voice', [CallSid => sid(), From => '+15557770001', CallStatus => 'in-progress']),
          $trouble, 'a phone number at the TwiML App\'s URL: no caller either');
+# the call ends (the status callback): anna is not on the line for t/53, t/54
+post('/minicc/status', [CallSid => $sid, CallStatus => 'completed', CallDuration => 30]);
 db_do(q{DELETE FROM operators WHERE telnum = 'client:anna'});
