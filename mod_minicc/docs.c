@@ -77,20 +77,28 @@ static void enqueue(minicc_twiml *tw, const minicc_dir_conf *conf)
     minicc_twiml_close(tw);
 }
 
+/* One key, asked for by prompt, for the URL target to hear within
+ * timeout seconds; Twilio runs what follows when none comes. */
+static void gather_key(minicc_twiml *tw, const minicc_dir_conf *conf,
+                       const char *timeout, minicc_url_e target,
+                       minicc_msg_e prompt)
+{
+    minicc_twiml_open(tw, "Gather");
+    minicc_twiml_attr(tw, "numDigits", "1");
+    minicc_twiml_attr(tw, "timeout", timeout);
+    minicc_twiml_attr(tw, "action", minicc_conf_url(conf, target));
+    minicc_twiml_attr(tw, "method", "POST");
+    say_message(tw, conf, prompt);
+    minicc_twiml_close(tw);
+}
+
 /* The IVR menu; Twilio runs what follows the Gather when no key comes. */
 static void menu(minicc_twiml *tw, const minicc_dir_conf *conf,
                  minicc_msg_e prompt, apr_pool_t *p)
 {
-    minicc_twiml_open(tw, "Gather");
-    minicc_twiml_attr(tw, "numDigits", "1");
-    minicc_twiml_attr(tw, "timeout",
-                      apr_itoa(p, minicc_conf_number(conf,
-                                                     MINICC_GATHER_TIMEOUT)));
-    minicc_twiml_attr(tw, "action", minicc_conf_url(conf,
-                                                    MINICC_URL_INCOMING));
-    minicc_twiml_attr(tw, "method", "POST");
-    say_message(tw, conf, prompt);
-    minicc_twiml_close(tw);
+    gather_key(tw, conf, apr_itoa(p, minicc_conf_number(
+                                          conf, MINICC_GATHER_TIMEOUT)),
+               MINICC_URL_INCOMING, prompt);
     say_message(tw, conf, MINICC_MSG_NOINPUT);
     enqueue(tw, minicc_conf_queue(p, conf, minicc_conf_first_queue(conf)));
 }
@@ -126,6 +134,28 @@ const char *minicc_docs_loop_url(apr_pool_t *p, const minicc_dir_conf *conf,
     return query ? with_query(p, url, query) : url;
 }
 
+/* MiniCCRecordCalls: the conversation a <Dial> bridges is recorded, the
+ * caller and the operator on channels of their own (Twilio: the parent
+ * call, the operator's, on the first), and Twilio tells minicc-recording
+ * when the recording is there. */
+static void record_dial(minicc_twiml *tw, const minicc_dir_conf *conf)
+{
+    if (minicc_conf_number(conf, MINICC_RECORD_CALLS)) {
+        minicc_twiml_attr(tw, "record", "record-from-answer-dual");
+        minicc_twiml_attr(tw, "recordingStatusCallback",
+                          minicc_conf_url(conf, MINICC_URL_RECORDING));
+        minicc_twiml_attr(tw, "recordingStatusCallbackMethod", "POST");
+    }
+}
+
+/* What a caller hears first when the conversation is recorded. */
+static void say_recording_notice(minicc_twiml *tw, const minicc_dir_conf *conf)
+{
+    if (minicc_conf_number(conf, MINICC_RECORD_CALLS)) {
+        say_message(tw, conf, MINICC_MSG_RECORDING_NOTICE);
+    }
+}
+
 /* The operators' loop: one caller after another.  With call-backs on, the
  * Dial comes back to the loop after each conversation and after
  * MiniCCCallbackIdle seconds without a caller, so that the loop can send
@@ -153,6 +183,7 @@ static void operator_loop(minicc_twiml *tw, const minicc_dir_conf *conf,
     if (minicc_conf_operator_menu(conf)) {
         minicc_twiml_attr(tw, "hangupOnStar", "true");
     }
+    record_dial(tw, conf);
     /* an operator of several queues comes back to choose again */
     if (back) {
         minicc_twiml_attr(tw, "timeout",
@@ -393,6 +424,7 @@ static const minicc_doc_t *render(apr_pool_t *p, const minicc_dir_conf *conf,
                 (id - MINICC_DOC_WAIT) & 2, p);
         break;
     case MINICC_DOC_GUIDANCE:
+        say_recording_notice(tw, conf);
         say_message(tw, conf, MINICC_MSG_GUIDANCE);
         break;
     case MINICC_DOC_INFORMATION:
@@ -424,6 +456,14 @@ static const minicc_doc_t *render(apr_pool_t *p, const minicc_dir_conf *conf,
         break;
     case MINICC_DOC_CALLBACK_GREETING:
         say_message(tw, conf, MINICC_MSG_CALLBACK_GREETING);
+        say_recording_notice(tw, conf);
+        break;
+    case MINICC_DOC_SURVEY:
+        gather_key(tw, conf, "10", MINICC_URL_SURVEY, MINICC_MSG_SURVEY);
+        say_and_hang_up(tw, conf, MINICC_MSG_SURVEY_THANKS);
+        break;
+    case MINICC_DOC_SURVEY_THANKS:
+        say_and_hang_up(tw, conf, MINICC_MSG_SURVEY_THANKS);
         break;
     case MINICC_DOC_CALLBACK_IMPOSSIBLE:
         /* then Twilio goes on with the wait loop */
@@ -451,6 +491,7 @@ const minicc_doc_t *minicc_doc_callback_dial(apr_pool_t *p,
         minicc_twiml_attr(tw, "callerId", to);
     }
     minicc_twiml_attr(tw, "timeout", "30");
+    record_dial(tw, conf);
     /* the outcome that comes back to the loop names its call-back */
     minicc_twiml_attr(tw, "action", with_query(p, loop,
                                                apr_pstrcat(p, "callback=",

@@ -235,6 +235,41 @@ static int queue_figures(request_rec *r, const minicc_dir_conf *conf,
     return 1;
 }
 
+/* The callers' scores (doc/contract.txt 16): the range's, and per
+ * operator and per queue; 0 when the statement failed (logged). */
+static int csat_figures(request_rec *r, const char **range_args,
+                        minicc_figures_t *f)
+{
+    const char *args[6] = { range_args[0], range_args[1], range_args[0],
+                            range_args[1], range_args[0], range_args[1] };
+    apr_array_header_t *rows = minicc_db_select(r, MINICC_STMT_REPORT_CSAT, 6,
+                                                args, MINICC_CSAT_COLS);
+    int i;
+
+    if (!rows) {
+        return 0;
+    }
+    f->csat_operators = apr_array_make(r->pool, 8, sizeof(const char **));
+    f->csat_queues = apr_array_make(r->pool, 8, sizeof(const char **));
+    for (i = 0; i < rows->nelts; i++) {
+        const char **row = APR_ARRAY_IDX(rows, i, const char **);
+
+        switch (atoi(row[MINICC_CSAT_KIND])) {
+        case MINICC_CSAT_ALL:
+            f->csat_mean = number(row[MINICC_CSAT_MEAN]);
+            f->csat_responses = minicc_num(row[MINICC_CSAT_RESPONSES]);
+            break;
+        case MINICC_CSAT_OPERATOR:
+            APR_ARRAY_PUSH(f->csat_operators, const char **) = row;
+            break;
+        default:
+            APR_ARRAY_PUSH(f->csat_queues, const char **) = row;
+            break;
+        }
+    }
+    return 1;
+}
+
 int minicc_figures_gather(request_rec *r, const minicc_dir_conf *conf,
                           minicc_date_t from, minicc_date_t to,
                           const char *queue, minicc_figures_t *f)
@@ -379,7 +414,11 @@ int minicc_figures_gather(request_rec *r, const minicc_dir_conf *conf,
                                      range_args, MINICC_VM_COLS))
         || !(f->callback_list = minicc_db_select(r,
                                      MINICC_STMT_REPORT_CALLBACK_LIST, 2,
-                                     range_args, MINICC_CBL_COLS))) {
+                                     range_args, MINICC_CBL_COLS))
+        || !(f->recording_list = minicc_db_select(r,
+                                     MINICC_STMT_REPORT_RECORDINGS, 2,
+                                     range_args, MINICC_REC_COLS))
+        || !csat_figures(r, range_args, f)) {
         return 0;
     }
     for (i = 0; i < rows->nelts; i++) {

@@ -655,7 +655,8 @@ static int record_row(minicc_call_t *call, minicc_table_e table)
     if (!row) {
         return HTTP_BAD_REQUEST;
     }
-    if (table == MINICC_TABLE_ENQUEUE || table == MINICC_TABLE_QUEUE) {
+    if (table == MINICC_TABLE_ENQUEUE || table == MINICC_TABLE_QUEUE
+        || table == MINICC_TABLE_SURVEY) {
         /* the queue's name: Twilio sends its QueueSid only */
         minicc_row_set(row, "Queue", minicc_conf_text(call->conf,
                                                       MINICC_QUEUE));
@@ -714,7 +715,40 @@ static int exit_queue(minicc_call_t *call)
     else if (!strcmp(result, "error") || !strcmp(result, "system-error")) {
         call->doc = MINICC_DOC_EXIT_ERROR;
     }
+    else if (!strcmp(result, "bridged")
+             && minicc_conf_number(call->conf, MINICC_SURVEY)) {
+        const char *status = param(call, "CallStatus");
+
+        /* the operator ended the conversation: the caller is still on
+         * the line, and their call goes on with this answer */
+        if (status && !strcmp(status, "in-progress")) {
+            call->doc = MINICC_DOC_SURVEY;
+        }
+    }
     return OK;
+}
+
+/* minicc-survey: the survey's Gather.  A key from 1 to 5 is the caller's
+ * score, recorded once (a repeated request changes nothing); any other
+ * key, or none, records nothing.  Either way: thanks, and the end. */
+static int survey(minicc_call_t *call)
+{
+    const char *digits = param(call, "Digits");
+
+    call->doc = MINICC_DOC_SURVEY_THANKS;
+    if (!digits || strlen(digits) != 1 || digits[0] < '1'
+        || digits[0] > '5') {
+        return OK;
+    }
+    return record_row(call, MINICC_TABLE_SURVEY);
+}
+
+/* minicc-recording: a recording's status callback (MiniCCRecordCalls):
+ * its row, in whatever order and however often Twilio sends it. */
+static int recording(minicc_call_t *call)
+{
+    call->doc = MINICC_DOC_EMPTY;
+    return record_row(call, MINICC_TABLE_RECORDING);
 }
 
 /* minicc-voicemail: the Record's action (the caller hears thanks) and its
@@ -877,7 +911,9 @@ const minicc_handler_t minicc_handlers[] = {
     { "minicc-agent",           NULL, minicc_agent_page_handler },
     { "minicc-agent-token",     NULL, minicc_agent_token_handler },
     { "minicc-agent-state",     NULL, minicc_agent_state_handler },
-    { "minicc-client-voice",    client_voice,    NULL }
+    { "minicc-client-voice",    client_voice,    NULL },
+    { "minicc-recording",       recording,       NULL },
+    { "minicc-survey",          survey,          NULL }
 };
 const int minicc_handlers_count =
     (int)(sizeof(minicc_handlers) / sizeof(minicc_handlers[0]));

@@ -80,6 +80,12 @@
     X(OPERATOR_PIN, "MiniCCOperatorPIN", flag, 0, 1, NULL, 0, \
       "On: an operator who calls in keys their PIN (operators.PIN) " \
       "before taking callers") \
+    X(RECORD_CALLS, "MiniCCRecordCalls", flag, 0, 1, NULL, 0, \
+      "On: each conversation of the operators' loop is recorded on two " \
+      "channels, the caller told first (recording-notice)") \
+    X(SURVEY, "MiniCCSurvey", flag, 0, 1, NULL, 0, \
+      "On: a caller still on the line after their conversation is asked " \
+      "for a score from 1 to 5") \
     X(ACCOUNT_SID, "MiniCCAccountSid", account_sid, 0, 0, NULL, 0, \
       "the Twilio account (AC...) of the operators' access tokens") \
     X(API_KEY, "MiniCCAPIKey", key_sid, 0, 0, NULL, 0, \
@@ -229,7 +235,18 @@ typedef enum {
       "ログアウトしました。お疲れさまでした。") \
     X(WHISPER, "whisper", \
       "Taking callers of {queue}.", \
-      "{queue}のお客様をお受けします。")
+      "{queue}のお客様をお受けします。") \
+    X(RECORDING_NOTICE, "recording-notice", \
+      "This call will be recorded for quality and training.", \
+      "品質向上と研修のため、この通話は録音されます。") \
+    X(SURVEY, "survey", \
+      "How satisfied were you with this call? Press a key from 1, not at " \
+      "all, to 5, very satisfied.", \
+      "今回の対応にどの程度ご満足いただけましたか。1（不満）から5（満足）" \
+      "までの数字を押してください。") \
+    X(SURVEY_THANKS, "survey-thanks", \
+      "Thank you for calling. Goodbye.", \
+      "お電話ありがとうございました。失礼いたします。")
 
 #define MINICC_MSG_ID(id, key, en, ja) MINICC_MSG_##id,
 typedef enum {
@@ -248,7 +265,9 @@ typedef enum {
     X(INFORMATION, "information") \
     X(VOICEMAIL, "voicemail") \
     X(CALLBACK, "callback") \
-    X(CALLBACK_ANSWER, "callback-answer")
+    X(CALLBACK_ANSWER, "callback-answer") \
+    X(RECORDING, "recording") \
+    X(SURVEY, "survey")
 
 #define MINICC_URL_ID(id, name) MINICC_URL_##id,
 typedef enum {

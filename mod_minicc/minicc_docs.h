@@ -42,6 +42,8 @@ typedef enum {
     MINICC_DOC_OPERATOR_QUEUES,         /* operator of operator_queues:
                                          * the whisper, the Dial back */
     MINICC_DOC_TO_VOICEMAIL,            /* incoming: a menu key */
+    MINICC_DOC_SURVEY,                  /* exit: bridged, still on the line */
+    MINICC_DOC_SURVEY_THANKS,           /* survey: a key, or none */
     MINICC_DOC_COUNT
 } minicc_doc_e;
 

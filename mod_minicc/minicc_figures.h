@@ -69,6 +69,11 @@ typedef struct {
     long voicemails;
     apr_array_header_t *voicemail_list; /* const char *[6]: from, time,
                                          * reason, duration, url, total */
+    apr_array_header_t *recording_list; /* const char *[MINICC_REC_COLS] */
+    double csat_mean;               /* the callers' mean score, 1..5 */
+    long csat_responses;
+    apr_array_header_t *csat_operators; /* const char *[MINICC_CSAT_COLS] */
+    apr_array_header_t *csat_queues;    /* the same, per queue */
     long cb_requested, cb_completed, cb_failed, cb_pending;
     double cb_mean;                 /* seconds from asking to dialling */
     apr_array_header_t *callback_list;  /* const char *[5]: from, time,

@@ -86,7 +86,18 @@
     X(L_BREAK_LIST, "Breaks by reason", "理由別の休憩") \
     X(L_QUEUES, "Queues", "キュー") \
     X(L_QUEUE, "Queue", "キュー") \
-    X(L_LEVEL_SECONDS, "Service level (s)", "サービスレベル（秒）")
+    X(L_LEVEL_SECONDS, "Service level (s)", "サービスレベル（秒）") \
+    X(L_CSAT_MEAN, "Caller satisfaction (1-5)", "顧客満足度（1〜5）") \
+    X(L_CSAT_RESPONSES, "Survey responses", "アンケート回答数") \
+    X(L_CSAT_OPERATORS, "Caller satisfaction by operator", \
+      "オペレータ別の顧客満足度") \
+    X(L_CSAT_QUEUES, "Caller satisfaction by queue", "キュー別の顧客満足度") \
+    X(L_SCORE, "Mean score", "平均点") \
+    X(L_RESPONSES, "Responses", "回答数") \
+    X(L_RECORDINGS, "Recorded conversations (newest first)", \
+      "録音した通話（新しい順）") \
+    X(L_CALLER, "Caller", "お客様") \
+    X(L_CHANNELS, "Channels", "チャンネル")
 
 MINICC_LABELS_DEFINE(MINICC_REPORT_LABELS, L_COUNT);
 enum { NO_TILE = -1 };
@@ -99,7 +110,8 @@ typedef enum {
     FIG_SECONDS,    /* double: one decimal; "s" in the HTML */
     FIG_LONG_SECONDS, /* long: "s" in the HTML */
     FIG_RATE,       /* double, 0..1: four decimals; a percentage in HTML */
-    FIG_LEVEL       /* FIG_RATE whose tile names service_level_seconds */
+    FIG_LEVEL,      /* FIG_RATE whose tile names service_level_seconds */
+    FIG_SCORE       /* double: two decimals, no unit */
 } fig_format_e;
 
 typedef struct {
@@ -140,6 +152,8 @@ static const fig_info_t fig_infos[] = {
     FIG("callbacks", "failed", L_CB_FAILED, FIG_COUNT, cb_failed),
     FIG("callbacks", "pending", L_CB_PENDING, FIG_COUNT, cb_pending),
     FIG("callbacks", "mean_seconds", L_CB_MEAN, FIG_SECONDS, cb_mean),
+    FIG("csat", "mean", L_CSAT_MEAN, FIG_SCORE, csat_mean),
+    FIG("csat", "responses", L_CSAT_RESPONSES, FIG_COUNT, csat_responses),
     { NULL, NULL, 0, 0, 0 }
 };
 
@@ -172,6 +186,7 @@ typedef enum {
     COL_DECIMAL,    /* seconds with one decimal */
     COL_RATE,       /* a fraction, 0..1: four decimals; a percentage in
                      * HTML */
+    COL_SCORE,      /* a mean score as the database rounded it */
     COL_BREAKS      /* an operator's breaks: a count; in JSON the breaks
                      * by reason of the same operator (breaks_infos) */
 } col_format_e;
@@ -237,6 +252,27 @@ static const col_info_t voicemail_cols[] = {
     { "recording_url", L_RECORDING, COL_RECORDING, MINICC_VM_URL },
     { NULL, 0, 0, 0 }
 };
+static const col_info_t recording_cols[] = {
+    { "time", L_TIME, COL_TIME, MINICC_REC_TIME },
+    { "operator", L_OPERATOR, COL_TEXT, MINICC_REC_OPERATOR },
+    { "caller", L_CALLER, COL_TEL, MINICC_REC_CALLER },
+    { "duration_seconds", L_LENGTH, COL_SECONDS, MINICC_REC_DURATION },
+    { "channels", L_CHANNELS, COL_COUNT, MINICC_REC_CHANNELS },
+    { "recording_url", L_RECORDING, COL_RECORDING, MINICC_REC_URL },
+    { NULL, 0, 0, 0 }
+};
+static const col_info_t csat_operator_cols[] = {
+    { "telnum", L_OPERATOR, COL_TEXT, MINICC_CSAT_NAME },
+    { "mean", L_SCORE, COL_SCORE, MINICC_CSAT_MEAN },
+    { "responses", L_RESPONSES, COL_COUNT, MINICC_CSAT_RESPONSES },
+    { NULL, 0, 0, 0 }
+};
+static const col_info_t csat_queue_cols[] = {
+    { "queue", L_QUEUE, COL_TEXT, MINICC_CSAT_NAME },
+    { "mean", L_SCORE, COL_SCORE, MINICC_CSAT_MEAN },
+    { "responses", L_RESPONSES, COL_COUNT, MINICC_CSAT_RESPONSES },
+    { NULL, 0, 0, 0 }
+};
 static const col_info_t callback_cols[] = {
     { "from", L_NUMBER, COL_TEL, MINICC_CBL_FROM },
     { "time", L_TIME, COL_TIME, MINICC_CBL_TIME },
@@ -259,6 +295,12 @@ static const list_info_t list_infos[] = {
       APR_OFFSETOF(minicc_figures_t, voicemail_list), voicemail_cols },
     { "callback_list", "callbacks", "callback_list", L_CB_LIST,
       APR_OFFSETOF(minicc_figures_t, callback_list), callback_cols },
+    { "recording_list", "recordings", "recordings", L_RECORDINGS,
+      APR_OFFSETOF(minicc_figures_t, recording_list), recording_cols },
+    { "csat_operators", "csat_operators", "csat_operators", L_CSAT_OPERATORS,
+      APR_OFFSETOF(minicc_figures_t, csat_operators), csat_operator_cols },
+    { "csat_queues", "csat_queues", "csat_queues", L_CSAT_QUEUES,
+      APR_OFFSETOF(minicc_figures_t, csat_queues), csat_queue_cols },
     { NULL, NULL, NULL, 0, 0, NULL }
 };
 
@@ -290,6 +332,8 @@ static const char *fig_value(apr_pool_t *p, const minicc_figures_t *f,
         return apr_ltoa(p, FIELD(f, fi->offset, long));
     case FIG_SECONDS:
         return apr_psprintf(p, "%.1f", FIELD(f, fi->offset, double));
+    case FIG_SCORE:
+        return apr_psprintf(p, "%.2f", FIELD(f, fi->offset, double));
     default:
         return apr_psprintf(p, "%.4f", FIELD(f, fi->offset, double));
     }
@@ -307,6 +351,7 @@ static const char *cell_number(apr_pool_t *p, const col_info_t *c,
         return apr_ltoa(p, minicc_num(v));
     case COL_DECIMAL:
     case COL_RATE:
+    case COL_SCORE:
         return v ? v : "0";
     default:
         return NULL;
@@ -719,6 +764,9 @@ static void html_tiles(request_rec *r, const minicc_figures_t *f,
             v = apr_psprintf(p, "%.1f %s", FIELD(f, fi->offset, double),
                              L[L_SECONDS]);
             break;
+        case FIG_SCORE:
+            v = apr_psprintf(p, "%.2f", FIELD(f, fi->offset, double));
+            break;
         case FIG_LEVEL:
             label = apr_psprintf(p, "%s (%d %s)", label,
                                  f->service_level_seconds, L[L_SECONDS]);
@@ -778,6 +826,9 @@ static void html_list(request_rec *r, const apr_array_header_t *rows,
             case COL_RATE:
                 ap_rprintf(r, "<td class=\"n\">%.1f%%</td>",
                            v ? atof(v) * 100 : 0.0);
+                break;
+            case COL_SCORE:
+                ap_rprintf(r, "<td class=\"n\">%s</td>", esc(p, v));
                 break;
             case COL_SECONDS:
                 ap_rprintf(r, "<td class=\"n\">%ld %s</td>", minicc_num(v),

@@ -70,8 +70,8 @@ minicc_row_t *minicc_row_from_request(request_rec *r, minicc_params_t *params,
         case MINICC_COL_CALLSID:
             if (!minicc_is_sid(v)) {
                 ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(30101)
-                              "%s: CallSid '%s' is not a Twilio call SID; "
-                              "nothing recorded in %s", r->uri,
+                              "%s: %s '%s' is not a Twilio SID; "
+                              "nothing recorded in %s", r->uri, col->param,
                               v ? ap_escape_logitem(r->pool, v) : "(missing)",
                               t->name);
                 return NULL;

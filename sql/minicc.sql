@@ -164,6 +164,34 @@ CREATE TABLE IF NOT EXISTS voicemails (
     KEY voicemails_time (`Time`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
+-- One row per conversation recorded (MiniCCRecordCalls On), from the
+-- recording's status callback: CallSid is the operator's call that
+-- dialled (Twilio's parent call); the caller is the pick-up of that call
+-- (queue_data.DequeingCallSid) just before the recording's Time.
+CREATE TABLE IF NOT EXISTS recordings (
+    RecordingSid      VARCHAR(34)   NOT NULL PRIMARY KEY,
+    CallSid           VARCHAR(34)   NULL,
+    RecordingUrl      VARCHAR(1024) NULL,
+    RecordingStatus   VARCHAR(16)   NULL,
+    RecordingDuration INT           NULL,
+    RecordingChannels INT           NULL,
+    `Time`            DATETIME(6)   NOT NULL,
+    KEY recordings_time (`Time`),
+    KEY recordings_call (CallSid)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- One score per caller asked after their conversation (MiniCCSurvey On):
+-- the first key from 1 to 5 is kept, a repeat changes nothing.  The
+-- operator is the one of the caller's pick-up (queue_data).
+CREATE TABLE IF NOT EXISTS surveys (
+    CallSid   VARCHAR(34) NOT NULL PRIMARY KEY,
+    `From`    VARCHAR(64) NULL,
+    Score     INT         NULL,
+    Queue     VARCHAR(64) NULL,
+    `Time`    DATETIME(6) NOT NULL,
+    KEY surveys_time (`Time`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
 -- One row per call-back a waiting caller asked for (MiniCCCallback On):
 -- the first request is kept, a repeated one changes nothing.  Time is when
 -- they asked, Joined when they joined the line (Time - QueueTime): the

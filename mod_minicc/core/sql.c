@@ -109,6 +109,29 @@ static const minicc_column_t live_columns[] = {
     { "Time",      NULL,        MINICC_COL_ARRIVAL,  0, 0 }
 };
 
+/* A conversation recorded (MiniCCRecordCalls), by the recording's status
+ * callback: keyed by RecordingSid, CallSid the operator's call that
+ * dialled (Twilio's parent call). */
+static const minicc_column_t recording_columns[] = {
+    { "RecordingSid",      "RecordingSid",      MINICC_COL_CALLSID,  34, 0 },
+    { "CallSid",           "CallSid",           MINICC_COL_SID,      34, 0 },
+    { "RecordingUrl",      "RecordingUrl",      MINICC_COL_TEXT,   1024, 0 },
+    { "RecordingStatus",   "RecordingStatus",   MINICC_COL_TEXT,     16, 0 },
+    { "RecordingDuration", "RecordingDuration", MINICC_COL_INT,       0, 0 },
+    { "RecordingChannels", "RecordingChannels", MINICC_COL_INT,       0, 0 },
+    { "Time",              NULL,                MINICC_COL_ARRIVAL,   0, 0 }
+};
+
+/* A caller's score (MiniCCSurvey), once: Queue is the webhook's
+ * MiniCCQueue, Score the key they pressed. */
+static const minicc_column_t survey_columns[] = {
+    { "CallSid", "CallSid", MINICC_COL_CALLSID, 34, 0 },
+    { "From",    "From",    MINICC_COL_TEXT,    64, 0 },
+    { "Score",   "Digits",  MINICC_COL_INT,      0, 0 },
+    { "Queue",   NULL,      MINICC_COL_TEXT,    64, 0 },
+    { "Time",    NULL,      MINICC_COL_ARRIVAL,  0, 0 }
+};
+
 #define TABLE(name, cols, upsert) \
     { name, cols, sizeof(cols) / sizeof(cols[0]), upsert }
 
@@ -120,7 +143,9 @@ static const minicc_table_t tables[MINICC_TABLE_COUNT] = {
     TABLE("turned_away", turned_away_columns, MINICC_UPSERT_LATER),
     TABLE("voicemails", voicemail_columns, MINICC_UPSERT_MERGE),
     TABLE("callbacks", callback_columns, MINICC_UPSERT_FIRST),
-    TABLE("live_waiting", live_columns, MINICC_UPSERT_LATER)
+    TABLE("live_waiting", live_columns, MINICC_UPSERT_LATER),
+    TABLE("recordings", recording_columns, MINICC_UPSERT_LATER),
+    TABLE("surveys", survey_columns, MINICC_UPSERT_FIRST)
 };
 
 const char **minicc_table_values(apr_pool_t *p, minicc_table_e table,
@@ -156,14 +181,16 @@ static const char *const labels[MINICC_STMT_COUNT] = {
     "minicc_enqueue_upsert", "minicc_queue_upsert", "minicc_status_upsert",
     "minicc_operator_session_upsert", "minicc_turned_away_upsert",
     "minicc_voicemail_upsert", "minicc_callback_upsert",
-    "minicc_live_upsert", "minicc_callers", "minicc_report_hours",
+    "minicc_live_upsert", "minicc_recording_upsert",
+    "minicc_survey_upsert", "minicc_callers", "minicc_report_hours",
     "minicc_report_calls",
     "minicc_report_waits", "minicc_report_operators",
     "minicc_report_abandoned", "minicc_report_turned_away",
     "minicc_report_voicemails", "minicc_report_callbacks",
     "minicc_report_callback_list", "minicc_report_operator_states",
     "minicc_report_queues", "minicc_report_queue_hours",
-    "minicc_report_queue_waits", "minicc_callback_asked",
+    "minicc_report_queue_waits", "minicc_report_recordings",
+    "minicc_report_csat", "minicc_callback_asked",
     "minicc_callback_outcome", "minicc_callback_claim",
     "minicc_callback_claimed", "minicc_live_queues", "minicc_live_operators",
     "minicc_live_purge", "minicc_live_purged", "minicc_agent_call",
@@ -175,7 +202,9 @@ static const char *const labels[MINICC_STMT_COUNT] = {
     BATCH_LABELS("minicc_turned_away_upsert"),
     BATCH_LABELS("minicc_voicemail_upsert"),
     BATCH_LABELS("minicc_callback_upsert"),
-    BATCH_LABELS("minicc_live_upsert")
+    BATCH_LABELS("minicc_live_upsert"),
+    BATCH_LABELS("minicc_recording_upsert"),
+    BATCH_LABELS("minicc_survey_upsert")
 };
 
 const minicc_table_t *minicc_table(minicc_table_e table)
@@ -430,6 +459,30 @@ static const char *const statements[] = {
     "SUM(N), SUM(IF(Seconds >= 0, N, 0)), SUM(IF(Seconds >= 0, Seconds * N, 0)), "
     "SUM(IF(Seconds >= 0 AND Seconds <= %d, N, 0)) FROM report_queues "
     "WHERE Kind = 3 AND Queue = %s AND " IN_RANGE("`Hour`") " GROUP BY b",
+    /* MINICC_STMT_REPORT_RECORDINGS: from, to: newest first, with how
+     * many there are in all: when, the operator (operator_sessions of the
+     * call that dialled), the caller (that call's latest pick-up before
+     * the recording ended, by the queue_dequeing index), its length,
+     * channels and URL */
+    "SELECT r.`Time`, o.telnum, (SELECT g.`From` FROM queue_data g "
+    "WHERE g.DequeingCallSid = r.CallSid AND g.`Time` <= r.`Time` "
+    "ORDER BY g.`Time` DESC LIMIT 1), r.RecordingDuration, "
+    "r.RecordingChannels, r.RecordingUrl, COUNT(*) OVER () "
+    "FROM recordings r LEFT JOIN operator_sessions o ON o.CallSid = r.CallSid "
+    "WHERE " IN_RANGE("r.`Time`") " ORDER BY r.`Time` DESC LIMIT 1000",
+    /* MINICC_STMT_REPORT_CSAT: from, to, three times: the callers' mean
+     * score (two decimals) and responses: of the whole range (kind 0),
+     * per operator (kind 1: the operator of the caller's pick-up, '' when
+     * none is known) and per queue (kind 2) */
+    "SELECT 0, NULL, ROUND(AVG(Score), 2), COUNT(*) FROM surveys "
+    "WHERE " IN_RANGE("`Time`")
+    " UNION ALL SELECT 1, COALESCE(o.telnum, ''), ROUND(AVG(v.Score), 2), "
+    "COUNT(*) FROM surveys v LEFT JOIN queue_data g ON g.CallSid = v.CallSid "
+    "LEFT JOIN operator_sessions o ON o.CallSid = g.DequeingCallSid "
+    "WHERE " IN_RANGE("v.`Time`") " GROUP BY 2"
+    " UNION ALL SELECT 2, COALESCE(Queue, ''), ROUND(AVG(Score), 2), "
+    "COUNT(*) FROM surveys WHERE " IN_RANGE("`Time`") " GROUP BY 2 "
+    "ORDER BY 1, 2",
     /* MINICC_STMT_CALLBACK_ASKED: a CallSid: did its caller ask for a
      * call-back (minicc-exit after a leave) */
     "SELECT 1 FROM callbacks WHERE CallSid = %s",
