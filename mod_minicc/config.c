@@ -193,6 +193,7 @@ void *minicc_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     (void)addv;
     new->spool = base->spool;
     new->db_timeout = base->db_timeout;
+    new->retention_days = base->retention_days;
     return new;
 }
 
@@ -1341,6 +1342,22 @@ static const char *set_db_timeout(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
+/* The days of rows kept (doc/contract.txt 16): a whole number of days,
+ * up to a hundred years. */
+static const char *set_retention(cmd_parms *cmd, void *dconf,
+                                 const char *arg)
+{
+    const char *err;
+    minicc_srv_conf *sc = server_wide_conf(cmd, &err);
+
+    (void)dconf;
+    if (!sc) {
+        return err;
+    }
+    return parse_number(cmd, cmd->cmd->name, arg, 1, 36500,
+                        &sc->retention_days);
+}
+
 /* Server config, virtual hosts, <Directory> and <Location>; not .htaccess:
  * what a call hears is the administrator's to say. */
 #define DIR_CONF (RSRC_CONF | ACCESS_CONF)
@@ -1403,6 +1420,9 @@ const command_rec minicc_cmds[] = {
                   "file holding the Twilio auth token (one or two lines)"),
     AP_INIT_TAKE1("MiniCCSpool", set_spool, NULL, RSRC_CONF,
                   "file where rows wait while the database is unreachable"),
+    AP_INIT_TAKE1("MiniCCRetention", set_retention, NULL, RSRC_CONF,
+                  "days of rows kept: older ones are deleted once a day "
+                  "(server-wide; default: every row kept)"),
     AP_INIT_TAKE1("MiniCCDBTimeout", set_db_timeout, NULL, RSRC_CONF,
                   "seconds a webhook waits for the database before it "
                   "answers without it (1 to 4, default 2), or Off"),

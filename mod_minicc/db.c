@@ -285,6 +285,17 @@ void minicc_db_long_wait(request_rec *r)
     apr_pool_userdata_setn("1", LONG_WAIT_KEY, NULL, r->pool);
 }
 
+void minicc_db_wait_on(server_rec *s, ap_dbd_t *dbd, int long_wait)
+{
+    const minicc_srv_conf *sc = minicc_srv_conf_of(s);
+
+    if (sc->db_timeout > 0) {
+        minicc_dbnative_live_timeout(dbd->driver, dbd->handle,
+                                     long_wait ? REPORT_TIMEOUT
+                                               : sc->db_timeout);
+    }
+}
+
 apr_array_header_t *minicc_db_select(request_rec *r, int id, int nargs,
                                      const char **args, int ncols)
 {

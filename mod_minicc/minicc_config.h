@@ -416,6 +416,7 @@ minicc_dir_conf *minicc_conf_merge_once(apr_pool_t *pconf,
 typedef struct {
     const char *spool;          /* MiniCCSpool; NULL: none */
     int db_timeout;             /* MiniCCDBTimeout: seconds; 0 unbounded */
+    int retention_days;         /* MiniCCRetention; 0: keep every row */
     const struct minicc_dbconn_conf *db;    /* db.c's, from check_config */
     struct minicc_metrics *metrics;     /* this generation's counters
                                          * (post_config; NULL: none) */

@@ -52,6 +52,11 @@ int minicc_db_error_is_permanent(int err);
 /* The request's SELECTs may wait REPORT_TIMEOUT (60 s), not
  * MiniCCDBTimeout: a supervisor's report over months. */
 void minicc_db_long_wait(request_rec *r);
+/* For work without a request on a connection of minicc_dbconn_open: its
+ * statements may wait REPORT_TIMEOUT (long_wait 1: the retention's
+ * batches), or MiniCCDBTimeout again (0: before it goes back). */
+void minicc_db_wait_on(server_rec *s, ap_dbd_t *dbd, int long_wait);
+
 /* Runs a SELECT of sql.c; its rows as arrays of ncols strings (NULL for
  * SQL NULL), or NULL when it failed (logged). */
 apr_array_header_t *minicc_db_select(request_rec *r, int id, int nargs,

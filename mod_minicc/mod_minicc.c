@@ -26,6 +26,7 @@
 #include "minicc_handlers.h"
 #include "minicc_metrics.h"
 #include "minicc_polls.h"
+#include "minicc_retention.h"
 #include "minicc_record.h"
 #include "minicc_signature.h"
 #include "minicc_spool.h"
@@ -323,6 +324,7 @@ static void minicc_child_init(apr_pool_t *pchild, server_rec *s)
     minicc_record_child_init(pchild, s);
     minicc_callers_child_init(pchild, s);
     minicc_polls_child_init(pchild, s);
+    minicc_retention_child_init(pchild, s);
     minicc_spool_child_init(pchild, s);
 }
 

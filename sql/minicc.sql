@@ -798,15 +798,93 @@ CREATE TABLE IF NOT EXISTS housekeeping (
     Deleted  INT         NOT NULL DEFAULT 0, -- rows the last run deleted
     Runs     BIGINT      NOT NULL DEFAULT 0  -- runs so far
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
-INSERT IGNORE INTO housekeeping (Name) VALUES ('live_waiting');
+-- MiniCCRetention (doc/contract.txt 16): the row 'retention' is the lock
+-- of the day's run, taken by one server of a cluster at a time (Holder, a
+-- lease until LeaseUntil; Day, the local date of the last run that
+-- finished): an UPDATE, replicated as any, where GET_LOCK is not.  Each
+-- update of 'retention:batch' deletes at most 1,000 rows older than
+-- OlderThan from the first table, in the order below, that has any, and
+-- says which (Doing) and how many (Deleted); none left: Deleted 0.
+ALTER TABLE housekeeping
+    ADD COLUMN IF NOT EXISTS Doing VARCHAR(32) NULL,
+    ADD COLUMN IF NOT EXISTS Holder VARCHAR(64) NULL,
+    ADD COLUMN IF NOT EXISTS LeaseUntil DATETIME(6) NULL,
+    ADD COLUMN IF NOT EXISTS `Day` DATE NULL;
+INSERT IGNORE INTO housekeeping (Name) VALUES ('live_waiting'), ('retention'),
+    ('retention:batch');
 
 DELIMITER //
 CREATE OR REPLACE TRIGGER housekeeping_delete BEFORE UPDATE
     ON housekeeping FOR EACH ROW
 BEGIN
+    DECLARE n INT DEFAULT 0;
+    DECLARE t VARCHAR(32) DEFAULT NULL;
+    DECLARE b DATETIME(6) DEFAULT NEW.OlderThan;
+    -- a summary's hour goes once it ends before the bound
+    DECLARE h DATETIME(6) DEFAULT NEW.OlderThan - INTERVAL 1 HOUR;
+
     IF NEW.Name = 'live_waiting' AND NEW.OlderThan IS NOT NULL THEN
         DELETE FROM live_waiting WHERE `Time` < NEW.OlderThan LIMIT 1000;
         SET NEW.Deleted = ROW_COUNT(), NEW.Runs = OLD.Runs + 1;
+    ELSEIF NEW.Name = 'retention:batch' AND NEW.OlderThan IS NOT NULL THEN
+        -- the calls first (their triggers take them out of the summaries),
+        -- then what only they referred to, the summaries last
+        IF EXISTS (SELECT 1 FROM enqueue_data WHERE `Time` < b) THEN
+            DELETE FROM enqueue_data WHERE `Time` < b ORDER BY `Time` LIMIT 1000;
+            SET n = ROW_COUNT(), t = 'enqueue_data';
+        ELSEIF EXISTS (SELECT 1 FROM queue_data WHERE `Time` < b) THEN
+            DELETE FROM queue_data WHERE `Time` < b ORDER BY `Time` LIMIT 1000;
+            SET n = ROW_COUNT(), t = 'queue_data';
+        ELSEIF EXISTS (SELECT 1 FROM statuscallback_data WHERE `Time` < b) THEN
+            DELETE FROM statuscallback_data WHERE `Time` < b ORDER BY `Time`
+                LIMIT 1000;
+            SET n = ROW_COUNT(), t = 'statuscallback_data';
+        ELSEIF EXISTS (SELECT 1 FROM turned_away WHERE `Time` < b) THEN
+            DELETE FROM turned_away WHERE `Time` < b ORDER BY `Time` LIMIT 1000;
+            SET n = ROW_COUNT(), t = 'turned_away';
+        ELSEIF EXISTS (SELECT 1 FROM voicemails WHERE `Time` < b) THEN
+            DELETE FROM voicemails WHERE `Time` < b ORDER BY `Time` LIMIT 1000;
+            SET n = ROW_COUNT(), t = 'voicemails';
+        ELSEIF EXISTS (SELECT 1 FROM callbacks WHERE `Time` < b) THEN
+            DELETE FROM callbacks WHERE `Time` < b ORDER BY `Time` LIMIT 1000;
+            SET n = ROW_COUNT(), t = 'callbacks';
+        ELSEIF EXISTS (SELECT 1 FROM recordings WHERE `Time` < b) THEN
+            DELETE FROM recordings WHERE `Time` < b ORDER BY `Time` LIMIT 1000;
+            SET n = ROW_COUNT(), t = 'recordings';
+        ELSEIF EXISTS (SELECT 1 FROM surveys WHERE `Time` < b) THEN
+            DELETE FROM surveys WHERE `Time` < b ORDER BY `Time` LIMIT 1000;
+            SET n = ROW_COUNT(), t = 'surveys';
+        ELSEIF EXISTS (SELECT 1 FROM live_waiting WHERE `Time` < b) THEN
+            DELETE FROM live_waiting WHERE `Time` < b ORDER BY `Time` LIMIT 1000;
+            SET n = ROW_COUNT(), t = 'live_waiting';
+        ELSEIF EXISTS (SELECT 1 FROM operator_sessions WHERE LastSeen < b) THEN
+            DELETE FROM operator_sessions WHERE LastSeen < b ORDER BY LastSeen
+                LIMIT 1000;
+            SET n = ROW_COUNT(), t = 'operator_sessions';
+        ELSEIF EXISTS (SELECT 1 FROM operator_states WHERE Began < b) THEN
+            DELETE FROM operator_states WHERE Began < b ORDER BY Began LIMIT 1000;
+            SET n = ROW_COUNT(), t = 'operator_states';
+        ELSEIF EXISTS (SELECT 1 FROM report_hours WHERE `Hour` <= h) THEN
+            DELETE FROM report_hours WHERE `Hour` <= h ORDER BY `Hour` LIMIT 1000;
+            SET n = ROW_COUNT(), t = 'report_hours';
+        ELSEIF EXISTS (SELECT 1 FROM report_hangups WHERE `Hour` <= h) THEN
+            DELETE FROM report_hangups WHERE `Hour` <= h ORDER BY `Hour`
+                LIMIT 1000;
+            SET n = ROW_COUNT(), t = 'report_hangups';
+        ELSEIF EXISTS (SELECT 1 FROM report_pickups WHERE `Hour` <= h) THEN
+            DELETE FROM report_pickups WHERE `Hour` <= h ORDER BY `Hour`
+                LIMIT 1000;
+            SET n = ROW_COUNT(), t = 'report_pickups';
+        ELSEIF EXISTS (SELECT 1 FROM report_operators WHERE `Hour` <= h) THEN
+            DELETE FROM report_operators WHERE `Hour` <= h ORDER BY `Hour`
+                LIMIT 1000;
+            SET n = ROW_COUNT(), t = 'report_operators';
+        ELSEIF EXISTS (SELECT 1 FROM report_queues WHERE `Hour` <= h) THEN
+            DELETE FROM report_queues WHERE `Hour` <= h ORDER BY `Hour`
+                LIMIT 1000;
+            SET n = ROW_COUNT(), t = 'report_queues';
+        END IF;
+        SET NEW.Deleted = n, NEW.Doing = t, NEW.Runs = OLD.Runs + 1;
     END IF;
 END//
 DELIMITER ;

@@ -194,6 +194,9 @@ static const char *const labels[MINICC_STMT_COUNT] = {
     "minicc_callback_outcome", "minicc_callback_claim",
     "minicc_callback_claimed", "minicc_live_queues", "minicc_live_operators",
     "minicc_live_purge", "minicc_live_purged", "minicc_agent_call",
+    "minicc_retention_claim", "minicc_retention_holder",
+    "minicc_retention_batch", "minicc_retention_batched",
+    "minicc_retention_done",
     /* MINICC_BATCH_LEVELS of each, in the order of the tables */
     BATCH_LABELS("minicc_enqueue_upsert"),
     BATCH_LABELS("minicc_queue_upsert"),
@@ -579,7 +582,27 @@ static const char *const statements[] = {
     "ON g.CallSid = (SELECT q.CallSid FROM queue_data q "
     "WHERE q.DequeingCallSid = s.CallSid ORDER BY q.`Time` DESC LIMIT 1) "
     "WHERE s.telnum = %s AND (s.CallSid = %s OR %s = '') "
-    "ORDER BY s.LastSeen DESC LIMIT 1"
+    "ORDER BY s.LastSeen DESC LIMIT 1",
+    /* MINICC_STMT_RETENTION_CLAIM: a token, a lease's end, today, now,
+     * the token: the day's retention run is this server's (doc/contract.txt
+     * 16) unless one finished today or another's lease runs; a holder
+     * whose lease runs (a run taking longer) extends it */
+    "UPDATE housekeeping SET Holder = %s, LeaseUntil = %s "
+    "WHERE Name = 'retention' AND (`Day` IS NULL OR `Day` < %s) "
+    "AND (LeaseUntil IS NULL OR LeaseUntil < %s OR Holder = %s)",
+    /* MINICC_STMT_RETENTION_HOLDER: who holds the run */
+    "SELECT Holder FROM housekeeping WHERE Name = 'retention'",
+    /* MINICC_STMT_RETENTION_BATCH: a bound: sql/minicc.sql's trigger
+     * deletes a batch of at most 1,000 rows older than it */
+    "UPDATE housekeeping SET OlderThan = %s WHERE Name = 'retention:batch'",
+    /* MINICC_STMT_RETENTION_BATCHED: how many the batch deleted, and from
+     * which table ("N TABLE"; "0 " when none was left) */
+    "SELECT CONCAT(Deleted, ' ', COALESCE(Doing, '')) FROM housekeeping "
+    "WHERE Name = 'retention:batch'",
+    /* MINICC_STMT_RETENTION_DONE: today, the token: the day's run is
+     * done */
+    "UPDATE housekeeping SET `Day` = %s, LeaseUntil = NULL "
+    "WHERE Name = 'retention' AND Holder = %s"
 };
 
 /* The histogram's bar of a queue time, from the same constants that
