@@ -148,5 +148,5 @@ twiml_ok(post('/hours/wed-1000', [CallSid => 'not-a-sid', From => '+15551234009'
          'a malformed CallSid at an open hour: the menu (nothing is recorded)');
 twiml_ok(post('/hours/mon-0859', [CallSid => 'not-a-sid', From => '+15551234009']), $closed,
          'a malformed CallSid while closed: the closed answer, nothing recorded');
-like(error_log_since($log0), qr/AH30101: [^\n]*not a Twilio call SID; nothing recorded in turned_away/,
+like(error_log_since($log0), qr/AH30101: [^\n]*CallSid 'not-a-sid' is not a Twilio SID; nothing recorded in turned_away/,
      '... and the log says so');
