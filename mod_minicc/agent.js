@@ -95,7 +95,13 @@
         render(j);
         nudge(was, to);
       })
-      .catch(function (e) { status(why(e), true); });
+      .catch(function (e) {
+        status(why(e), true);
+        // a log-out ends this page's call whatever the server knew of it
+        if (to === 'offline' && call) {
+          call.disconnect();
+        }
+      });
   }
 
   function token() {
