@@ -178,12 +178,16 @@ static apr_interval_time_t retention_round(minicc_worker_t *wk, void *baton)
     if ((dbd = minicc_dbconn_open(p, rt->s))) {
         const char *day = minicc_time_date_str(p, today);
 
+        /* on the hour (UTC), the summaries' unit: a zone half an hour
+         * off keeps that half hour a day longer */
+        apr_time_t bound = minicc_time_day_start(first);
+
+        bound -= bound % apr_time_from_sec(3600);
         if (claim(rt, p, dbd, token, day) == 1) {
             /* a batch and its triggers may take longer than a webhook's
              * MiniCCDBTimeout on a loaded server */
             minicc_db_wait_on(rt->s, dbd, 1);
-            run(wk, rt, p, dbd, token, day,
-                minicc_time_str(p, minicc_time_day_start(first)));
+            run(wk, rt, p, dbd, token, day, minicc_time_str(p, bound));
             minicc_db_wait_on(rt->s, dbd, 0);
         }
         minicc_dbconn_close(rt->s, dbd);

@@ -568,12 +568,17 @@ BEGIN
                                      NEW.QueueTime, 1);
     END IF;
 END//
+-- (@minicc_retention: MiniCCRetention's batch, below, which deletes the
+-- summaries of those hours whole afterwards: no count to take back)
 CREATE OR REPLACE TRIGGER enqueue_data_report_delete AFTER DELETE
     ON enqueue_data FOR EACH ROW
 BEGIN
-    CALL minicc_count_enqueue(OLD.`Time`, OLD.QueueResult, OLD.QueueTime, -1);
-    CALL minicc_count_queue_exit(OLD.`Time`, OLD.Queue, OLD.QueueResult,
-                                 OLD.QueueTime, -1);
+    IF @minicc_retention IS NULL THEN
+        CALL minicc_count_enqueue(OLD.`Time`, OLD.QueueResult, OLD.QueueTime,
+                                  -1);
+        CALL minicc_count_queue_exit(OLD.`Time`, OLD.Queue, OLD.QueueResult,
+                                     OLD.QueueTime, -1);
+    END IF;
 END//
 
 CREATE OR REPLACE TRIGGER queue_data_report_insert AFTER INSERT
@@ -605,9 +610,12 @@ END//
 CREATE OR REPLACE TRIGGER queue_data_report_delete AFTER DELETE
     ON queue_data FOR EACH ROW
 BEGIN
-    CALL minicc_count_pickup(OLD.`Time`, OLD.QueueTime, OLD.DequeingCallSid, -1);
-    CALL minicc_count_queue(OLD.`Time`, OLD.Queue, 3,
-                            COALESCE(OLD.QueueTime, -1), -1);
+    IF @minicc_retention IS NULL THEN
+        CALL minicc_count_pickup(OLD.`Time`, OLD.QueueTime,
+                                 OLD.DequeingCallSid, -1);
+        CALL minicc_count_queue(OLD.`Time`, OLD.Queue, 3,
+                                COALESCE(OLD.QueueTime, -1), -1);
+    END IF;
 END//
 
 CREATE OR REPLACE TRIGGER operator_sessions_report_insert AFTER INSERT
@@ -623,7 +631,11 @@ BEGIN
 END//
 CREATE OR REPLACE TRIGGER operator_sessions_report_delete AFTER DELETE
     ON operator_sessions FOR EACH ROW
-    CALL minicc_count_operator_call(OLD.CallSid, OLD.telnum, -1)//
+BEGIN
+    IF @minicc_retention IS NULL THEN
+        CALL minicc_count_operator_call(OLD.CallSid, OLD.telnum, -1);
+    END IF;
+END//
 
 -- operator_states from operator_sessions: a call's first row begins its
 -- first state; each later row whose State or Reason differs ends the
@@ -707,7 +719,12 @@ BEGIN
 END//
 CREATE OR REPLACE TRIGGER statuscallback_data_report_delete AFTER DELETE
     ON statuscallback_data FOR EACH ROW
-    CALL minicc_count_call(OLD.`Time`, OLD.CallStatus, OLD.CallDuration, -1)//
+BEGIN
+    IF @minicc_retention IS NULL THEN
+        CALL minicc_count_call(OLD.`Time`, OLD.CallStatus, OLD.CallDuration,
+                               -1);
+    END IF;
+END//
 
 -- The summaries from scratch, in one transaction: the locking reads of
 -- INSERT ... SELECT make webhooks that arrive meanwhile wait, and their
@@ -827,8 +844,11 @@ BEGIN
         DELETE FROM live_waiting WHERE `Time` < NEW.OlderThan LIMIT 1000;
         SET NEW.Deleted = ROW_COUNT(), NEW.Runs = OLD.Runs + 1;
     ELSEIF NEW.Name = 'retention:batch' AND NEW.OlderThan IS NOT NULL THEN
-        -- the calls first (their triggers take them out of the summaries),
-        -- then what only they referred to, the summaries last
+        -- the calls first, then what only they referred to, the summaries
+        -- of their hours last and whole: the bound is on the hour (the
+        -- module's), so no call's delete trigger need take it out of them
+        -- one by one (@minicc_retention tells them, for this statement)
+        SET @minicc_retention = 1;
         IF EXISTS (SELECT 1 FROM enqueue_data WHERE `Time` < b) THEN
             DELETE FROM enqueue_data WHERE `Time` < b ORDER BY `Time` LIMIT 1000;
             SET n = ROW_COUNT(), t = 'enqueue_data';
@@ -884,6 +904,7 @@ BEGIN
                 LIMIT 1000;
             SET n = ROW_COUNT(), t = 'report_queues';
         END IF;
+        SET @minicc_retention = NULL;
         SET NEW.Deleted = n, NEW.Doing = t, NEW.Runs = OLD.Runs + 1;
     END IF;
 END//
