@@ -667,7 +667,8 @@ static const char *parse_test_time(cmd_parms *cmd, const setting_t *s,
 }
 
 /* For tests only: "YYYY-MM-DD HH:MM:SS[.ffffff]Z", a moment in UTC (so
- * that an hour that a change of clocks repeats is no ambiguity). */
+ * that an hour that a change of clocks repeats is no ambiguity), or the
+ * word header: each request's own X-MiniCC-Test-Clock (bench/day). */
 static const char *parse_test_clock(cmd_parms *cmd, const setting_t *s,
                                     const char *arg, const char **text,
                                     int *number)
@@ -675,9 +676,12 @@ static const char *parse_test_clock(cmd_parms *cmd, const setting_t *s,
     apr_time_t t;
 
     (void)number;
-    if (!minicc_time_clock_parse(arg, &t)) {
+    if (strcmp(arg, MINICC_TEST_CLOCK_HEADER_WORD)
+        && !minicc_time_clock_parse(arg, &t)) {
         return apr_psprintf(cmd->pool, "%s: '%s' is not a moment in UTC as "
-                            "YYYY-MM-DD HH:MM:SS[.ffffff]Z", s->name, arg);
+                            "YYYY-MM-DD HH:MM:SS[.ffffff]Z, nor the word "
+                            "%s", s->name, arg,
+                            MINICC_TEST_CLOCK_HEADER_WORD);
     }
     *text = arg;
     return NULL;
@@ -1145,11 +1149,15 @@ static const char *set_hours(cmd_parms *cmd, void *dconf, const char *arg)
     return err;
 }
 
-apr_time_t minicc_conf_now(const minicc_dir_conf *c, apr_time_t request_time)
+apr_time_t minicc_conf_now(const minicc_dir_conf *c, apr_time_t request_time,
+                           const char *header)
 {
     const char *clock = minicc_conf_text(c, MINICC_TEST_CLOCK);
     apr_time_t t;
 
+    if (clock && !strcmp(clock, MINICC_TEST_CLOCK_HEADER_WORD)) {
+        clock = header;
+    }
     return clock && minicc_time_clock_parse(clock, &t) ? t : request_time;
 }
 

@@ -109,7 +109,8 @@
       "MiniCCHours and the holidays are judged, instead of the request's") \
     X(TEST_CLOCK, "MiniCCTestClock", test_clock, 0, 0, NULL, 0, \
       "for tests only: the moment, in UTC (YYYY-MM-DD HH:MM:SS[.ffffff]Z), " \
-      "at which requests arrive: what is stored and every timer")
+      "at which requests arrive: what is stored and every timer; or " \
+      "header: each request's X-MiniCC-Test-Clock")
 
 #define MINICC_SETTING_ID(id, name, parse, min, max, text, number, help) \
     MINICC_##id,
@@ -353,8 +354,13 @@ typedef struct minicc_queue_confs {
 void minicc_conf_queues_make(apr_pool_t *pconf, minicc_dir_conf *c);
 
 
-/* When the request came: MiniCCTestClock in tests, else request_time. */
-apr_time_t minicc_conf_now(const minicc_dir_conf *c, apr_time_t request_time);
+/* When the request came: MiniCCTestClock in tests (with "header", the
+ * request's header MINICC_TEST_CLOCK_HEADER when it is a moment), else
+ * request_time. */
+#define MINICC_TEST_CLOCK_HEADER_WORD "header"
+#define MINICC_TEST_CLOCK_HEADER "X-MiniCC-Test-Clock"
+apr_time_t minicc_conf_now(const minicc_dir_conf *c, apr_time_t request_time,
+                           const char *header);
 /* When the request came, in local time (MiniCCTestTime in tests; pass
  * minicc_conf_now's time). */
 void minicc_conf_when(const minicc_dir_conf *c, apr_time_t request_time,
