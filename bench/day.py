@@ -85,6 +85,11 @@ def stamp(t):
     return datetime.fromtimestamp(t, timezone.utc).strftime('%Y-%m-%d %H:%M:%S.%fZ')
 
 
+def target(url):
+    """The last part of a URL's path: the webhook it names."""
+    return urllib.parse.urlsplit(url or '').path.rsplit('/', 1)[-1]
+
+
 def local_hour(t):
     return datetime.fromtimestamp(t).strftime('%Y-%m-%dT%H')
 
@@ -258,6 +263,8 @@ class Truth:
         self.sessions = set()   # operator CallSids
         self.turned_away = set()
         self.voicemails = set()
+        self.surveys = {}       # CallSid -> (score, operator, queue)
+        self.recordings = set() # RecordingSid
 
     def op(self, telnum):
         return self.operators.setdefault(telnum, {
@@ -329,11 +336,13 @@ class Leg:
 
 # ---- a caller ------------------------------------------------------------------
 class Caller(Leg):
-    def __init__(self, day, tw, clock, t):
+    def __init__(self, day, tw, clock, t, i):
         a = day.args
-        rng = day.rng
+        # a caller's own draws: the same caller for a seed, whatever the
+        # order the day's events happen to run in
+        rng = self.rng = random.Random(f'{a.seed} caller {i}')
         self.day, self.tw, self.clock = day, tw, clock
-        self.sid = day.call_sid()
+        self.sid = day.call_sid(rng)
         self.start = t
         self.t = t
         self.number = '+8190%08d' % rng.randrange(10 ** 8)
@@ -349,6 +358,7 @@ class Caller(Leg):
         self.answers_callback = [rng.random() < 0.75 for _ in range(20)]
         self.talk = max(20.0, rng.lognormvariate(math.log(a.handle), 0.5))
         self.vm_length = rng.randrange(4, 60)
+        self.score = rng.choice((1, 2, 3, 4, 4, 5, 5, 5)) if rng.random() < 0.7 else None
         self.bridged = None     # a Future: (moment, operator) once put through
         self.queue = None
         self.joined = None
@@ -383,6 +393,18 @@ class Caller(Leg):
             if el.tag in ('Say', 'Play', 'Pause'):
                 self.t += (MUSIC if el.tag == 'Play' else
                            float(el.get('length', 1)) if el.tag == 'Pause' else SAY)
+            elif el.tag == 'Gather' and target(el.get('action')) == 'survey':
+                # the score: seven callers in ten give one
+                self.t += sum(say_time(c) for c in el)
+                if self.score is None:
+                    self.t += float(el.get('timeout', 5))
+                    continue
+                self.t += self.key_after
+                call = self.record
+                self.day.truth.surveys[self.sid] = (self.score, call['operator'], call['queue'])
+                d = await self.tw.post(el.get('action'), self.params(Digits=self.score),
+                                       self.t, 'survey')
+                return (d, el.get('action')) if d is not None else None
             elif el.tag == 'Gather':
                 self.t += sum(say_time(c) for c in el)
                 if self.key is not None:
@@ -403,7 +425,7 @@ class Caller(Leg):
         return None
 
     async def voicemail(self, el):
-        rsid = sid('RE', self.day.rng)
+        rsid = sid('RE', self.rng)
         self.t += self.vm_length
         rec = {'RecordingSid': rsid, 'RecordingDuration': self.vm_length,
                'RecordingUrl': f'https://api.twilio.com/2010-04-01/Accounts/'
@@ -557,21 +579,25 @@ class Caller(Leg):
         op.conversation_ends(end, at, self)
         self.t = end
         self.record.update(exit=end)
+        # who hangs up first: the operator now and then, the caller
+        # staying on the line (and asked for a score, MiniCCSurvey)
+        stays = self.rng.random() < 0.3
         d = await self.tw.post(el.get('action'), self.params(
             QueueResult='bridged', QueueSid=q.sid, QueueTime=qt,
-            CallStatus='completed'), end, 'exit')
-        del d       # the exit's answer to a caller who hung up: none heard
-        return None
+            CallStatus='in-progress' if stays else 'completed'), end, 'exit')
+        if stays and d is not None:
+            return d, el.get('action')
+        return None     # a caller who hung up hears nothing of it
 
 
 # ---- an operator ---------------------------------------------------------------
 class Operator(Leg):
     def __init__(self, day, tw, clock, telnum, shift_start, shift_end):
-        rng = day.rng
+        rng = random.Random(f'{day.args.seed} operator {telnum}')
         self.day, self.tw, self.clock = day, tw, clock
         self.telnum = self.number = telnum
         self.to = day.args.number
-        self.sid = day.call_sid()
+        self.sid = day.call_sid(rng)
         self.start, self.end = shift_start, shift_end
         self.t = shift_start
         self.break_at = rng.uniform(shift_start + (shift_end - shift_start) * 0.3,
@@ -755,13 +781,24 @@ class Operator(Leg):
         self.t = await self.ended
         return await self.after_talk(action, {
             'DialCallStatus': 'completed', 'DialBridged': 'true',
-            'DialCallSid': caller.sid, 'DialCallDuration': int(self.t - at)})
+            'DialCallSid': caller.sid, 'DialCallDuration': int(self.t - at)}, el)
 
-    async def after_talk(self, action, kw):
+    async def after_talk(self, action, kw, dial=None):
         asked = self.t
         d = await self.post(action, kw, 'operator dial')
         if d is not None and any(c.tag == 'Gather' for c in d):
             self.enter('wrap-up', asked)
+        if dial is not None and dial.get('recordingStatusCallback') \
+                and kw.get('DialBridged') == 'true':
+            # the recording's status callback, a few seconds after
+            rsid = sid('RE', self.rng)
+            self.day.truth.recordings.add(rsid)
+            await self.tw.post(dial.get('recordingStatusCallback'), self.params(
+                RecordingSid=rsid, RecordingStatus='completed',
+                RecordingDuration=kw['DialCallDuration'], RecordingChannels=2,
+                RecordingSource='DialVerb', RecordingUrl=f'https://api.twilio.com/'
+                f'2010-04-01/Accounts/{self.tw.account}/Recordings/{rsid}'),
+                asked + self.rng.uniform(2, 8), 'recording')
         return d
 
     def conversation_ends(self, end, at, caller):
@@ -782,7 +819,7 @@ class Operator(Leg):
         cb.setdefault('claims', []).append(claimed)
         if cb['answers'][min(cb['attempts'] - 1, len(cb['answers']) - 1)]:
             self.t += self.rng.uniform(3, 12)
-            leg = self.day.call_sid()
+            leg = self.day.call_sid(self.rng)
             await self.tw.post(number.get('url'), {
                 'CallSid': leg, 'ParentCallSid': self.sid, 'From': el.get('callerId'),
                 'To': number.text.strip(), 'Direction': 'outbound-dial',
@@ -793,7 +830,7 @@ class Operator(Leg):
             cb.update(status='completed', completed_claim=claimed)
             return await self.after_talk(action, {
                 'DialCallStatus': 'completed', 'DialBridged': 'true',
-                'DialCallSid': leg, 'DialCallDuration': dur})
+                'DialCallSid': leg, 'DialCallDuration': dur}, el)
         self.t += float(el.get('timeout', 30))
         cb['status'] = 'failed' if cb['attempts'] >= self.day.args.callback_attempts \
             else 'pending'
@@ -831,10 +868,10 @@ Day.offer = _offer
 
 
 # ---- the day ------------------------------------------------------------------
-def _call_sid(day):
+def _call_sid(day, rng):
     """CA, the run's 8 hex digits, 24 more: every row of the run is found
     by its prefix."""
-    return 'CA' + day.run_id + ''.join(day.rng.choice('0123456789abcdef')
+    return 'CA' + day.run_id + ''.join(rng.choice('0123456789abcdef')
                                        for _ in range(24))
 
 
@@ -868,11 +905,12 @@ async def play_day(args, day):
     day.ops = ops
     tasks = [asyncio.create_task(o.run()) for o in ops]
 
-    async def caller_at(t):
-        await clock.until(t)
-        await Caller(day, tw, clock, t).run()
+    async def caller_at(caller):
+        await clock.until(caller.t)
+        await caller.run()
 
-    tasks += [asyncio.create_task(caller_at(t)) for t in times]
+    callers = [Caller(day, tw, clock, t, i) for i, t in enumerate(times)]
+    tasks += [asyncio.create_task(caller_at(c)) for c in callers]
     began = time.monotonic()
     last = 0.0
     pending = set(tasks)
@@ -988,6 +1026,28 @@ def compare_report(day, rep, cmp):
         cmp.eq(f'queues[{name}].asa_seconds', got['asa_seconds'], mean1(q['waits']), 0.1)
         cmp.eq(f'queues[{name}].service_level', got['service_level'],
                rate(sum(1 for w in q['waits'] if w <= sl[name]), len(q['waits'])), 0.0001)
+    surveys = day.truth.surveys.values()
+
+    def csat(rows):
+        return {'mean': round(sum(r[0] for r in rows) / len(rows), 2) if rows else 0,
+                'responses': len(rows)}
+
+    c = csat(list(surveys))
+    cmp.eq('csat.responses', rep['csat']['responses'], c['responses'])
+    cmp.eq('csat.mean', rep['csat']['mean'], c['mean'], 0.01)
+    for key, idx, name in (('csat_operators', 1, 'telnum'), ('csat_queues', 2, 'queue')):
+        want = {}
+        for r in surveys:
+            want.setdefault(r[idx], []).append(r)
+        got = {x[name]: (x['mean'], x['responses']) for x in rep.get(key, [])}
+        for k, rows in sorted(want.items()):
+            c = csat(rows)
+            g = got.get(k, (None, None))
+            cmp.eq(f'{key}[{k}].responses', g[1], c['responses'])
+            cmp.eq(f'{key}[{k}].mean', g[0], c['mean'], 0.01)
+        cmp.eq(f'{key}: no other', sorted(set(got) - set(want)), [])
+    cmp.eq('recording_list', len(rep.get('recording_list', [])),
+           min(1000, len(day.truth.recordings)))
     ops = {o['telnum']: o for o in rep.get('operators', [])}
     for telnum, t in sorted(day.truth.operators.items()):
         o = ops.get(telnum)
@@ -1011,11 +1071,14 @@ def sql_sets(cmd, run_id):
               'turned_away', 'voicemails', 'callbacks')
     q = ' UNION ALL '.join(
         f"SELECT '{t}', CallSid FROM {t} WHERE CallSid LIKE 'CA{run_id}%'" for t in tables)
+    q += (f" UNION ALL SELECT 'surveys', CallSid FROM surveys WHERE CallSid LIKE 'CA{run_id}%'"
+          f" UNION ALL SELECT 'recordings', RecordingSid FROM recordings"
+          f" WHERE CallSid LIKE 'CA{run_id}%'")
     q += (f" UNION ALL SELECT 'operator_states', CONCAT(CallSid, ' ', COUNT(*)) "
           f"FROM operator_states WHERE CallSid LIKE 'CA{run_id}%' GROUP BY CallSid")
     out = subprocess.run(shlex.split(cmd) + ['-N', '-e', q], check=True,
                          capture_output=True, text=True).stdout
-    sets = {t: set() for t in tables + ('operator_states',)}
+    sets = {t: set() for t in tables + ('operator_states', 'surveys', 'recordings')}
     for line in out.splitlines():
         t, _, v = line.partition('\t')
         sets[t].add(v)
@@ -1036,6 +1099,8 @@ def truth_sets(day):
         'voicemails': set(day.truth.voicemails),
         'callbacks': set(day.truth.callbacks),
         'operator_states': {f'{k} {n}' for k, n in st.items()},
+        'surveys': set(day.truth.surveys),
+        'recordings': set(day.truth.recordings),
     }
 
 

@@ -922,9 +922,11 @@ int minicc_conf_queue_name_ok(const char *queue)
            && minicc_text_is_clean(queue);
 }
 
-/* The URLs of a queue's own requests, which say the queue. */
+/* The URLs of a queue's own requests, which say the queue (the survey's:
+ * its row's Queue, doc/contract.txt 16). */
 static const minicc_url_e queue_urls[] = {
-    MINICC_URL_WAIT, MINICC_URL_EXIT, MINICC_URL_GUIDANCE, MINICC_URL_CALLBACK
+    MINICC_URL_WAIT, MINICC_URL_EXIT, MINICC_URL_GUIDANCE, MINICC_URL_CALLBACK,
+    MINICC_URL_SURVEY
 };
 
 static minicc_dir_conf *make_queue_conf(apr_pool_t *p,

@@ -27,7 +27,7 @@ my @bad = (
     ['MiniCCMessage survey ""', 'MiniCCMessage'],
 );
 
-plan tests => @bad * 2 + 4 * 9 + 24;
+plan tests => @bad * 2 + 4 * 10 + 25;
 
 my $tmp = tempdir('minicc-rec-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 configtest_rejects($tmp, \@bad);
@@ -67,6 +67,22 @@ my $survey = Response(Gather({ numDigits => '1', timeout => '10', action => 'sur
 twiml_ok(post('/rec/exit', [ CallSid => $k1, From => '+15550006101', QueueResult => 'bridged', QueueTime => 5,
                              CallStatus => 'in-progress' ]),
          $survey, 'MiniCCSurvey: a caller still on the line after the operator hung up is asked for a score');
+# a queue's own caller (section 15): the survey's request says the queue,
+# and so does its row (bench/day found billing's scores counted as the
+# Location's MiniCCQueue's)
+my $kq = sid();
+twiml_ok(post('/rec/exit?queue=recq2', [ CallSid => $kq, From => '+15550006109', QueueResult => 'bridged',
+                                         QueueTime => 5, CallStatus => 'in-progress' ]),
+         Response(Gather({ numDigits => '1', timeout => '10', action => 'survey?queue=recq2', method => 'POST' },
+                         Say($MSG{survey})),
+                  Say($MSG{thanks}), Hangup()),
+         'a second queue\'s caller: the survey\'s action says the queue');
+post('/rec/survey?queue=recq2', [ CallSid => $kq, From => '+15550006109', Digits => '4' ]);
+is(join(' ', map { $_ // 'NULL' } @{ db_row('surveys', $kq) // {} }{qw(Score Queue)}), '4 recq2',
+   'its score is that queue\'s');
+# out of the way of the day's figures checked by hand below (the delete
+# triggers take it out of the summaries too)
+db_do("DELETE FROM $_ WHERE CallSid = ?", $kq) for qw(surveys enqueue_data);
 twiml_ok(post('/rec/exit', [ CallSid => sid(), QueueResult => 'bridged', QueueTime => 5, CallStatus => 'completed' ]),
          Response(), 'a caller who hung up: nothing to ask');
 twiml_ok(post('/minicc/exit', [ CallSid => sid(), QueueResult => 'bridged', QueueTime => 5,
