@@ -911,6 +911,24 @@ async def play_day(args, day):
 
     callers = [Caller(day, tw, clock, t, i) for i, t in enumerate(times)]
     tasks += [asyncio.create_task(caller_at(c)) for c in callers]
+
+    async def midday(cmd):
+        # the fault of the day, at its middle (bench/day --cluster: a node
+        # killed and started again), while the calls go on
+        await clock.until((start + end) / 2)
+        t0 = time.monotonic()
+        print(f'bench/day: {datetime.fromtimestamp(clock.now()).strftime("%H:%M")} '
+              f'midday: {cmd}', flush=True)
+        proc = await asyncio.create_subprocess_shell(
+            cmd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        out, _ = await proc.communicate()
+        day.midday_rc = proc.returncode
+        print(f'bench/day: midday: exit {proc.returncode} after {time.monotonic() - t0:.0f} s'
+              + (f': {out.decode(errors="replace")[-500:]}' if proc.returncode else ''),
+              flush=True)
+
+    if args.midday:
+        tasks.append(asyncio.create_task(midday(args.midday)))
     began = time.monotonic()
     last = 0.0
     pending = set(tasks)
@@ -1104,9 +1122,16 @@ def truth_sets(day):
     }
 
 
-def compare_rows(day, cmd, cmp, node):
-    got = sql_sets(cmd, day.run_id)
+def compare_rows(day, cmd, cmp, node, settle):
+    """Every table's rows of the run on a node against the truth; rows
+    still in a spool (a node was down) are waited for up to settle s."""
     want = truth_sets(day)
+    until = time.monotonic() + settle
+    while True:
+        got = sql_sets(cmd, day.run_id)
+        if all(got[t] == want[t] for t in want) or time.monotonic() >= until:
+            break
+        time.sleep(3)
     for t in sorted(want):
         missing = want[t] - got[t]
         extra = got[t] - want[t]
@@ -1156,6 +1181,9 @@ def main():
     ap.add_argument('--connections', type=int, default=32)
     ap.add_argument('--progress', type=float, default=30.0, help='seconds between progress lines')
     ap.add_argument('--run-id', default=None, help='8 hex digits in every CallSid')
+    ap.add_argument('--midday', help='a shell command run at the middle of the day')
+    ap.add_argument('--settle', type=float, default=120.0,
+                    help='seconds the rows may take to reach a node (spools replaying)')
     args = ap.parse_args()
     args.menu_map = dict(kv.split('=', 1) for kv in args.menu.split(','))
     args.menu_keys = sorted(args.menu_map)
@@ -1175,14 +1203,17 @@ def main():
         print(f'bench/day: p99 {name:16s} {p99(xs) * 1000:7.1f} ms over {len(xs)} requests')
     cmp = Compare()
     cmp.eq('webhook errors', len(tw.errors), 0)
-    # the report of the day
+    if args.midday:
+        cmp.eq('the midday command', getattr(day, 'midday_rc', None), 0)
+    # the rows first (on a cluster the spools may still be replaying),
+    # then the report of the day, which counts them
+    for i, cmd in enumerate(args.sql):
+        compare_rows(day, cmd, cmp, f'node {i + 1}', args.settle)
     import urllib.request
     rep_url = f'{args.report}?from={args.date}&to={args.date}&format=json'
     with urllib.request.urlopen(rep_url, timeout=120) as r:
         rep = json.load(r)
     compare_report(day, rep, cmp)
-    for i, cmd in enumerate(args.sql):
-        compare_rows(day, cmd, cmp, f'node {i + 1}')
     print(f'bench/day: the report and the rows against the truth: '
           f'{cmp.passed} equal, {cmp.failed} not ({time.monotonic() - real0:.0f} s in all)')
     print(f'{cmp.passed} passed, {cmp.failed} failed')
