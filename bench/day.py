@@ -893,12 +893,14 @@ async def play_day(args, day):
     ops = []
     n = args.operators
     shifts = args.shifts
+    # shifts of a share of the day each, their starts spread from the day's
+    # first moment to the last that still lets a shift end with the day
+    length = min(end - start, (end - start) / shifts * args.shift_share)
     for i in range(n):
-        # shifts staggered over the day; a few start before it opens
         k = i % shifts
-        span = (end - start) / shifts
-        s0 = start + k * span + day.rng.uniform(0, 300)
-        s1 = min(end - 60, s0 + span * args.shift_share + day.rng.uniform(0, 300))
+        s0 = start + (k * (end - start - length) / (shifts - 1) if shifts > 1 else 0) \
+            + day.rng.uniform(0, 300)
+        s1 = min(end - 60, s0 + length)
         ops.append(Operator(day, tw, clock, '+8150%08d' % (i + 1), s0, s1))
     times = day.arrivals(start + 60, end - 600, args.calls)
     clock.begin()
@@ -1165,10 +1167,10 @@ def main():
     ap.add_argument('--calls', type=int, default=10000)
     ap.add_argument('--operators', type=int, default=50)
     ap.add_argument('--shifts', type=int, default=2)
-    ap.add_argument('--shift-share', type=float, default=1.2,
+    ap.add_argument('--shift-share', type=float, default=1.6,
                     help='a shift as a share of the day / shifts (overlap above 1)')
     ap.add_argument('--speed', type=float, default=72.0)
-    ap.add_argument('--handle', type=float, default=150.0, help='median talk seconds')
+    ap.add_argument('--handle', type=float, default=100.0, help='median talk seconds')
     ap.add_argument('--patience', type=float, default=240.0, help='mean patience seconds')
     ap.add_argument('--callback-share', type=float, default=0.15)
     ap.add_argument('--callback-key', default='1')
@@ -1213,6 +1215,15 @@ def main():
     rep_url = f'{args.report}?from={args.date}&to={args.date}&format=json'
     with urllib.request.urlopen(rep_url, timeout=120) as r:
         rep = json.load(r)
+    f = truth_figures(day, rep)
+    print(f"bench/day: the day's truth: offered {f['offered']}, answered {f['answered']}, "
+          f"abandoned {f['abandoned']} (+{f['short_abandoned']} short), "
+          f"ASA {f['asa_seconds']} s, service level {f['service_level']}, "
+          f"longest wait {f['longest_wait_seconds']} s, closed {f['closed_calls']}, "
+          f"voicemails {f['voicemails']}, call-backs {f['callbacks']['requested']} "
+          f"({f['callbacks']['completed']} completed, {f['callbacks']['failed']} failed, "
+          f"{f['callbacks']['pending']} pending), scores {len(day.truth.surveys)}, "
+          f"recordings {len(day.truth.recordings)}")
     compare_report(day, rep, cmp)
     print(f'bench/day: the report and the rows against the truth: '
           f'{cmp.passed} equal, {cmp.failed} not ({time.monotonic() - real0:.0f} s in all)')
