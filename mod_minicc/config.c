@@ -1152,13 +1152,13 @@ static const char *set_hours(cmd_parms *cmd, void *dconf, const char *arg)
 }
 
 apr_time_t minicc_conf_now(const minicc_dir_conf *c, apr_time_t request_time,
-                           const char *header)
+                           const apr_table_t *headers)
 {
     const char *clock = minicc_conf_text(c, MINICC_TEST_CLOCK);
     apr_time_t t;
 
     if (clock && !strcmp(clock, MINICC_TEST_CLOCK_HEADER_WORD)) {
-        clock = header;
+        clock = apr_table_get(headers, MINICC_TEST_CLOCK_HEADER);
     }
     return clock && minicc_time_clock_parse(clock, &t) ? t : request_time;
 }

@@ -355,12 +355,12 @@ void minicc_conf_queues_make(apr_pool_t *pconf, minicc_dir_conf *c);
 
 
 /* When the request came: MiniCCTestClock in tests (with "header", the
- * request's header MINICC_TEST_CLOCK_HEADER when it is a moment), else
+ * header MINICC_TEST_CLOCK_HEADER of headers when it is a moment), else
  * request_time. */
 #define MINICC_TEST_CLOCK_HEADER_WORD "header"
 #define MINICC_TEST_CLOCK_HEADER "X-MiniCC-Test-Clock"
 apr_time_t minicc_conf_now(const minicc_dir_conf *c, apr_time_t request_time,
-                           const char *header);
+                           const apr_table_t *headers);
 /* When the request came, in local time (MiniCCTestTime in tests; pass
  * minicc_conf_now's time). */
 void minicc_conf_when(const minicc_dir_conf *c, apr_time_t request_time,

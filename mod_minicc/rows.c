@@ -42,9 +42,7 @@ apr_time_t minicc_now(request_rec *r)
 {
     return minicc_conf_now(ap_get_module_config(r->per_dir_config,
                                                 &minicc_module),
-                           r->request_time,
-                           apr_table_get(r->headers_in,
-                                         MINICC_TEST_CLOCK_HEADER));
+                           r->request_time, r->headers_in);
 }
 
 const char *minicc_arrival_time(request_rec *r)
