@@ -43,8 +43,9 @@ import subprocess
 import sys
 import time
 import urllib.parse
+import urllib.request
 import xml.etree.ElementTree as ET
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 # ---- durations of what Twilio plays (the day's seconds) ---------------------
 SAY = 3.0           # one <Say>
@@ -177,8 +178,6 @@ class Twilio:
     def __init__(self, args, clock, http):
         self.base = args.url.rstrip('/') + '/'
         self.public = args.public_url.rstrip('/') + '/' if args.public_url else self.base
-        u = urllib.parse.urlsplit(self.base)
-        self.path = u.path
         self.token = args.token
         self.clock = clock
         self.http = http
@@ -210,9 +209,9 @@ class Twilio:
                    'X-MiniCC-Test-Clock': stamp(t),
                    'User-Agent': 'TwilioProxy/1.1 (bench/day)'}
         if self.token:
-            public = urllib.parse.urljoin(self.public, target.lstrip('/')[len(self.path.lstrip('/')):]) \
-                if target.startswith(self.path) else url
-            headers['X-Twilio-Signature'] = self.sign(public, params)
+            # the URL as the server knows itself (MiniCCPublicURL)
+            signed = self.public + url[len(self.base):] if url.startswith(self.base) else url
+            headers['X-Twilio-Signature'] = self.sign(signed, params)
         await self.clock.until(t)
         began = time.monotonic()
         try:
@@ -1211,7 +1210,6 @@ def main():
     # then the report of the day, which counts them
     for i, cmd in enumerate(args.sql):
         compare_rows(day, cmd, cmp, f'node {i + 1}', args.settle)
-    import urllib.request
     rep_url = f'{args.report}?from={args.date}&to={args.date}&format=json'
     with urllib.request.urlopen(rep_url, timeout=120) as r:
         rep = json.load(r)
