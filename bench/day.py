@@ -54,8 +54,16 @@ THINK = 0.2         # Twilio's own time between a document and its next request
 IDLE = 2.0          # real seconds a connection is kept idle for another request
 
 
-def say_time(el):
-    return SAY if el.tag == 'Say' else 0.0
+def length(el):
+    """Seconds a verb plays: a Say, the hold music, a Pause; else 0."""
+    if el.tag == 'Pause':
+        return float(el.get('length', 1))
+    return {'Say': SAY, 'Play': MUSIC}.get(el.tag, 0.0)
+
+
+def inside(el):
+    """Seconds what a Gather says and plays lasts."""
+    return sum(length(c) for c in el)
 
 
 # ---- the day's clock ----------------------------------------------------------
@@ -89,6 +97,11 @@ def stamp(t):
 def target(url):
     """The last part of a URL's path: the webhook it names."""
     return urllib.parse.urlsplit(url or '').path.rsplit('/', 1)[-1]
+
+
+def query_arg(url, name):
+    """A URL's query argument name ('' without one)."""
+    return (urllib.parse.parse_qs(urllib.parse.urlsplit(url or '').query).get(name) or [''])[0]
 
 
 def local_hour(t):
@@ -235,8 +248,8 @@ class Twilio:
         return root
 
 
-def sid(prefix, rng):
-    return prefix + ''.join(rng.choice('0123456789abcdef') for _ in range(32))
+def sid(prefix, rng, digits=32):
+    return prefix + ''.join(rng.choice('0123456789abcdef') for _ in range(digits))
 
 
 # ---- the queues ---------------------------------------------------------------
@@ -278,7 +291,6 @@ class Day:
         self.truth = Truth()
         self.queues = {}
         self.seq = 0
-        self.tasks = []
 
     def queue(self, name):
         if name not in self.queues:
@@ -288,6 +300,35 @@ class Day:
     def next_seq(self):
         self.seq += 1
         return self.seq
+
+    def call_sid(self, rng):
+        """CA, the run's 8 hex digits, 24 more: every row of the run is found
+        by its prefix."""
+        return sid('CA' + self.run_id, rng, 24)
+
+    # -- Twilio's queues: matching callers and operators -----------------------
+    def take(self, q, op, t, url):
+        """An operator's Dial on q at t: the longest-waiting caller, put
+        through."""
+        while q.callers:
+            joined, _, caller = q.callers.pop(0)
+            if caller.bridged.done():
+                continue
+            at = max(t, joined, caller.t) + 0.5
+            caller.bridged.set_result((at, op, url))
+            op.t = at
+            return caller
+        return None
+
+    def offer(self, q, t):
+        """A caller joined q at t: an operator whose Dial waits takes them."""
+        while q.agents and q.callers:
+            _, _, op, url = q.agents.pop(0)
+            if op.waiting is None or op.waiting.done():
+                continue
+            caller = self.take(q, op, t, url)
+            if caller is not None:
+                op.waiting.set_result(caller)
 
     # -- arrivals ---------------------------------------------------------------
     def rate(self, t):
@@ -332,6 +373,11 @@ class Leg:
         except Exception as e:  # noqa: BLE001 - every failure is one error
             self.tw.errors.append(f'{type(self).__name__.lower()} {self.sid}: {e!r}')
 
+    async def follow(self, doc):
+        """Plays each document the last one led to, until the call ends."""
+        while doc is not None:
+            doc = await self.play(doc)
+
 
 # ---- a caller ------------------------------------------------------------------
 class Caller(Leg):
@@ -358,7 +404,7 @@ class Caller(Leg):
         self.talk = max(20.0, rng.lognormvariate(math.log(a.handle), 0.5))
         self.vm_length = rng.randrange(4, 60)
         self.score = rng.choice((1, 2, 3, 4, 4, 5, 5, 5)) if rng.random() < 0.7 else None
-        self.bridged = None     # a Future: (moment, operator) once put through
+        self.bridged = None     # a Future: (moment, operator, Queue url) once put through
         self.queue = None
         self.joined = None
         self.record = day.truth.calls.setdefault(self.sid, {'from': self.number})
@@ -366,14 +412,8 @@ class Caller(Leg):
     async def _run(self):
         if not self.day.opens <= self.t < self.day.closes:
             self.day.truth.turned_away.add(self.sid)
-        doc = await self.tw.post('incoming', self.params(CallStatus='ringing'),
-                                 self.t, 'incoming')
-        url = 'incoming'
-        while doc is not None:
-            nxt = await self.play(doc, url)
-            if nxt is None:
-                break
-            doc, url = nxt
+        await self.follow(await self.tw.post(
+            'incoming', self.params(CallStatus='ringing'), self.t, 'incoming'))
         await self.hang_up()
 
     async def hang_up(self):
@@ -384,42 +424,32 @@ class Caller(Leg):
             CallStatus='completed', CallDuration=dur, Duration=max(1, math.ceil(dur / 60))),
             t, 'status')
 
-    async def play(self, doc, url):
-        """Plays a document; returns the next (document, url) or None when
-        the call ends."""
+    async def play(self, doc):
+        """Plays a document; the next one, or None when the call ends."""
         for el in list(doc):
-            self.t += THINK
-            if el.tag in ('Say', 'Play', 'Pause'):
-                self.t += (MUSIC if el.tag == 'Play' else
-                           float(el.get('length', 1)) if el.tag == 'Pause' else SAY)
-            elif el.tag == 'Gather' and target(el.get('action')) == 'survey':
-                # the score: seven callers in ten give one
-                self.t += sum(say_time(c) for c in el)
-                if self.score is None:
+            self.t += THINK + length(el)
+            if el.tag == 'Gather':
+                # the menu's key, or the score (seven callers in ten give
+                # one); none: the Gather's timeout, then the verbs after it
+                survey = target(el.get('action')) == 'survey'
+                key = self.score if survey else self.key
+                self.t += inside(el)
+                if key is None:
                     self.t += float(el.get('timeout', 5))
                     continue
                 self.t += self.key_after
-                call = self.record
-                self.day.truth.surveys[self.sid] = (self.score, call['operator'], call['queue'])
-                d = await self.tw.post(el.get('action'), self.params(Digits=self.score),
-                                       self.t, 'survey')
-                return (d, el.get('action')) if d is not None else None
-            elif el.tag == 'Gather':
-                self.t += sum(say_time(c) for c in el)
-                if self.key is not None:
-                    self.t += self.key_after
-                    d = await self.tw.post(el.get('action'), self.params(Digits=self.key),
-                                           self.t, 'menu')
-                    return (d, el.get('action')) if d is not None else None
-                self.t += float(el.get('timeout', 5))
-            elif el.tag == 'Redirect':
-                d = await self.tw.post(el.text.strip(), self.params(), self.t, 'redirect')
-                return (d, el.text.strip()) if d is not None else None
-            elif el.tag == 'Enqueue':
+                if survey:
+                    self.day.truth.surveys[self.sid] = (
+                        key, self.record['operator'], self.record['queue'])
+                return await self.tw.post(el.get('action'), self.params(Digits=key),
+                                          self.t, 'survey' if survey else 'menu')
+            if el.tag == 'Redirect':
+                return await self.tw.post(el.text.strip(), self.params(), self.t, 'redirect')
+            if el.tag == 'Enqueue':
                 return await self.enqueue(el)
-            elif el.tag == 'Record':
+            if el.tag == 'Record':
                 return await self.voicemail(el)
-            elif el.tag in ('Hangup', 'Leave'):
+            if el.tag in ('Hangup', 'Leave'):
                 return None
         return None
 
@@ -430,12 +460,13 @@ class Caller(Leg):
                'RecordingUrl': f'https://api.twilio.com/2010-04-01/Accounts/'
                                f'{self.tw.account}/Recordings/{rsid}'}
         self.day.truth.voicemails.add(self.sid)
-        d = await self.tw.post(el.get('action'), self.params(Digits='hangup', **rec),
-                               self.t, 'voicemail')
+        # the Record's action (the caller has hung up: its answer unheard),
+        # then the recording's status callback
+        await self.tw.post(el.get('action'), self.params(Digits='hangup', **rec),
+                           self.t, 'voicemail')
         await self.tw.post(el.get('recordingStatusCallback'), self.params(
             RecordingStatus='completed', RecordingChannels=1, RecordingSource='RecordVerb',
             CallStatus='completed', **rec), self.t + 1, 'voicemail status')
-        del d       # the Record's action: the caller has hung up
         return None
 
     async def enqueue(self, el):
@@ -476,10 +507,9 @@ class Caller(Leg):
                 self.t += SAY
                 continue
             result = await self.wait_doc(doc, give_up)
-        if result != 'bridged':
-            self.leave_line()
         if result == 'bridged':
             return await self.talk_to(el)
+        self.leave_line()
         if result == 'hangup':
             self.t = max(self.t, give_up)
             if self.bridged.done():     # put through at the very moment
@@ -492,9 +522,7 @@ class Caller(Leg):
             QueueResult=result, QueueSid=q.sid, QueueTime=qt,
             CallStatus='completed' if result == 'hangup' else 'in-progress'),
             self.t, 'exit')
-        if result == 'hangup' or d is None:
-            return None
-        return d, el.get('action')
+        return None if result == 'hangup' else d
 
     def leave_line(self):
         q = self.queue
@@ -508,7 +536,6 @@ class Caller(Leg):
             if el.tag == 'Leave':
                 return 'leave'
             if el.tag == 'Gather':
-                length = sum(say_time(c) + (MUSIC if c.tag == 'Play' else 0) for c in el)
                 if (self.wants_callback and self.t - self.joined >= self.callback_after
                         and el.get('action')):
                     # presses the call-back key while the offer is said
@@ -521,7 +548,6 @@ class Caller(Leg):
                     self.leave_line()
                     d = await self.tw.post(el.get('action'), self.params(
                         Digits=self.day.args.callback_key), self.t, 'callback')
-                    self.record['asked_callback'] = self.t
                     if d is not None and any(c.tag == 'Leave' for c in d):
                         self.day.truth.callbacks[self.sid] = {
                             'asked': self.t, 'queue': self.queue.name,
@@ -533,14 +559,12 @@ class Caller(Leg):
                     self.tw.errors.append(f'caller {self.sid}: the call-back key '
                                           f'did not make them leave')
                     return 'leave'
-                r = await self.pause_until(self.t + length + float(el.get('timeout', 5)),
-                                           give_up)
+                r = await self.pause_until(
+                    self.t + inside(el) + float(el.get('timeout', 5)), give_up)
                 if r:
                     return r
                 continue
-            d = (MUSIC if el.tag == 'Play' else float(el.get('length', 1))
-                 if el.tag == 'Pause' else SAY)
-            r = await self.pause_until(self.t + d, give_up)
+            r = await self.pause_until(self.t + length(el), give_up)
             if r:
                 return r
         self.t += THINK
@@ -573,9 +597,9 @@ class Caller(Leg):
         doc = await self.tw.post(url, self.params(
             QueueSid=q.sid, QueueTime=qt, DequeingCallSid=op.sid,
             QueueResult='bridged'), at, 'guidance')
-        self.t = at + THINK + (sum(say_time(c) for c in doc) if doc is not None else 0)
+        self.t = at + THINK + (inside(doc) if doc is not None else 0)
         end = self.t + self.talk
-        op.conversation_ends(end, at, self)
+        op.conversation_ends(end)
         self.t = end
         self.record.update(exit=end)
         # who hangs up first: the operator now and then, the caller
@@ -584,9 +608,7 @@ class Caller(Leg):
         d = await self.tw.post(el.get('action'), self.params(
             QueueResult='bridged', QueueSid=q.sid, QueueTime=qt,
             CallStatus='in-progress' if stays else 'completed'), end, 'exit')
-        if stays and d is not None:
-            return d, el.get('action')
-        return None     # a caller who hung up hears nothing of it
+        return d if stays else None     # a caller who hung up hears nothing
 
 
 # ---- an operator ---------------------------------------------------------------
@@ -632,10 +654,8 @@ class Operator(Leg):
 
     async def _run(self):
         self.day.truth.sessions.add(self.sid)
-        doc = await self.tw.post('incoming', self.params(CallStatus='ringing'),
-                                 self.t, 'operator incoming')
-        while doc is not None:
-            doc = await self.play(doc)
+        await self.follow(await self.tw.post(
+            'incoming', self.params(CallStatus='ringing'), self.t, 'operator incoming'))
         self.t += THINK
         dur = int(self.t - self.start)
         self.day.truth.status[self.sid] = ('completed', dur)
@@ -655,12 +675,8 @@ class Operator(Leg):
                 else:
                     self.enter('ready', asked)
         for el in list(doc):
-            self.t += THINK
-            if el.tag in ('Say', 'Play'):
-                self.t += SAY
-            elif el.tag == 'Pause':
-                self.t += float(el.get('length', 1))
-            elif el.tag == 'Redirect':
+            self.t += THINK + length(el)
+            if el.tag == 'Redirect':
                 return await self.post(el.text.strip(), {}, 'operator redirect')
             elif el.tag == 'Gather':
                 r = await self.gather(el)
@@ -679,9 +695,8 @@ class Operator(Leg):
         """The operators' menus, answered as the operator means to go on;
         'next' when no key is pressed (the document goes on)."""
         action = el.get('action')
-        menu = (urllib.parse.parse_qs(urllib.parse.urlsplit(action).query)
-                .get('menu') or [''])[0]
-        self.t += sum(say_time(c) for c in el)
+        menu = query_arg(action, 'menu')
+        self.t += inside(el)
         timeout = float(el.get('timeout', 5))
         digits = None
         if menu == 'wrapup':
@@ -771,7 +786,7 @@ class Operator(Leg):
                     'DialCallDuration': 0}, 'operator dial')
             return await self.post(action, {
                 'DialCallStatus': 'no-answer', 'DialBridged': 'false'}, 'operator dial')
-        # put through at self.t (_take set it): talking from the guidance
+        # put through at self.t (Day.take set it): talking from the guidance
         # request, which the caller's side posts at that moment
         at = self.t
         self.truth['answered'] += 1
@@ -800,15 +815,14 @@ class Operator(Leg):
                 asked + self.rng.uniform(2, 8), 'recording')
         return d
 
-    def conversation_ends(self, end, at, caller):
+    def conversation_ends(self, end):
         if self.ended is not None and not self.ended.done():
             self.ended.set_result(end)
 
     async def call_back(self, el, number):
         """A call-back: the loop's Dial of the caller's number."""
         action = el.get('action')
-        cb_sid = urllib.parse.parse_qs(urllib.parse.urlsplit(action).query).get(
-            'callback', [''])[0]
+        cb_sid = query_arg(action, 'callback')
         cb = self.day.truth.callbacks.get(cb_sid)
         claimed = self.asked
         if cb is None:
@@ -837,46 +851,9 @@ class Operator(Leg):
             'DialCallStatus': 'no-answer', 'DialBridged': 'false'})
 
 
-# ---- matching callers and operators -------------------------------------------
-def _take(day, q, op, t, url):
-    """An operator's Dial on q at t: the longest-waiting caller, put through."""
-    while q.callers:
-        joined, _, caller = q.callers.pop(0)
-        if caller.bridged.done():
-            continue
-        at = max(t, joined, caller.t) + 0.5
-        caller.bridged.set_result((at, op, url))
-        op.t = at
-        return caller
-    return None
-
-
-def _offer(day, q, t):
-    """A caller joined q at t: an operator whose Dial waits takes them."""
-    while q.agents and q.callers:
-        _, _, op, url = q.agents.pop(0)
-        if op.waiting is None or op.waiting.done():
-            continue
-        caller = _take(day, q, op, t, url)
-        if caller is not None:
-            op.waiting.set_result(caller)
-
-
-Day.take = _take
-Day.offer = _offer
 
 
 # ---- the day ------------------------------------------------------------------
-def _call_sid(day, rng):
-    """CA, the run's 8 hex digits, 24 more: every row of the run is found
-    by its prefix."""
-    return 'CA' + day.run_id + ''.join(rng.choice('0123456789abcdef')
-                                       for _ in range(24))
-
-
-Day.call_sid = _call_sid
-
-
 def local_moment(date, hhmm):
     return datetime.strptime(f'{date} {hhmm}', '%Y-%m-%d %H:%M').timestamp()
 
